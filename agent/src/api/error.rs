@@ -1,0 +1,93 @@
+//! The one place where layer errors become API errors: status, stable code, French message.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use passerelle_protocol::{ApiError, ErrorCode};
+
+use crate::transport::TransportError;
+
+/// An API refusal, rendered as `{"error": {...}}` with the code's HTTP status.
+#[derive(Debug)]
+pub struct ApiFailure(pub ApiError);
+
+impl ApiFailure {
+    /// A failure with a code and a French message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiFailure(ApiError::new(code, message))
+    }
+
+    /// The same failure with structured details.
+    pub fn details(self, details: serde_json::Value) -> Self {
+        ApiFailure(self.0.with_details(details))
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.error.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.0)).into_response()
+    }
+}
+
+impl From<TransportError> for ApiFailure {
+    fn from(e: TransportError) -> Self {
+        let (code, message) = match &e {
+            TransportError::NoCard => (
+                ErrorCode::NoCard,
+                "Aucune carte dans ce lecteur.".to_owned(),
+            ),
+            TransportError::CardRemoved => (
+                ErrorCode::CardError,
+                "La carte a été retirée pendant l'opération. Réinsérez-la et recommencez."
+                    .to_owned(),
+            ),
+            TransportError::ReaderNotFound => (
+                ErrorCode::ReaderNotFound,
+                "Ce lecteur de cartes n'est pas connecté.".to_owned(),
+            ),
+            TransportError::ServiceUnavailable(_) => (
+                ErrorCode::BackendUnavailable,
+                "Le service des lecteurs de cartes ne répond pas. Vérifiez qu'il est démarré."
+                    .to_owned(),
+            ),
+            TransportError::Busy(_) => (
+                ErrorCode::CardError,
+                "La carte est utilisée par une autre application. Réessayez dans un instant."
+                    .to_owned(),
+            ),
+            TransportError::Failure(_) => (
+                ErrorCode::CardError,
+                "Le lecteur de cartes a signalé une erreur.".to_owned(),
+            ),
+        };
+        ApiFailure::new(code, message).details(serde_json::json!({ "cause": e.to_string() }))
+    }
+}
+
+/// Fallback for unknown routes.
+pub async fn not_found() -> ApiFailure {
+    ApiFailure::new(
+        ErrorCode::NotFound,
+        "Cette adresse n'existe pas dans l'API Passerelle.",
+    )
+}
+
+/// Fallback for known routes with another method.
+pub async fn method_not_allowed() -> ApiFailure {
+    ApiFailure::new(
+        ErrorCode::MethodNotAllowed,
+        "Cette opération n'est pas permise à cette adresse.",
+    )
+}
+
+/// Turns a panic inside a handler into a JSON error (the panic itself is logged).
+pub fn panicked(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiFailure::new(
+        ErrorCode::Internal,
+        "Erreur interne de Passerelle. L'incident a été journalisé.",
+    )
+    .into_response()
+}

@@ -1,0 +1,109 @@
+//! Handlers of the service, reader and simulator routes.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use std::time::Duration;
+
+use passerelle_protocol::{
+    ErrorCode, Event, EventKind, ReaderList, ServiceStatus, SimulatedCardInsertion, API_VERSION,
+};
+use tokio::sync::broadcast;
+
+use super::json::JsonBody;
+use super::{ApiFailure, AppState};
+use crate::sim::fixtures;
+
+/// `GET /v1/status`
+pub async fn status(State(state): State<AppState>) -> Json<ServiceStatus> {
+    Json(ServiceStatus {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        api_version: API_VERSION.to_owned(),
+        backend: state.hub.backend_state(),
+        readers: state.hub.readers(),
+        uptime_seconds: state.started.elapsed().as_secs(),
+        last_event_id: state.events.last_id(),
+    })
+}
+
+/// `GET /v1/readers`
+pub async fn readers(State(state): State<AppState>) -> Json<ReaderList> {
+    Json(ReaderList {
+        readers: state.hub.readers(),
+    })
+}
+
+/// `GET /v1/openapi.json`
+pub async fn openapi() -> Json<serde_json::Value> {
+    Json(passerelle_protocol::openapi::document())
+}
+
+/// `POST /v1/simulator/cards`: simulated backend only.
+pub async fn simulator_insert(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SimulatedCardInsertion>,
+) -> Result<Json<ReaderList>, ApiFailure> {
+    let simulator = simulator(&state)?;
+    let card = fixtures::card_from_spec(&body.card).map_err(|_| {
+        ApiFailure::new(
+            ErrorCode::UnknownSimulatedCard,
+            format!("Carte simulée inconnue : « {} ».", body.card),
+        )
+        .details(serde_json::json!({ "known": fixtures::list() }))
+    })?;
+    let mut events = state.events.subscribe(None).live;
+    simulator.insert(&body.reader, card)?;
+    settled(&mut events, &body.reader, "card_inserted").await;
+    Ok(Json(ReaderList {
+        readers: state.hub.readers(),
+    }))
+}
+
+/// `DELETE /v1/simulator/cards/{reader}`: simulated backend only.
+pub async fn simulator_remove(
+    State(state): State<AppState>,
+    Path(reader): Path<String>,
+) -> Result<Json<ReaderList>, ApiFailure> {
+    let simulator = simulator(&state)?;
+    let mut events = state.events.subscribe(None).live;
+    if !simulator.remove(&reader)? {
+        return Err(ApiFailure::new(
+            ErrorCode::NoCard,
+            "Aucune carte dans ce lecteur.",
+        ));
+    }
+    settled(&mut events, &reader, "card_removed").await;
+    Ok(Json(ReaderList {
+        readers: state.hub.readers(),
+    }))
+}
+
+/// Waits (at most 2 s) until the hub has published `kind` for `reader`, so the answer shows
+/// the change.
+async fn settled(events: &mut broadcast::Receiver<Event>, reader: &str, kind: &str) {
+    let wait = async {
+        loop {
+            match events.recv().await {
+                Ok(e) if e.kind.name() == kind && event_reader(&e) == Some(reader) => return,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), wait).await;
+}
+
+fn event_reader(event: &Event) -> Option<&str> {
+    match &event.kind {
+        EventKind::CardInserted { reader, .. } | EventKind::CardRemoved { reader } => Some(reader),
+        _ => None,
+    }
+}
+
+fn simulator(state: &AppState) -> Result<&crate::transport::sim::SimBackend, ApiFailure> {
+    state.simulator.as_ref().ok_or_else(|| {
+        ApiFailure::new(
+            ErrorCode::SimulatorOnly,
+            "Cette opération ne concerne que les lecteurs simulés ; Passerelle utilise ici de vrais lecteurs.",
+        )
+    })
+}

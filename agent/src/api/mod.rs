@@ -1,0 +1,55 @@
+//! The HTTP API (axum): routes under `/v1/`, JSON errors with stable codes.
+//!
+//! Handlers are thin: they read the [`hub`](crate::hub) and the [`events`](crate::events)
+//! bus and convert layer errors once, here, into [`ApiFailure`].
+
+mod error;
+mod events;
+mod handlers;
+mod json;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use error::ApiFailure;
+
+use crate::events::EventBus;
+use crate::hub::Hub;
+use crate::transport::sim::SimBackend;
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Readers and cards.
+    pub hub: Arc<Hub>,
+    /// Event bus.
+    pub events: Arc<EventBus>,
+    /// When the daemon started.
+    pub started: Instant,
+    /// The simulated backend, when that is the backend (lets the API insert/remove cards).
+    pub simulator: Option<SimBackend>,
+}
+
+/// The whole router.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/v1/status", get(handlers::status))
+        .route("/v1/readers", get(handlers::readers))
+        .route("/v1/events", get(events::stream))
+        .route("/v1/openapi.json", get(handlers::openapi))
+        .route("/v1/simulator/cards", post(handlers::simulator_insert))
+        .route(
+            "/v1/simulator/cards/{reader}",
+            delete(handlers::simulator_remove),
+        )
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(CatchPanicLayer::custom(error::panicked))
+        .with_state(state)
+}

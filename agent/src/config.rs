@@ -1,0 +1,354 @@
+//! Daemon configuration: a TOML file, every key documented with its default.
+//!
+//! Found with `--config FILE`, else `$XDG_CONFIG_HOME/passerelle/config.toml` (through
+//! `directories`) when it exists, else the embedded defaults: simulated readers and cards,
+//! data in the user's data directory. Unknown keys and bad values are refused at start
+//! with a message naming the key.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The documented default configuration; `passerelle config` prints it. A test checks that
+/// it parses to [`Config::default`].
+pub const DOCUMENTED_DEFAULTS: &str = r#"# Passerelle configuration. Every key is optional; shown here with its default.
+
+[server]
+# TLS port of the API, bound on 127.0.0.1 and ::1 only (never on another address).
+port = 39443
+# Largest request body accepted, in bytes.
+max_body_bytes = 65536
+
+[readers]
+# "simulated": readers and cards simulated inside the daemon (demonstration).
+# "pcsc": real readers through the system's PC/SC service (pcscd).
+backend = "simulated"
+
+[simulator]
+# Only with backend = "simulated": one reader per entry, with the card it holds at start
+# ("" = empty reader). Cards: see `passerelle simcard --list`.
+readers = ["vitale:martin-famille", "cps:durand-sage-femme", ""]
+
+[storage]
+# Where the daemon keeps its data (TLS material in tls/). Empty: the user's data directory
+# (~/.local/share/passerelle on Linux).
+data_dir = ""
+
+[events]
+# How many past events the daemon keeps so a client can resume after a disconnect.
+buffer = 1024
+
+[log]
+# Level: error, warn, info, debug, trace (or a tracing filter such as "passerelle=debug").
+level = "info"
+# "human" (coloured on a terminal) or "json".
+format = "human"
+# Also write logs to this file (empty: stderr only).
+file = ""
+# Also send logs to journald (Linux with systemd).
+journald = false
+"#;
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[server]`
+    pub server: ServerConfig,
+    /// `[readers]`
+    pub readers: ReadersConfig,
+    /// `[simulator]`
+    pub simulator: SimulatorConfig,
+    /// `[storage]`
+    pub storage: StorageConfig,
+    /// `[events]`
+    pub events: EventsConfig,
+    /// `[log]`
+    pub log: LogConfig,
+}
+
+/// `[server]`: the API listener.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// TLS port on 127.0.0.1 and ::1.
+    pub port: u16,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Which reader backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// In-process simulated readers and cards.
+    Simulated,
+    /// Real readers through PC/SC.
+    Pcsc,
+}
+
+/// `[readers]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReadersConfig {
+    /// Which backend.
+    pub backend: BackendChoice,
+}
+
+/// `[simulator]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimulatorConfig {
+    /// One simulated reader per entry, with the card spec it holds at start ("" = empty).
+    pub readers: Vec<String>,
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Data directory; empty means the user's data directory.
+    pub data_dir: PathBuf,
+}
+
+/// `[events]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    /// Number of past events kept for resuming clients.
+    pub buffer: usize,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// Level or tracing filter.
+    pub level: String,
+    /// Output format.
+    pub format: LogFormat,
+    /// Log file; empty: none.
+    pub file: PathBuf,
+    /// Also log to journald.
+    pub journald: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig::default(),
+            readers: ReadersConfig::default(),
+            simulator: SimulatorConfig::default(),
+            storage: StorageConfig::default(),
+            events: EventsConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            port: 39443,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Default for ReadersConfig {
+    fn default() -> Self {
+        ReadersConfig {
+            backend: BackendChoice::Simulated,
+        }
+    }
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        SimulatorConfig {
+            readers: vec![
+                "vitale:martin-famille".into(),
+                "cps:durand-sage-femme".into(),
+                String::new(),
+            ],
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            data_dir: PathBuf::new(),
+        }
+    }
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        EventsConfig { buffer: 1024 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: LogFormat::Human,
+            file: PathBuf::new(),
+            journald: false,
+        }
+    }
+}
+
+/// A configuration that cannot be used; the message names the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("impossible de lire la configuration {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is invalid, or a key is unknown or has a bad value.
+    #[error("configuration {path} invalide : {message}")]
+    Invalid {
+        /// The file (or `<défaut>`).
+        path: PathBuf,
+        /// The parser's message, which names the key and shows the line.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Parses a configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: origin.to_owned(),
+            message,
+        };
+        let config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        config.validate().map_err(invalid)?;
+        Ok(config)
+    }
+
+    /// Loads `explicit` if given, else the user's config file if it exists, else defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let path = match explicit {
+            Some(p) => Some(p.to_owned()),
+            None => project_dirs()
+                .map(|d| d.config_dir().join("config.toml"))
+                .filter(|p| p.exists()),
+        };
+        match path {
+            None => Ok((Config::default(), None)),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                Ok((Config::parse(&text, &path)?, Some(path)))
+            }
+        }
+    }
+
+    /// Checks values serde cannot check; the message names the key.
+    fn validate(&self) -> Result<(), String> {
+        if self.server.port == 0 {
+            return Err("server.port : le port doit être compris entre 1 et 65535".into());
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err("server.max_body_bytes : au moins 1024 octets".into());
+        }
+        if self.events.buffer == 0 {
+            return Err("events.buffer : au moins 1 événement".into());
+        }
+        if self.simulator.readers.len() > 16 {
+            return Err("simulator.readers : 16 lecteurs au plus".into());
+        }
+        for (i, spec) in self.simulator.readers.iter().enumerate() {
+            if !spec.is_empty() && crate::sim::fixtures::card_from_spec(spec).is_err() {
+                return Err(format!(
+                    "simulator.readers[{i}] : carte simulée inconnue « {spec} » (voir `passerelle simcard --list`)"
+                ));
+            }
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            return Err(format!(
+                "log.level : niveau invalide « {} » ({e})",
+                self.log.level
+            ));
+        }
+        Ok(())
+    }
+
+    /// The data directory to use: configured, or the user's data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        if !self.storage.data_dir.as_os_str().is_empty() {
+            return self.storage.data_dir.clone();
+        }
+        project_dirs()
+            .map(|d| d.data_dir().to_owned())
+            .unwrap_or_else(|| PathBuf::from("passerelle-data"))
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("fr", "Passerelle", "passerelle")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_defaults_are_the_defaults() {
+        let parsed = Config::parse(DOCUMENTED_DEFAULTS, Path::new("doc")).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn empty_file_is_defaults() {
+        assert_eq!(
+            Config::parse("", Path::new("x")).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::parse("[server]\nprot = 1\n", Path::new("c.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("prot"), "{msg}");
+        assert!(msg.contains("c.toml"), "{msg}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let err = Config::parse("[server]\nport = \"abc\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("port"), "{err}");
+        let err = Config::parse("[server]\nport = 0\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("server.port"), "{err}");
+        let err = Config::parse("[readers]\nbackend = \"usb\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("backend"), "{err}");
+        let err = Config::parse(
+            "[simulator]\nreaders = [\"vitale:personne\"]\n",
+            Path::new("c"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("simulator.readers[0]"), "{err}");
+        let err = Config::parse("[log]\nlevel = \"bavard[\"\n", Path::new("c")).unwrap_err();
+        assert!(err.to_string().contains("log.level"), "{err}");
+    }
+}

@@ -1,0 +1,168 @@
+//! Starting the daemon: TLS material, reader backend, hub, API listeners on loopback only.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum_server::tls_rustls::RustlsConfig;
+use axum_server::Handle;
+
+use crate::api::{self, AppState};
+use crate::config::{BackendChoice, Config};
+use crate::events::EventBus;
+use crate::hub::Hub;
+use crate::sim::fixtures;
+use crate::tls::{TlsError, TlsFiles};
+use crate::transport::pcsc::PcscBackend;
+use crate::transport::sim::SimBackend;
+use crate::transport::{ReaderBackend, TransportError};
+
+/// Why the daemon could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// TLS material could not be made or loaded.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The listening port could not be bound.
+    #[error(
+        "impossible d'écouter sur {addr} : {source} (le port est-il déjà pris ? voir server.port)"
+    )]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The reader backend could not start.
+    #[error("lecteurs de cartes : {0}")]
+    Readers(#[from] TransportError),
+    /// A listener failed while serving.
+    #[error("serveur : {0}")]
+    Serve(std::io::Error),
+}
+
+/// Runs the daemon until SIGINT or SIGTERM.
+pub async fn run(config: Config) -> Result<(), DaemonError> {
+    let started = Instant::now();
+    let data_dir = config.data_dir();
+    let tls = TlsFiles::in_dir(&data_dir);
+    if tls.ensure()? {
+        tracing::info!(ca = %tls.ca.display(), "created a new local certificate authority");
+    }
+    let rustls = RustlsConfig::from_config(tls.server_config()?);
+
+    let (backend, simulator) = backend(&config);
+    let events = Arc::new(EventBus::new(config.events.buffer));
+    let hub = Hub::start(backend, events.clone())?;
+    let app = api::router(
+        AppState {
+            hub: hub.clone(),
+            events,
+            started,
+            simulator,
+        },
+        config.server.max_body_bytes,
+    );
+
+    let port = config.server.port;
+    let mut listeners = vec![bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?];
+    match bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))) {
+        Ok(l) => listeners.push(l),
+        // A machine without IPv6 loopback still serves on 127.0.0.1; a taken port is fatal.
+        Err(DaemonError::Bind { source, .. }) if source.kind() != std::io::ErrorKind::AddrInUse => {
+            tracing::warn!(error = %source, "no IPv6 loopback: serving on 127.0.0.1 only");
+        }
+        Err(e) => return Err(e),
+    }
+
+    let mut servers = tokio::task::JoinSet::new();
+    let mut handles = Vec::new();
+    for listener in listeners {
+        let handle = Handle::new();
+        handles.push(handle.clone());
+        let server =
+            axum_server::from_tcp_rustls(listener, rustls.clone()).map_err(DaemonError::Serve)?;
+        let app = app.clone();
+        servers.spawn(async move { server.handle(handle).serve(app.into_make_service()).await });
+    }
+    println!(
+        "Passerelle {} : API sur https://localhost:{port}/v1/ (127.0.0.1 et ::1), lecteurs : {:?}.\n\
+         Autorité de certification locale à faire approuver par le navigateur : {}",
+        env!("CARGO_PKG_VERSION"),
+        hub.backend_state().kind,
+        tls.ca.display()
+    );
+    tracing::info!(
+        port,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "listening"
+    );
+
+    let outcome = tokio::select! {
+        _ = shutdown_signal() => Ok(()),
+        Some(result) = servers.join_next() => match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(DaemonError::Serve(e)),
+            Err(e) => Err(DaemonError::Serve(std::io::Error::other(e))),
+        },
+    };
+    tracing::info!("stopping");
+    for handle in handles {
+        handle.graceful_shutdown(Some(Duration::from_secs(2)));
+    }
+    while servers.join_next().await.is_some() {}
+    hub.stop();
+    outcome
+}
+
+fn backend(config: &Config) -> (Arc<dyn ReaderBackend>, Option<SimBackend>) {
+    match config.readers.backend {
+        BackendChoice::Pcsc => (Arc::new(PcscBackend::new()), None),
+        BackendChoice::Simulated => {
+            let readers = config
+                .simulator
+                .readers
+                .iter()
+                .enumerate()
+                .map(|(i, spec)| {
+                    // Specs were checked when the configuration was loaded.
+                    let card = (!spec.is_empty())
+                        .then(|| fixtures::card_from_spec(spec).ok())
+                        .flatten();
+                    (format!("Passerelle lecteur simulé {i}"), card)
+                })
+                .collect();
+            let sim = SimBackend::new(readers);
+            (Arc::new(sim.clone()), Some(sim))
+        }
+    }
+}
+
+fn bind(addr: SocketAddr) -> Result<TcpListener, DaemonError> {
+    let listener = TcpListener::bind(addr).map_err(|source| DaemonError::Bind { addr, source })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| DaemonError::Bind { addr, source })?;
+    Ok(listener)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,20 @@
+//! The Passerelle daemon, as a library so every layer can be tested alone.
+//!
+//! Layers, bottom up: [`transport`] (PC/SC and the in-process simulator behind one trait,
+//! one worker thread per reader) → [`cards`] (card profiles over APDUs) → [`hub`] (reader
+//! state and card events) → [`api`] (axum over rustls). [`sim`] is the card simulator used
+//! in-process and behind vpcd. See ARCHITECTURE.md for the codemap.
+
+#![forbid(unsafe_code)]
+
+pub mod apdu;
+pub mod api;
+pub mod cards;
+pub mod config;
+pub mod daemon;
+pub mod events;
+pub mod hub;
+pub mod logging;
+pub mod sim;
+pub mod tls;
+pub mod transport;

@@ -1,0 +1,132 @@
+//! Reader transport: the narrow interface between card logic and card readers.
+//!
+//! Card profiles are written against [`CardTransaction`] only, so the same code runs on
+//! real readers through PC/SC ([`pcsc`]) and on the in-process simulator ([`sim`]).
+//! Above the backends, one [`worker`] thread per reader owns the connection and runs card
+//! jobs one at a time: that queue is the reader arbitration.
+
+pub mod pcsc;
+pub mod sim;
+pub mod worker;
+
+use passerelle_protocol::BackendKind;
+
+/// What can go wrong between the daemon and a card.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// The reader holds no card.
+    #[error("no card in the reader")]
+    NoCard,
+    /// The card was removed (or reset by another application) during the operation.
+    #[error("card removed during the operation")]
+    CardRemoved,
+    /// No reader with this name (anymore).
+    #[error("unknown reader")]
+    ReaderNotFound,
+    /// The reader service (pcscd) cannot be reached.
+    #[error("reader service unavailable: {0}")]
+    ServiceUnavailable(String),
+    /// Another application holds the card.
+    #[error("card busy: {0}")]
+    Busy(String),
+    /// Any other failure of the reader or its driver.
+    #[error("reader failure: {0}")]
+    Failure(String),
+}
+
+impl TransportError {
+    /// True when the connection to the card cannot be used again and must be reopened.
+    pub fn connection_lost(&self) -> bool {
+        !matches!(self, TransportError::Busy(_))
+    }
+}
+
+/// Exclusive access to a card for a sequence of commands (a PC/SC transaction).
+///
+/// Card profiles (APDUs, TLV) are plain code over this trait. A transaction never crosses
+/// an `.await`: it lives inside one job on the reader's worker thread.
+pub trait CardTransaction {
+    /// Sends one command APDU and returns the response APDU (data + SW1 SW2).
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
+    /// The card's Answer To Reset.
+    fn atr(&self) -> &[u8];
+}
+
+/// An open connection to the card in one reader. Dropping it leaves the card as it is
+/// (no reset), so a verified PIN survives between jobs while the card stays in.
+pub trait CardConnection: Send {
+    /// The card's Answer To Reset.
+    fn atr(&self) -> &[u8];
+    /// Begins a transaction: other applications cannot interleave commands until it drops.
+    fn transaction(&mut self) -> Result<Box<dyn CardTransaction + '_>, TransportError>;
+}
+
+/// One reader as the backend sees it at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderSnapshot {
+    /// Reader name.
+    pub name: String,
+    /// ATR of the card present, if any.
+    pub atr: Option<Vec<u8>>,
+    /// Counter of card events in this reader; a change with a card present on both sides
+    /// means the card was swapped between two snapshots.
+    pub card_events: u32,
+}
+
+/// What a backend's monitor reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendEvent {
+    /// The full list of readers, sent on start and after every change.
+    Readers(Vec<ReaderSnapshot>),
+    /// The backend became unreachable; readers are gone until the next `Readers`.
+    Unavailable(String),
+}
+
+/// Where `BackendEvent`s go. Called from the backend's own thread.
+pub type EventSink = Box<dyn Fn(BackendEvent) + Send + Sync>;
+
+/// A source of readers and card connections.
+pub trait ReaderBackend: Send + Sync {
+    /// Which backend this is.
+    fn kind(&self) -> BackendKind;
+    /// Starts watching readers and cards; every change goes to `sink` until the returned
+    /// handle is dropped.
+    fn watch(&self, sink: EventSink) -> Result<MonitorHandle, TransportError>;
+    /// Opens a connection to the card in `reader`.
+    fn connect(&self, reader: &str) -> Result<Box<dyn CardConnection>, TransportError>;
+}
+
+/// Keeps a backend monitor running; dropping it stops the monitor and waits for it.
+pub struct MonitorHandle {
+    stop: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl MonitorHandle {
+    /// A handle that calls `stop` once when dropped.
+    pub fn new(stop: impl FnOnce() + Send + 'static) -> Self {
+        MonitorHandle {
+            stop: Some(Box::new(stop)),
+        }
+    }
+}
+
+impl Drop for MonitorHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+    }
+}
+
+/// Formats bytes as upper-case hex pairs separated by spaces (`3B 75 13`), as ATRs are
+/// usually written.
+pub fn hex_spaced(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&format!("{b:02X}"));
+    }
+    out
+}

@@ -1,0 +1,155 @@
+//! The JSON error body and the stable machine codes.
+//!
+//! Every refusal of the API is `{"error": {"code", "message", "details"}}`: `code` is
+//! stable and documented here, `message` is French for the practitioner, `details` is data.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Stable machine code of an API error. Never renamed once released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No route at this path.
+    NotFound,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
+    /// The request is malformed (query string, headers, path parameters).
+    BadRequest,
+    /// The body is not valid JSON or does not match the expected shape.
+    InvalidJson,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// The body is larger than the limit.
+    PayloadTooLarge,
+    /// No reader with this name.
+    ReaderNotFound,
+    /// The reader exists but holds no card.
+    NoCard,
+    /// The card reader service (pcscd) cannot be reached right now.
+    BackendUnavailable,
+    /// The card did not answer as expected, or was pulled out during the operation.
+    CardError,
+    /// `Last-Event-ID` is not a number.
+    InvalidEventId,
+    /// The route drives the in-process simulator; the daemon runs on real readers.
+    SimulatorOnly,
+    /// No simulated card with this name (see `passerelle simcard --list`).
+    UnknownSimulatedCard,
+    /// An unexpected fault inside the daemon; logged with details.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::NotFound | ErrorCode::ReaderNotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::BadRequest
+            | ErrorCode::InvalidJson
+            | ErrorCode::InvalidEventId
+            | ErrorCode::UnknownSimulatedCard => 400,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::NoCard | ErrorCode::SimulatorOnly => 409,
+            ErrorCode::BackendUnavailable => 503,
+            ErrorCode::CardError => 502,
+            ErrorCode::Internal => 500,
+        }
+    }
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::ReaderNotFound => "reader_not_found",
+            ErrorCode::NoCard => "no_card",
+            ErrorCode::BackendUnavailable => "backend_unavailable",
+            ErrorCode::CardError => "card_error",
+            ErrorCode::InvalidEventId => "invalid_event_id",
+            ErrorCode::SimulatorOnly => "simulator_only",
+            ErrorCode::UnknownSimulatedCard => "unknown_simulated_card",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// The content of an error response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code.
+    pub code: ErrorCode,
+    /// Message for the practitioner, in French.
+    pub message: String,
+    /// Structured data about the error (which field, how many tries left...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+/// An error response: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ApiError {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+impl ApiError {
+    /// An error with a code and a French message, without details.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            error: ErrorBody {
+                code,
+                message: message.into(),
+                details: None,
+            },
+        }
+    }
+
+    /// The same error with structured details.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.error.details = Some(details);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_code_matches_serde_name() {
+        for code in [
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::BadRequest,
+            ErrorCode::InvalidJson,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::ReaderNotFound,
+            ErrorCode::NoCard,
+            ErrorCode::BackendUnavailable,
+            ErrorCode::CardError,
+            ErrorCode::InvalidEventId,
+            ErrorCode::SimulatorOnly,
+            ErrorCode::UnknownSimulatedCard,
+            ErrorCode::Internal,
+        ] {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, serde_json::Value::String(code.as_str().to_owned()));
+        }
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let e = ApiError::new(ErrorCode::NotFound, "Adresse inconnue.");
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["error"]["code"], "not_found");
+        assert!(v["error"].get("details").is_none());
+    }
+}

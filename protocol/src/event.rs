@@ -1,0 +1,101 @@
+//! The event stream (`GET /v1/events`, Server-Sent Events).
+//!
+//! Each event has an increasing `id`; a client that reconnects with `Last-Event-ID`
+//! receives everything after that id. If the id is older than the daemon's buffer, the
+//! first event is [`EventKind::Resync`]: the client must refetch state.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::Card;
+
+/// One event, as carried in the `data:` field of an SSE message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Event {
+    /// Sequence number, strictly increasing, starting at 1. Also the SSE `id:`.
+    pub id: u64,
+    /// Milliseconds since the Unix epoch when the daemon saw the change.
+    pub at_ms: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened. The SSE `event:` field is the `type` value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A reader appeared.
+    ReaderAdded {
+        /// Reader name.
+        reader: String,
+    },
+    /// A reader disappeared (unplugged, or the reader service stopped).
+    ReaderRemoved {
+        /// Reader name.
+        reader: String,
+    },
+    /// A card was inserted into a reader.
+    CardInserted {
+        /// Reader name.
+        reader: String,
+        /// The card.
+        card: Card,
+    },
+    /// The card was removed from a reader.
+    CardRemoved {
+        /// Reader name.
+        reader: String,
+    },
+    /// The reader backend became unreachable (pcscd stopped).
+    BackendUnavailable {
+        /// Why, in French.
+        message: String,
+    },
+    /// The reader backend is reachable again.
+    BackendAvailable,
+    /// Events were missed (the requested id is older than the buffer): refetch state.
+    Resync,
+}
+
+impl EventKind {
+    /// The SSE `event:` name of this kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::ReaderAdded { .. } => "reader_added",
+            EventKind::ReaderRemoved { .. } => "reader_removed",
+            EventKind::CardInserted { .. } => "card_inserted",
+            EventKind::CardRemoved { .. } => "card_removed",
+            EventKind::BackendUnavailable { .. } => "backend_unavailable",
+            EventKind::BackendAvailable => "backend_available",
+            EventKind::Resync => "resync",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CardKind;
+
+    #[test]
+    fn event_json_is_flat_and_named() {
+        let e = Event {
+            id: 7,
+            at_ms: 1,
+            kind: EventKind::CardInserted {
+                reader: "R".into(),
+                card: Card {
+                    kind: CardKind::Vitale,
+                    atr: "3B".into(),
+                },
+            },
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["type"], "card_inserted");
+        assert_eq!(v["type"], e.kind.name());
+        assert_eq!(v["card"]["kind"], "vitale");
+        let back: Event = serde_json::from_value(v).unwrap();
+        assert_eq!(back, e);
+    }
+}

@@ -1,0 +1,25 @@
+//! Every type that crosses the Passerelle API.
+//!
+//! Front ends, tests and the daemon all depend on this crate; it depends on nothing of
+//! ours. The OpenAPI document is generated from these types ([`openapi`]), never written
+//! by hand.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod event;
+pub mod openapi;
+pub mod reader;
+pub mod status;
+
+pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use event::{Event, EventKind};
+pub use reader::{Card, CardKind, Reader, ReaderList, SimulatedCardInsertion};
+pub use status::{BackendKind, BackendState, ServiceStatus};
+
+/// Version of the HTTP API described by this crate. Routes live under `/v1/`.
+pub const API_VERSION: &str = "1.0";
+
+/// Path prefix of every route of this API version.
+pub const API_PREFIX: &str = "/v1";

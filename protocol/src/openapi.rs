@@ -1,0 +1,83 @@
+//! The OpenAPI document, generated from the types of this crate.
+
+use utoipa::OpenApi;
+
+use crate::{
+    ApiError, BackendKind, BackendState, Card, CardKind, ErrorBody, ErrorCode, Event, EventKind,
+    Reader, ReaderList, ServiceStatus, SimulatedCardInsertion,
+};
+
+/// Operation stubs: they only carry the `#[utoipa::path]` descriptions of the routes.
+#[allow(dead_code)]
+mod paths {
+    use crate::{ApiError, ReaderList, ServiceStatus};
+
+    /// Service status: version, backend, readers, uptime.
+    #[utoipa::path(get, path = "/v1/status", tag = "service",
+        responses((status = 200, body = ServiceStatus), (status = "default", body = ApiError)))]
+    fn status() {}
+
+    /// Readers and the card in each.
+    #[utoipa::path(get, path = "/v1/readers", tag = "readers",
+        responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
+    fn readers() {}
+
+    /// Server-Sent Events of readers and cards. Resume with `Last-Event-ID`.
+    #[utoipa::path(get, path = "/v1/events", tag = "events",
+        params(("Last-Event-ID" = Option<u64>, Header, description = "last id seen"),
+               ("last_event_id" = Option<u64>, Query, description = "same, for clients that cannot set headers")),
+        responses((status = 200, description = "text/event-stream of Event", content_type = "text/event-stream"),
+                  (status = "default", body = ApiError)))]
+    fn events() {}
+
+    /// Simulated backend only: put a simulated card into a reader.
+    #[utoipa::path(post, path = "/v1/simulator/cards", tag = "simulator",
+        request_body = crate::SimulatedCardInsertion,
+        responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
+    fn simulator_insert() {}
+
+    /// Simulated backend only: take the card out of a reader.
+    #[utoipa::path(delete, path = "/v1/simulator/cards/{reader}", tag = "simulator",
+        params(("reader" = String, Path, description = "reader name")),
+        responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
+    fn simulator_remove() {}
+}
+
+/// The OpenAPI description of API v1.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Passerelle",
+        description = "Localhost API of the Passerelle SESAM-Vitale reader bridge."
+    ),
+    paths(
+        paths::status,
+        paths::readers,
+        paths::events,
+        paths::simulator_insert,
+        paths::simulator_remove
+    ),
+    components(schemas(
+        ApiError,
+        ErrorBody,
+        ErrorCode,
+        Event,
+        EventKind,
+        Reader,
+        ReaderList,
+        Card,
+        CardKind,
+        ServiceStatus,
+        BackendState,
+        BackendKind,
+        SimulatedCardInsertion
+    ))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as a JSON value.
+pub fn document() -> serde_json::Value {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = crate::API_VERSION.to_owned();
+    serde_json::to_value(doc).expect("OpenAPI document serialises")
+}

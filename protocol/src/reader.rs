@@ -1,0 +1,55 @@
+//! Card readers and the cards in them.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What kind of card sits in a reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    /// A patient's Carte Vitale.
+    Vitale,
+    /// Carte de Professionnel de Santé (practitioner).
+    Cps,
+    /// Carte de Personnel d'Établissement (employee: may prepare, never sign).
+    Cpe,
+    /// Carte de Professionnel en Formation (doctor in training with a replacement licence).
+    Cpf,
+    /// A card this service does not recognise.
+    Unknown,
+}
+
+/// A card present in a reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Card {
+    /// Kind recognised from the ATR (and, for CPx cards, the card type file).
+    pub kind: CardKind,
+    /// Answer To Reset, upper-case hex with spaces (`3B 75 13 ...`).
+    pub atr: String,
+}
+
+/// One card reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Reader {
+    /// Reader name as the system reports it (PC/SC name, or the simulated reader's name).
+    pub name: String,
+    /// The card in the reader, if any.
+    pub card: Option<Card>,
+}
+
+/// The answer of `GET /v1/readers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReaderList {
+    /// Every reader currently known, in a stable order (by name).
+    pub readers: Vec<Reader>,
+}
+
+/// The body of `POST /v1/simulator/cards` (simulated backend only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatedCardInsertion {
+    /// Reader name.
+    pub reader: String,
+    /// Simulated card, `KIND:ID` (for example `vitale:nguyen`).
+    pub card: String,
+}

@@ -1,0 +1,270 @@
+//! The daemon under test: `passerelle run --config FILE` with its own port, data dir, CA.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use passerelle_protocol::{ReaderList, ServiceStatus};
+
+use crate::paths::{passerelle_bin, TestDir};
+use crate::proc;
+use crate::wait::poll_until;
+
+/// Which reader backend the daemon is configured with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `backend = "pcsc"`: the machine's pcscd (see [`crate::PcscdRig`]).
+    Pcsc,
+    /// `backend = "simulated"`: readers inside the daemon; no pcscd needed.
+    Simulated,
+}
+
+/// A running daemon. Killed on drop; its data dir is a temp dir removed on drop, its logs
+/// stay in the test's artefact directory (`daemon.log`, `daemon-stderr.log`).
+pub struct Daemon {
+    child: Option<Child>,
+    port: u16,
+    config: PathBuf,
+    stderr_log: PathBuf,
+    file_log: PathBuf,
+    data: tempfile::TempDir,
+    client: Option<reqwest::Client>,
+}
+
+impl Daemon {
+    /// Writes a config for `backend` on a free port and starts the daemon; returns once
+    /// `GET /v1/status` answers 200 over TLS trusted through the daemon's own CA.
+    pub async fn start(dir: &TestDir, backend: Backend) -> crate::Result<Daemon> {
+        let port = crate::net::free_port()?;
+        let data = tempfile::Builder::new()
+            .prefix("passerelle-test-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        let config = dir.file("daemon.toml");
+        let file_log = dir.file("daemon.log");
+        let backend = match backend {
+            Backend::Pcsc => "pcsc",
+            Backend::Simulated => "simulated",
+        };
+        let toml = format!(
+            "[server]\nport = {port}\n\n[readers]\nbackend = \"{backend}\"\n\n[storage]\ndata_dir = {data:?}\n\n\
+             [log]\nlevel = \"debug\"\nformat = \"human\"\nfile = {log:?}\n",
+            data = data.path().display().to_string(),
+            log = file_log.display().to_string(),
+        );
+        std::fs::write(&config, toml).map_err(|e| format!("write config: {e}"))?;
+        let mut d = Daemon {
+            child: None,
+            port,
+            config,
+            stderr_log: dir.file("daemon-stderr.log"),
+            file_log,
+            data,
+            client: None,
+        };
+        d.spawn_and_wait().await?;
+        Ok(d)
+    }
+
+    async fn spawn_and_wait(&mut self) -> crate::Result<()> {
+        let bin = passerelle_bin();
+        let child = Command::new(&bin)
+            .arg("run")
+            .arg("--config")
+            .arg(&self.config)
+            .stdin(Stdio::null())
+            .stdout(proc::log_file(&self.stderr_log))
+            .stderr(proc::log_file(&self.stderr_log))
+            .spawn()
+            .map_err(|e| {
+                format!(
+                    "spawn {} (build it: cargo build -p passerelle-agent): {e}",
+                    bin.display()
+                )
+            })?;
+        eprintln!(
+            "[rig] daemon started, pid {}, port {}",
+            child.id(),
+            self.port
+        );
+        self.child = Some(child);
+        let ca = self.ca_path();
+        let res = poll_until(
+            "the daemon to answer GET /v1/status with 200",
+            Duration::from_secs(15),
+            || {
+                let exited = self
+                    .child
+                    .as_mut()
+                    .and_then(|c| c.try_wait().ok().flatten());
+                let ca = ca.clone();
+                let cached = self.client.clone();
+                let url = self.url("/v1/status");
+                async move {
+                    if let Some(st) = exited {
+                        return Err(format!("daemon exited ({st})"));
+                    }
+                    let client = match cached {
+                        Some(c) => c,
+                        None => client_trusting(&ca)?,
+                    };
+                    let resp = client
+                        .get(url)
+                        .timeout(Duration::from_secs(5))
+                        .send()
+                        .await
+                        .map_err(|e| format!("{e:?}"))?;
+                    if resp.status() == 200 {
+                        Ok(client)
+                    } else {
+                        Err(format!("status {}", resp.status()))
+                    }
+                }
+            },
+        )
+        .await;
+        match res {
+            Ok(client) => {
+                self.client = Some(client);
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "{e}\n--- daemon stderr ---\n{}",
+                proc::tail(&self.stderr_log, 40)
+            )),
+        }
+    }
+
+    /// Stops the daemon (SIGTERM, then SIGKILL after 5 s) and starts it again with the
+    /// same config, port and data dir; waits until it answers.
+    pub async fn restart(&mut self) -> crate::Result<()> {
+        if let Some(mut child) = self.child.take() {
+            proc::stop(&mut child, Duration::from_secs(5));
+        }
+        self.spawn_and_wait().await
+    }
+
+    /// The TLS port (127.0.0.1 and ::1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// `base_url()` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+
+    /// An HTTPS client that trusts only this daemon's CA (`{data_dir}/tls/ca.pem`).
+    pub fn client(&self) -> reqwest::Client {
+        self.client.clone().expect("daemon is running")
+    }
+
+    /// The daemon's data dir.
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
+    /// Path of the local CA certificate the daemon wrote.
+    pub fn ca_path(&self) -> PathBuf {
+        self.data.path().join("tls").join("ca.pem")
+    }
+
+    /// Process id of the running daemon.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether the daemon process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// The tail of the daemon's logs (for failure messages).
+    pub fn log_tail(&self, n: usize) -> String {
+        let file = proc::tail(&self.file_log, n);
+        if file.is_empty() {
+            proc::tail(&self.stderr_log, n)
+        } else {
+            file
+        }
+    }
+
+    /// `GET path`, expecting 200 and a JSON body of type `T`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> crate::Result<T> {
+        let resp = self
+            .client()
+            .get(self.url(path))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| format!("GET {path}: {e:?}"))?;
+        let status = resp.status();
+        let body = resp
+            .text()
+            .await
+            .map_err(|e| format!("GET {path}: body: {e}"))?;
+        if status != 200 {
+            return Err(format!("GET {path}: status {status}, body {body}"));
+        }
+        serde_json::from_str(&body).map_err(|e| format!("GET {path}: {e}; body {body}"))
+    }
+
+    /// `GET /v1/status`.
+    pub async fn status(&self) -> crate::Result<ServiceStatus> {
+        self.get_json("/v1/status").await
+    }
+
+    /// `GET /v1/readers`.
+    pub async fn readers(&self) -> crate::Result<ReaderList> {
+        self.get_json("/v1/readers").await
+    }
+
+    /// Polls `GET /v1/readers` until `pred` holds (up to `timeout`); returns that list.
+    pub async fn wait_readers(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&ReaderList) -> bool,
+    ) -> crate::Result<ReaderList> {
+        let pred = &pred;
+        poll_until(what, timeout, || async move {
+            let list = self.readers().await?;
+            if pred(&list) {
+                Ok(list)
+            } else {
+                Err(format!("{list:?}"))
+            }
+        })
+        .await
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            proc::stop(&mut child, Duration::from_secs(5));
+        }
+    }
+}
+
+/// An HTTPS client that trusts only the CA in `ca_pem` (no system roots, no proxy).
+pub fn client_trusting(ca_pem: &Path) -> crate::Result<reqwest::Client> {
+    let pem = std::fs::read(ca_pem).map_err(|e| format!("read {}: {e}", ca_pem.display()))?;
+    let cert = reqwest::Certificate::from_pem(&pem)
+        .map_err(|e| format!("parse {}: {e}", ca_pem.display()))?;
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(cert)
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| format!("build client: {e}"))
+}
