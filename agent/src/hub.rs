@@ -111,11 +111,13 @@ impl Hub {
     fn unavailable(&self, message: String) {
         let gone: Vec<(String, bool)> = {
             let mut state = lock(&self.state);
-            if !state.available && state.message.as_deref() == Some(message.as_str()) {
+            let was_available = state.available;
+            state.message = Some(message.clone());
+            if !was_available && state.readers.is_empty() {
+                // Still down (the reason may have changed): nothing new to tell clients.
                 return;
             }
             state.available = false;
-            state.message = Some(message.clone());
             std::mem::take(&mut state.readers)
                 .into_iter()
                 .map(|(n, e)| (n, e.card.is_some()))

@@ -48,11 +48,14 @@ impl Daemon {
         };
         let toml = format!(
             "[server]\nport = {port}\n\n[readers]\nbackend = \"{backend}\"\n\n[storage]\ndata_dir = {data:?}\n\n\
-             [log]\nlevel = \"debug\"\nformat = \"human\"\nfile = {log:?}\n",
+             [log]\nlevel = \"info,passerelle_agent=debug,passerelle=debug\"\nformat = \"human\"\nfile = {log:?}\n",
             data = data.path().display().to_string(),
             log = file_log.display().to_string(),
         );
-        std::fs::write(&config, toml).map_err(|e| format!("write config: {e}"))?;
+        // Written then renamed, so the daemon never reads a half-written file.
+        let tmp = config.with_extension("toml.tmp");
+        std::fs::write(&tmp, toml).map_err(|e| format!("write config: {e}"))?;
+        std::fs::rename(&tmp, &config).map_err(|e| format!("rename config: {e}"))?;
         let mut d = Daemon {
             child: None,
             port,

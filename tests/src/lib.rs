@@ -9,6 +9,8 @@
 //!
 //! Every wait has a deadline; nothing sleeps a fixed time to decide an outcome.
 
+#![forbid(unsafe_code)]
+
 pub mod daemon;
 pub mod net;
 pub mod paths;

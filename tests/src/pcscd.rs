@@ -26,6 +26,7 @@ pub const VPCD_PORT_1: u16 = 35964;
 
 const LOCK_PATH: &str = "/tmp/passerelle-tests-pcscd.lock";
 const PID_FILE: &str = "/run/pcscd/pcscd.pid";
+const SOCKET_FILE: &str = "/run/pcscd/pcscd.comm";
 static PROCESS_LOCK: Mutex<()> = Mutex::new(());
 
 /// Exclusive use of the machine's pcscd, which this rig starts and owns.
@@ -78,6 +79,7 @@ impl PcscdRig {
             return Err("pcscd already running".into());
         }
         self.starts += 1;
+        clear_stale_files();
         let mut cmd = Command::new("pcscd");
         cmd.args(["--foreground", "--apdu"]);
         if crate::verbose() {
@@ -116,7 +118,6 @@ impl PcscdRig {
     /// client); a probe that does not touch the vpcd card ports.
     fn wait_readers(&mut self, timeout: Duration) -> crate::Result<()> {
         let deadline = Deadline::after(timeout);
-        let mut last = String::new();
         loop {
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(st)) = child.try_wait() {
@@ -134,10 +135,9 @@ impl PcscdRig {
             if out.contains(READER_0) && out.contains(READER_1) {
                 return Ok(());
             }
-            last = out;
             if deadline.passed() {
                 return Err(format!(
-                    "pcscd readers not listed after {timeout:?}; opensc-tool -l said:\n{last}"
+                    "pcscd readers not listed after {timeout:?}; opensc-tool -l said:\n{out}"
                 ));
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -150,6 +150,23 @@ impl Drop for PcscdRig {
         if let Some(mut child) = self.child.take() {
             proc::stop(&mut child, Duration::from_secs(5));
         }
+    }
+}
+
+/// Removes the socket and pid files a killed pcscd leaves behind: a new pcscd refuses to
+/// start over them ("Another pcscd seems to be running"), as a service manager knows.
+fn clear_stale_files() {
+    let running = std::fs::read_to_string(PID_FILE)
+        .ok()
+        .and_then(|t| t.trim().parse::<u32>().ok())
+        .is_some_and(|pid| {
+            proc::alive(pid)
+                && std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.trim() == "pcscd")
+        });
+    if !running {
+        let _ = std::fs::remove_file(SOCKET_FILE);
+        let _ = std::fs::remove_file(PID_FILE);
     }
 }
 

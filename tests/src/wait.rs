@@ -32,12 +32,11 @@ where
     Fut: Future<Output = Result<T, String>>,
 {
     let deadline = Deadline::after(timeout);
-    let mut last = String::from("(never probed)");
     loop {
-        match probe().await {
+        let last = match probe().await {
             Ok(v) => return Ok(v),
-            Err(e) => last = e,
-        }
+            Err(e) => e,
+        };
         if deadline.passed() {
             return Err(format!(
                 "timed out after {timeout:?} waiting for {what}; last: {last}"

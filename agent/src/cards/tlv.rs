@@ -1,7 +1,8 @@
 //! BER-TLV as the cards use it: one- and two-byte tags, short and long (81, 82) lengths.
 //! Parsing never panics on truncated or hostile input.
 
-/// One TLV element.
+/// One TLV element. Constructed elements keep their children encoded in `value`; see
+/// [`Tlv::children`] and [`find_nested`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tlv {
     /// Tag (one or two bytes, as a number: `0x65`, `0x5F20`).
@@ -61,6 +62,11 @@ impl Tlv {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.value).into_owned()
     }
+
+    /// The value parsed as a sequence of elements (for a constructed element).
+    pub fn children(&self) -> Result<Vec<Tlv>, TlvError> {
+        parse_all(&self.value)
+    }
 }
 
 /// Encodes a sequence of elements.
@@ -83,6 +89,10 @@ pub fn parse_all(bytes: &[u8]) -> Result<Vec<Tlv>, TlvError> {
         let first = bytes[i];
         let tag = if first & 0x1F == 0x1F {
             let second = *bytes.get(i + 1).ok_or(err.clone())?;
+            if second & 0x80 != 0 {
+                // A tag of three bytes or more: not used by these cards.
+                return Err(err);
+            }
             i += 2;
             u16::from_be_bytes([first, second])
         } else {
@@ -118,6 +128,17 @@ pub fn find(elements: &[Tlv], tag: u16) -> Option<&Tlv> {
     elements.iter().find(|e| e.tag == tag)
 }
 
+/// Follows `path` through nested elements of `bytes`: `find_nested(b, &[0x65, 0x93])` is the
+/// first `93` inside the first `65`. `None` if a step is missing or malformed.
+pub fn find_nested(bytes: &[u8], path: &[u16]) -> Option<Tlv> {
+    let (last, parents) = path.split_last()?;
+    let mut level = parse_all(bytes).ok()?;
+    for tag in parents {
+        level = find(&level, *tag)?.children().ok()?;
+    }
+    find(&level, *last).cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +165,39 @@ mod tests {
         }
         assert!(parse_all(&[0x5F]).is_err());
         assert!(parse_all(&[0x80, 0x83, 1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn nested_lookup() {
+        let card = Tlv::constructed(0x90, &[Tlv::new(0x91, b"SERIAL".to_vec())]);
+        let holder = Tlv::constructed(0x65, &[Tlv::new(0x93, b"NIR".to_vec()), card]);
+        let bytes = holder.encode();
+        assert_eq!(
+            find_nested(&bytes, &[0x65, 0x90, 0x91]).unwrap().text(),
+            "SERIAL"
+        );
+        assert_eq!(find_nested(&bytes, &[0x65, 0x93]).unwrap().value, b"NIR");
+        assert!(find_nested(&bytes, &[0x65, 0x94]).is_none());
+        assert!(find_nested(&bytes, &[]).is_none());
+        // A primitive value that is not TLV is not a panic either.
+        assert!(find_nested(&bytes, &[0x65, 0x93, 0x01]).is_none());
+    }
+
+    #[test]
+    fn two_byte_tags_and_length_forms() {
+        assert_eq!(Tlv::new(0x5F20, vec![1]).encode(), vec![0x5F, 0x20, 1, 1]);
+        assert_eq!(
+            &Tlv::new(0x80, vec![0; 0x80]).encode()[..3],
+            &[0x80, 0x81, 0x80]
+        );
+        assert_eq!(
+            &Tlv::new(0x80, vec![0; 0x100]).encode()[..4],
+            &[0x80, 0x82, 0x01, 0x00]
+        );
+        // Three-byte tags and indefinite or 3-byte lengths are refused.
+        assert!(parse_all(&[0x5F, 0x81, 0x01, 0x00]).is_err());
+        assert!(parse_all(&[0x80, 0x80, 0x00, 0x00]).is_err());
+        assert!(parse_all(&[0x80, 0x83, 0, 0, 1, 0]).is_err());
     }
 
     #[test]

@@ -1,14 +1,23 @@
-//! Identity fixtures of the simulated cards (JSON, embedded in the binary) and the NIR key.
+//! Fixtures of the simulated cards: JSON identities (embedded in the binary, or read from a
+//! file), their test keys, and the NIR key.
 //!
-//! A card is named `KIND:ID`, for example `vitale:nguyen` or `cps:durand-sage-femme`.
+//! A card is named `KIND:ID`, for example `vitale:nguyen` or `cps:durand-sage-femme`
+//! ([`list`]); `KIND:PATH.json` loads a fixture file instead (its `kind` must match). The
+//! identities are fictitious; the keys are test keys (`agent/fixtures/keys/README.md`).
 
-use serde::Deserialize;
+use std::path::Path;
 
 use super::cps::SimCps;
 use super::vitale::SimVitale;
 use super::SimCard;
 
-/// Every fixture: (spec, JSON text).
+mod types;
+
+pub use types::{
+    Ald, Amc, Beneficiary, CpxFixture, Holder, Rights, RightsPeriod, Situation, VitaleFixture,
+};
+
+/// Every embedded fixture: (spec, JSON text).
 const FIXTURES: &[(&str, &str)] = &[
     (
         "vitale:martin-famille",
@@ -40,225 +49,172 @@ const FIXTURES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Test keys of the CPx fixtures: (id, signature key PEM, signature cert DER, auth key PEM,
-/// auth cert DER). Test-only, see `agent/fixtures/keys/README.md`.
-type KeySet = (
-    &'static str,
-    &'static str,
-    &'static [u8],
-    &'static str,
-    &'static [u8],
-);
-
-macro_rules! keys {
+macro_rules! key_set {
     ($id:literal) => {
-        (
-            $id,
-            include_str!(concat!("../../fixtures/keys/", $id, "-sig.key")),
-            include_bytes!(concat!("../../fixtures/keys/", $id, "-sig.der")),
-            include_str!(concat!("../../fixtures/keys/", $id, "-auth.key")),
-            include_bytes!(concat!("../../fixtures/keys/", $id, "-auth.der")),
-        )
+        CpxKeys {
+            id: $id,
+            sig_key_pem: include_str!(concat!("../../fixtures/keys/", $id, "-sig.key")),
+            sig_public_pem: include_str!(concat!("../../fixtures/keys/", $id, "-sig.pub.pem")),
+            sig_cert: include_bytes!(concat!("../../fixtures/keys/", $id, "-sig.der")),
+            auth_key_pem: include_str!(concat!("../../fixtures/keys/", $id, "-auth.key")),
+            auth_public_pem: include_str!(concat!("../../fixtures/keys/", $id, "-auth.pub.pem")),
+            auth_cert: include_bytes!(concat!("../../fixtures/keys/", $id, "-auth.der")),
+        }
     };
 }
 
-const KEYS: &[KeySet] = &[
-    keys!("durand-sage-femme"),
-    keys!("lefevre-medecin"),
-    keys!("petit-secretaire"),
-    keys!("moreau-remplacant"),
+/// The embedded test key sets, one per CPx fixture id.
+const KEYS: &[CpxKeys] = &[
+    key_set!("durand-sage-femme"),
+    key_set!("lefevre-medecin"),
+    key_set!("petit-secretaire"),
+    key_set!("moreau-remplacant"),
 ];
 
-/// The test authority that issued the fixture certificates (PEM).
+/// The test authority that issued the fixture certificates (PEM). Test only.
 pub const TEST_CA_PEM: &str = include_str!("../../fixtures/keys/ca.pem");
 
 /// A fixture could not be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FixtureError {
     /// No fixture with this spec.
     #[error("carte simulée inconnue « {0} »")]
     Unknown(String),
-    /// The fixture is malformed (a bug in the fixture files).
+    /// The fixture file cannot be read.
+    #[error("fixture « {0} » illisible : {1}")]
+    Io(String, String),
+    /// The fixture is malformed.
     #[error("fixture « {0} » invalide : {1}")]
     Invalid(String, String),
 }
 
-/// A patient's Carte Vitale.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VitaleFixture {
-    /// Always `vitale`.
-    pub kind: String,
-    /// Fixture id.
-    pub id: String,
-    /// Card serial number.
-    pub serial: String,
-    /// Card validity end `YYYYMMDD`.
-    pub valid_until: String,
-    /// NIR of the insured person, 15 characters (13 + key).
-    pub nir: String,
-    /// The insured person first, then the beneficiaries.
-    pub beneficiaries: Vec<Beneficiary>,
-    /// The protected zone (modelled), as data.
-    pub rights: serde_json::Value,
+/// A fixture of either family.
+#[derive(Debug, Clone)]
+pub enum Fixture {
+    /// A Carte Vitale.
+    Vitale(VitaleFixture),
+    /// A CPS, CPE or CPF.
+    Cpx(CpxFixture),
 }
 
-/// One person on a Vitale card.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Beneficiary {
-    /// Last name.
-    pub last_name: String,
-    /// First name.
-    pub first_name: String,
-    /// Birth date `YYYYMMDD`.
-    pub birth_date: String,
-    /// Birth rank (twins).
-    pub birth_rank: u8,
-    /// Quality code.
-    pub quality: String,
-    /// Own NIR, when not attached to the insured's.
-    #[serde(default)]
-    pub nir: Option<String>,
-}
-
-/// A CPS, CPE or CPF card.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CpxFixture {
-    /// `cps`, `cpe` or `cpf`.
-    pub kind: String,
-    /// Fixture id (also names its test keys).
-    pub id: String,
-    /// `CPS`, `CPE` or `CPF`.
-    pub card_type: String,
-    /// Card serial.
-    pub serial: String,
-    /// Validity start `YYYYMMDD`.
-    pub valid_from: String,
-    /// Validity end `YYYYMMDD`.
-    pub valid_until: String,
-    /// The card's PIN (a fixture's; a real PIN is never stored).
-    pub pin: String,
-    /// The card's unblock code.
-    pub puk: String,
-    /// Holder identity.
-    pub holder: Holder,
-    /// Practice situations (at most 16).
-    pub situations: Vec<Situation>,
-}
-
-/// Holder of a CPx card.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Holder {
-    /// National id type.
-    pub id_type: String,
-    /// National id.
-    pub id: String,
-    /// Civility.
-    pub civility: String,
-    /// Last name.
-    pub last_name: String,
-    /// First name.
-    pub first_name: String,
-    /// Profession code.
-    pub profession: String,
-    /// Speciality code.
-    pub speciality: String,
-}
-
-/// One practice situation.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Situation {
-    /// `L`, `S` or `R`.
-    pub mode: String,
-    /// 8 digits.
-    pub billing_number: String,
-    /// 1 digit.
-    pub billing_key: String,
-    /// Structure id.
-    pub structure_id: String,
-    /// Structure name.
-    pub structure_name: String,
-    /// Tariff zone code.
-    pub tariff_zone: String,
-    /// Agreement code.
-    pub agreement: String,
-    /// May sign an invoice.
-    pub may_sign_invoice: bool,
-    /// May sign a lot.
-    pub may_sign_lot: bool,
-    /// Speciality code.
-    pub speciality: String,
-}
-
-/// Keys of a CPx fixture.
+/// The test keys and certificates of one CPx card (embedded; test only).
+#[derive(Debug, Clone, Copy)]
 pub struct CpxKeys {
-    /// Signature key, PKCS#8 PEM.
+    /// Key set id (the fixture id).
+    pub id: &'static str,
+    /// Signature key `CPS_PRIV_SIG`, PKCS#8 PEM.
     pub sig_key_pem: &'static str,
+    /// Its public key, SubjectPublicKeyInfo PEM.
+    pub sig_public_pem: &'static str,
     /// Signature certificate, DER.
     pub sig_cert: &'static [u8],
-    /// Authentication key, PKCS#8 PEM.
+    /// Authentication key `CPS_PRIV_AUT`, PKCS#8 PEM.
     pub auth_key_pem: &'static str,
+    /// Its public key, SubjectPublicKeyInfo PEM.
+    pub auth_public_pem: &'static str,
     /// Authentication certificate, DER.
     pub auth_cert: &'static [u8],
 }
 
-/// Every card spec, in a stable order.
+/// Every embedded card spec, in a stable order.
 pub fn list() -> Vec<&'static str> {
     FIXTURES.iter().map(|(spec, _)| *spec).collect()
 }
 
-fn text(spec: &str) -> Result<&'static str, FixtureError> {
-    FIXTURES
-        .iter()
-        .find(|(s, _)| *s == spec)
-        .map(|(_, t)| *t)
-        .ok_or_else(|| FixtureError::Unknown(spec.to_owned()))
+/// The embedded test key set `id`.
+pub fn keys(id: &str) -> Option<CpxKeys> {
+    KEYS.iter().find(|k| k.id == id).copied()
 }
 
-/// The Vitale fixture `vitale:ID`.
-pub fn vitale(spec: &str) -> Result<VitaleFixture, FixtureError> {
-    serde_json::from_str(text(spec)?).map_err(|e| FixtureError::Invalid(spec.into(), e.to_string()))
+/// The fixture named by `spec` (`KIND:ID` embedded, or `KIND:PATH.json`).
+pub fn fixture(spec: &str) -> Result<Fixture, FixtureError> {
+    let unknown = || FixtureError::Unknown(spec.to_owned());
+    let (kind, id) = spec.split_once(':').ok_or_else(unknown)?;
+    let fixture = if id.ends_with(".json") {
+        load_file(Path::new(id))?
+    } else {
+        let text = FIXTURES
+            .iter()
+            .find(|(s, _)| *s == spec)
+            .map(|(_, t)| *t)
+            .ok_or_else(unknown)?;
+        parse(spec, text)?
+    };
+    let actual = match &fixture {
+        Fixture::Vitale(v) => &v.kind,
+        Fixture::Cpx(c) => &c.kind,
+    };
+    if actual != kind {
+        return Err(FixtureError::Invalid(
+            spec.into(),
+            format!("kind « {actual} », pas « {kind} »"),
+        ));
+    }
+    Ok(fixture)
 }
 
-/// The CPx fixture `cps:ID`, `cpe:ID` or `cpf:ID`, with its keys.
-pub fn cpx(spec: &str) -> Result<(CpxFixture, CpxKeys), FixtureError> {
-    let fixture: CpxFixture = serde_json::from_str(text(spec)?)
-        .map_err(|e| FixtureError::Invalid(spec.into(), e.to_string()))?;
-    let (_, sig_key_pem, sig_cert, auth_key_pem, auth_cert) = KEYS
-        .iter()
-        .find(|k| k.0 == fixture.id)
-        .ok_or_else(|| FixtureError::Invalid(spec.into(), "no test keys".into()))?;
-    Ok((
-        fixture,
-        CpxKeys {
-            sig_key_pem,
-            sig_cert,
-            auth_key_pem,
-            auth_cert,
-        },
-    ))
+/// Reads a fixture file (JSON, `kind` decides the family).
+pub fn load_file(path: &Path) -> Result<Fixture, FixtureError> {
+    let name = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| FixtureError::Io(name.clone(), e.to_string()))?;
+    parse(&name, &text)
 }
 
 /// A fresh simulated card (powered on, nothing verified) for `spec`.
 pub fn card_from_spec(spec: &str) -> Result<Box<dyn SimCard>, FixtureError> {
-    match spec.split_once(':').map(|(kind, _)| kind) {
-        Some("vitale") => Ok(Box::new(SimVitale::new(vitale(spec)?))),
-        Some("cps" | "cpe" | "cpf") => {
-            let (fixture, keys) = cpx(spec)?;
-            let card =
-                SimCps::new(fixture, keys).map_err(|e| FixtureError::Invalid(spec.into(), e))?;
+    build(spec, fixture(spec)?)
+}
+
+/// The simulated card of `fixture`; `name` is for error messages.
+pub fn build(name: &str, fixture: Fixture) -> Result<Box<dyn SimCard>, FixtureError> {
+    match fixture {
+        Fixture::Vitale(v) => Ok(Box::new(SimVitale::new(v))),
+        Fixture::Cpx(c) => {
+            let key_id = c.keys.clone().unwrap_or_else(|| c.id.clone());
+            let keys = keys(&key_id).ok_or_else(|| {
+                FixtureError::Invalid(name.into(), format!("pas de clés de test « {key_id} »"))
+            })?;
+            let card = SimCps::new(c, keys).map_err(|e| FixtureError::Invalid(name.into(), e))?;
             Ok(Box::new(card))
         }
-        _ => Err(FixtureError::Unknown(spec.to_owned())),
     }
 }
 
-/// The 2-digit key of a 13-character NIR: 97 − (NIR mod 97). Corsica: `2A` counts as `20`
-/// minus 1,000,000 and `2B` as `20` minus 2,000,000. `None` if the NIR is malformed.
+fn parse(name: &str, text: &str) -> Result<Fixture, FixtureError> {
+    let invalid = |e: String| FixtureError::Invalid(name.to_owned(), e);
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let fixture = match value.get("kind").and_then(|k| k.as_str()) {
+        Some("vitale") => {
+            Fixture::Vitale(serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?)
+        }
+        Some("cps" | "cpe" | "cpf") => {
+            Fixture::Cpx(serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?)
+        }
+        _ => return Err(invalid("kind : vitale, cps, cpe ou cpf".into())),
+    };
+    if let Fixture::Cpx(c) = &fixture {
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if c.card_type.to_ascii_lowercase() != c.kind {
+            return Err(invalid(format!(
+                "card_type « {} » pour kind « {} »",
+                c.card_type, c.kind
+            )));
+        }
+        if !digits(&c.pin, 4) || !digits(&c.puk, 8) {
+            return Err(invalid("pin : 4 chiffres, puk : 8 chiffres".into()));
+        }
+        if c.situations.len() > 16 {
+            return Err(invalid("au plus 16 situations".into()));
+        }
+    }
+    Ok(fixture)
+}
+
+/// The 2-digit key of a 13-character NIR: 97 − (NIR mod 97). Corsica (DOMAIN.md): the
+/// letter of `2A`/`2B` is replaced by 0 and 1,000,000 (2A) or 2,000,000 (2B) subtracted
+/// before the modulo (so 2A counts as 19 and 2B as 18). `None` if the NIR is malformed.
 pub fn nir_key(nir13: &str) -> Option<u8> {
     if nir13.len() != 13 || !nir13.is_ascii() {
         return None;
@@ -277,53 +233,157 @@ pub fn nir_key(nir13: &str) -> Option<u8> {
     Some((97 - value % 97) as u8)
 }
 
+/// The key digit of an 8-digit billing number. Modelled as a Luhn check digit; `None` if
+/// the number is not 8 digits.
+pub fn billing_key(number: &str) -> Option<u8> {
+    if number.len() != 8 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let sum: u32 = number
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            match i % 2 {
+                0 if d * 2 > 9 => d * 2 - 9,
+                0 => d * 2,
+                _ => d,
+            }
+        })
+        .sum();
+    Some(((10 - sum % 10) % 10) as u8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn nir_keys() {
-        // 1 78 06 75 112 233: 1780675112233 mod 97 = 82 → key 15.
-        assert_eq!(1780675112233u64 % 97, 82);
+        // 1 78 06 75 112 233: 1780675112233 mod 97 = 82, key 15.
+        assert_eq!(1_780_675_112_233u64 % 97, 82);
         assert_eq!(nir_key("1780675112233"), Some(15));
-        // Corsica 2A: 1650219004019 mod 97 gives the key.
+        // Corsica: 2A counts as 19, 2B as 18.
         assert_eq!(
             nir_key("165022A004019"),
-            Some((97 - 1650219004019u64 % 97) as u8)
+            Some((97 - 1_650_219_004_019u64 % 97) as u8)
         );
+        assert_eq!(nir_key("165022A004019"), Some(25));
         assert_eq!(
             nir_key("165022B004019"),
-            Some((97 - 1650218004019u64 % 97) as u8)
+            Some((97 - 1_650_218_004_019u64 % 97) as u8)
         );
         assert_eq!(nir_key("16502"), None);
         assert_eq!(nir_key("165022C004019"), None);
+        assert_eq!(nir_key("1650é2A00401"), None);
     }
 
     #[test]
-    fn every_fixture_loads_and_its_nirs_have_good_keys() {
+    fn billing_keys() {
+        assert_eq!(billing_key("75123456"), Some(8));
+        assert_eq!(billing_key("69312233"), Some(5));
+        assert_eq!(billing_key("7512345"), None);
+        assert_eq!(billing_key("7512345A"), None);
+    }
+
+    #[test]
+    fn every_fixture_loads_with_good_keys() {
         for spec in list() {
             card_from_spec(spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
-            if spec.starts_with("vitale:") {
-                let v = vitale(spec).unwrap();
-                let nirs = std::iter::once(v.nir.clone())
-                    .chain(v.beneficiaries.iter().filter_map(|b| b.nir.clone()));
-                for nir in nirs {
-                    let key: u8 = nir[13..].parse().unwrap();
-                    assert_eq!(nir_key(&nir[..13]), Some(key), "{spec} {nir}");
+            match fixture(spec).unwrap() {
+                Fixture::Vitale(v) => {
+                    assert_eq!(spec, format!("vitale:{}", v.id));
+                    let own = v.beneficiaries.iter().filter_map(|b| b.nir.clone());
+                    for nir in std::iter::once(v.nir.clone()).chain(own) {
+                        let key: u8 = nir[13..].parse().unwrap();
+                        assert_eq!(nir_key(&nir[..13]), Some(key), "{spec} {nir}");
+                    }
+                }
+                Fixture::Cpx(c) => {
+                    assert_eq!(spec, format!("{}:{}", c.kind, c.id));
+                    for s in &c.situations {
+                        let key = billing_key(&s.billing_number).map(|k| k.to_string());
+                        assert_eq!(key.as_deref(), Some(s.billing_key.as_str()), "{spec}");
+                    }
                 }
             }
         }
-        assert!(card_from_spec("vitale:personne").is_err());
+        assert_eq!(list().len(), 7);
+        assert!(matches!(
+            card_from_spec("vitale:personne"),
+            Err(FixtureError::Unknown(_))
+        ));
         assert!(card_from_spec("nfc:x").is_err());
+        assert!(card_from_spec("nguyen").is_err());
     }
 
     #[test]
-    fn cpe_may_never_sign_lots() {
-        let (cpe, _) = cpx("cpe:petit-secretaire").unwrap();
-        assert_eq!(cpe.card_type, "CPE");
-        assert!(cpe
-            .situations
+    fn the_fixtures_tell_the_stories_the_tests_need() {
+        let Ok(Fixture::Vitale(martin)) = fixture("vitale:martin-famille") else {
+            panic!()
+        };
+        assert_eq!(martin.beneficiaries.len(), 4);
+        assert_eq!(martin.rights.ald.len(), 1);
+        let Ok(Fixture::Vitale(nguyen)) = fixture("vitale:nguyen") else {
+            panic!()
+        };
+        assert!(nguyen
+            .rights
+            .periods
             .iter()
-            .all(|s| !s.may_sign_lot && !s.may_sign_invoice));
+            .any(|p| p.nature == "maternite"));
+        assert!(nguyen.rights.amc.is_some());
+        let Ok(Fixture::Vitale(santoni)) = fixture("vitale:santoni-corse") else {
+            panic!()
+        };
+        assert_eq!(&santoni.nir[5..7], "2A");
+        let Ok(Fixture::Cpx(cpe)) = fixture("cpe:petit-secretaire") else {
+            panic!()
+        };
+        assert!(cpe.situations.iter().all(|s| !s.may_sign_lot));
+        let Ok(Fixture::Cpx(cpf)) = fixture("cpf:moreau-remplacant") else {
+            panic!()
+        };
+        assert!(cpf.situations.iter().any(|s| s.mode == "R"));
+        let Ok(Fixture::Cpx(durand)) = fixture("cps:durand-sage-femme") else {
+            panic!()
+        };
+        assert_eq!(durand.situations.len(), 2);
+        assert!(durand.situations.iter().all(|s| s.may_sign_lot));
+    }
+
+    #[test]
+    fn fixture_files_load_by_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("autre.json");
+        let mut json: serde_json::Value = serde_json::from_str(include_str!(
+            "../../fixtures/cards/cps-lefevre-medecin.json"
+        ))
+        .unwrap();
+        json["id"] = "autre".into();
+        json["keys"] = "lefevre-medecin".into();
+        std::fs::write(&path, json.to_string()).unwrap();
+        let spec = format!("cps:{}", path.display());
+        assert_eq!(
+            card_from_spec(&spec).unwrap().atr(),
+            crate::cards::atr::CPS3_ATR
+        );
+        let wrong_kind = format!("vitale:{}", path.display());
+        assert!(matches!(
+            card_from_spec(&wrong_kind),
+            Err(FixtureError::Invalid(..))
+        ));
+        let missing = format!("cps:{}", dir.path().join("absent.json").display());
+        assert!(matches!(
+            card_from_spec(&missing),
+            Err(FixtureError::Io(..))
+        ));
+        json["pin"] = "12".into();
+        std::fs::write(&path, json.to_string()).unwrap();
+        assert!(matches!(
+            card_from_spec(&spec),
+            Err(FixtureError::Invalid(..))
+        ));
     }
 }

@@ -3,14 +3,21 @@
 //! One implementation, used both in-process (the demo backend, [`crate::transport::sim`])
 //! and behind pcscd as a vpcd client ([`vpcd`]), so the tests exercise the real PC/SC stack.
 //! The public facts (ATRs, AIDs, free-zone TLV) follow `shared/domain/DOMAIN.md`; everything
-//! restricted is modelled, see [`crate::cards::layout`].
+//! restricted is modelled, see [`crate::cards::layout`]. A simulated card answers any bytes
+//! with a status word and never panics.
 
 pub mod cps;
+mod cps_files;
 pub mod fixtures;
 pub mod vitale;
 pub mod vpcd;
 
+pub use cps::SimCps;
+pub use fixtures::{card_from_spec, FixtureError};
+pub use vitale::SimVitale;
+
 use crate::apdu::{Response, StatusWord};
+use crate::transport::{CardTransaction, TransportError};
 
 /// A simulated smart card: an ATR and a function from command APDU to response APDU.
 pub trait SimCard: Send {
@@ -22,9 +29,40 @@ pub trait SimCard: Send {
     fn process(&mut self, command: &[u8]) -> Vec<u8>;
 }
 
-/// READ BINARY over `content` from `offset`, at most `le` bytes (0 or none: 256).
+/// A [`CardTransaction`] straight over a [`SimCard`], without a reader: for unit tests of
+/// card profiles.
+pub struct DirectTransaction {
+    card: Box<dyn SimCard>,
+    atr: Vec<u8>,
+}
+
+impl DirectTransaction {
+    /// Wraps `card` (as it is: no reset).
+    pub fn new(card: Box<dyn SimCard>) -> Self {
+        let atr = card.atr();
+        DirectTransaction { card, atr }
+    }
+
+    /// The card, e.g. to reset it between two steps of a test.
+    pub fn card_mut(&mut self) -> &mut dyn SimCard {
+        self.card.as_mut()
+    }
+}
+
+impl CardTransaction for DirectTransaction {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        Ok(self.card.process(command))
+    }
+
+    fn atr(&self) -> &[u8] {
+        &self.atr
+    }
+}
+
+/// READ BINARY over `content` from `offset`, at most `le` bytes (0 or none: 256). An offset
+/// at or past the end answers `6B 00` (wrong parameters P1-P2).
 fn read_slice(content: &[u8], offset: usize, le: Option<u8>) -> Response {
-    if offset > content.len() {
+    if offset >= content.len() {
         return Response::status_only(StatusWord::Other(0x6B00));
     }
     let max = match le {
@@ -33,4 +71,25 @@ fn read_slice(content: &[u8], offset: usize, le: Option<u8>) -> Response {
     };
     let end = content.len().min(offset + max);
     Response::new(content[offset..end].to_vec(), StatusWord::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_slice_bounds() {
+        let content: Vec<u8> = (0..=255u8).chain(0..44).collect();
+        assert_eq!(read_slice(&content, 0, Some(0)).data().len(), 256);
+        assert_eq!(
+            read_slice(&content, 256, None).data(),
+            &(0..44).collect::<Vec<u8>>()[..]
+        );
+        assert_eq!(read_slice(&content, 290, Some(4)).data(), &[34, 35, 36, 37]);
+        assert_eq!(
+            read_slice(&content, 300, None).status(),
+            StatusWord::Other(0x6B00)
+        );
+        assert_eq!(read_slice(&[], 0, None).status(), StatusWord::Other(0x6B00));
+    }
 }

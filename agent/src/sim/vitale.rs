@@ -1,10 +1,16 @@
-//! A simulated Carte Vitale 2: public free zones, a modelled protected zone.
+//! A simulated Carte Vitale 2: the public free zones, a modelled protected zone.
+//!
+//! Answers `SELECT MF`, `SELECT` by AID (`VITALE`, `MF_VITALE`) and `READ BINARY` by SFI
+//! (P1 = `80 | sfi`, P2 = offset): SFI 2 under the MF gives one `65` template per
+//! beneficiary; SFI 2 under `VITALE` gives `65` with `93` (NIR) and `90` (card data);
+//! SFI 3 under `VITALE` is the modelled protected zone (rights), `69 82` until
+//! [`SimVitale::unlock_protected_zone`]. Layout: [`crate::cards::layout::vitale`].
 
-use super::fixtures::VitaleFixture;
+use super::fixtures::{Rights, VitaleFixture};
 use super::{read_slice, SimCard};
 use crate::apdu::{Command, Response, StatusWord};
 use crate::cards::atr::VITALE2_ATR;
-use crate::cards::layout::{ins, vitale, CLA};
+use crate::cards::layout::{ins, select, vitale, CLA, MF};
 use crate::cards::tlv::{encode_all, Tlv};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +21,7 @@ enum Selected {
     MfVitale,
 }
 
-/// The card.
+/// A simulated Carte Vitale 2 (T=0 ATR `3B 75 13 00 00 47 09 EA 90 00`).
 pub struct SimVitale {
     fixture: VitaleFixture,
     selected: Selected,
@@ -23,7 +29,7 @@ pub struct SimVitale {
 }
 
 impl SimVitale {
-    /// A powered-on card.
+    /// A powered-on card holding `fixture`.
     pub fn new(fixture: VitaleFixture) -> Self {
         SimVitale {
             fixture,
@@ -32,9 +38,10 @@ impl SimVitale {
         }
     }
 
-    /// Opens the protected zone, as the real card does after authenticating a CPx card.
-    /// That card-to-card authentication is restricted; it will be modelled later. Until
-    /// then, nothing in the APDU path calls this, so the zone always answers 69 82.
+    /// Opens the protected zone until the next reset, as the real card does once a CPx card
+    /// has authenticated to it. That card-to-card authentication is restricted and will be
+    /// modelled in a later issue (as APDUs); until then nothing in the APDU path calls this,
+    /// so over a reader the protected zone always answers `69 82`.
     pub fn unlock_protected_zone(&mut self) {
         self.protected_unlocked = true;
     }
@@ -78,7 +85,8 @@ impl SimVitale {
 
     fn read(&self, command: &Command) -> Response {
         if command.p1 & 0x80 == 0 {
-            return Response::status_only(StatusWord::WrongP1P2);
+            // No current EF: this card is read by SFI only.
+            return Response::status_only(StatusWord::Other(0x6986));
         }
         let sfi = command.p1 & 0x1F;
         let content = match (self.selected, sfi) {
@@ -87,15 +95,73 @@ impl SimVitale {
             (Selected::Vitale, vitale::SFI_RIGHTS) if !self.protected_unlocked => {
                 return Response::status_only(StatusWord::SecurityNotSatisfied)
             }
-            (Selected::Vitale, vitale::SFI_RIGHTS) => Tlv::new(
-                vitale::TAG_RIGHTS,
-                self.fixture.rights.to_string().into_bytes(),
-            )
-            .encode(),
+            (Selected::Vitale, vitale::SFI_RIGHTS) => rights(&self.fixture.rights),
             _ => return Response::status_only(StatusWord::FileNotFound),
         };
         read_slice(&content, command.p2 as usize, command.le)
     }
+
+    fn select(&mut self, command: &Command) -> Response {
+        let target = match (command.p1, command.data.as_slice()) {
+            (select::BY_ID, []) => Selected::Mf,
+            (select::BY_ID, id) if id == MF => Selected::Mf,
+            (select::BY_AID, aid) if aid == vitale::AID_VITALE => Selected::Vitale,
+            (select::BY_AID, aid) if aid == vitale::AID_MF_VITALE => Selected::MfVitale,
+            // Unknown ids, AIDs and paths (tools probe `3F00/2F01`): no such file.
+            (select::BY_ID | 0x02 | select::BY_AID | select::BY_PATH | 0x09, _) => {
+                return Response::status_only(StatusWord::FileNotFound)
+            }
+            _ => return Response::status_only(StatusWord::WrongP1P2),
+        };
+        self.selected = target;
+        Response::status_only(StatusWord::Success)
+    }
+}
+
+/// The protected zone's content (modelled TLV, see [`crate::cards::layout::vitale`]).
+fn rights(r: &Rights) -> Vec<u8> {
+    let mut out = vec![Tlv::constructed(
+        vitale::TAG_ORGANISM,
+        &[
+            Tlv::new(vitale::TAG_REGIME, r.regime.as_bytes()),
+            Tlv::new(vitale::TAG_CAISSE, r.caisse.as_bytes()),
+            Tlv::new(vitale::TAG_CENTRE, r.centre.as_bytes()),
+        ],
+    )];
+    for p in &r.periods {
+        let mut fields = vec![
+            Tlv::new(vitale::PERIOD_FROM, p.from.as_bytes()),
+            Tlv::new(vitale::PERIOD_UNTIL, p.until.as_bytes()),
+            Tlv::new(vitale::PERIOD_COVERAGE, p.coverage.as_bytes()),
+            Tlv::new(vitale::PERIOD_NATURE, p.nature.as_bytes()),
+        ];
+        if let Some(index) = p.beneficiary {
+            fields.push(Tlv::new(vitale::PERIOD_BENEFICIARY, vec![index]));
+        }
+        out.push(Tlv::constructed(vitale::TAG_PERIOD, &fields));
+    }
+    for a in &r.ald {
+        out.push(Tlv::constructed(
+            vitale::TAG_ALD,
+            &[
+                Tlv::new(vitale::ALD_CODE, a.code.as_bytes()),
+                Tlv::new(vitale::ALD_UNTIL, a.until.as_bytes()),
+                Tlv::new(vitale::ALD_BENEFICIARY, vec![a.beneficiary]),
+            ],
+        ));
+    }
+    if let Some(amc) = &r.amc {
+        out.push(Tlv::constructed(
+            vitale::TAG_AMC,
+            &[
+                Tlv::new(vitale::AMC_NUMBER, amc.number.as_bytes()),
+                Tlv::new(vitale::AMC_NAME, amc.name.as_bytes()),
+                Tlv::new(vitale::AMC_UNTIL, amc.until.as_bytes()),
+                Tlv::new(vitale::AMC_TIERS_PAYANT, vec![u8::from(amc.tiers_payant)]),
+            ],
+        ));
+    }
+    encode_all(&out)
 }
 
 impl SimCard for SimVitale {
@@ -116,21 +182,7 @@ impl SimCard for SimVitale {
             return Response::status_only(StatusWord::ClaNotSupported).to_bytes();
         }
         let response = match command.ins {
-            ins::SELECT => {
-                let target = match (command.p1, command.data.as_slice()) {
-                    (0x00, [0x3F, 0x00]) => Some(Selected::Mf),
-                    (0x04, aid) if aid == vitale::AID_VITALE => Some(Selected::Vitale),
-                    (0x04, aid) if aid == vitale::AID_MF_VITALE => Some(Selected::MfVitale),
-                    _ => None,
-                };
-                match target {
-                    Some(t) => {
-                        self.selected = t;
-                        Response::status_only(StatusWord::Success)
-                    }
-                    None => Response::status_only(StatusWord::FileNotFound),
-                }
-            }
+            ins::SELECT => self.select(&command),
             ins::READ_BINARY => self.read(&command),
             _ => Response::status_only(StatusWord::InsNotSupported),
         };
@@ -141,11 +193,15 @@ impl SimCard for SimVitale {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cards::tlv::{find, parse_all};
-    use crate::sim::fixtures;
+    use crate::cards::commands::{read_binary_sfi, select_aid, select_mf};
+    use crate::cards::tlv::{find, find_nested, parse_all};
+    use crate::sim::fixtures::{fixture, Fixture};
 
-    fn card() -> SimVitale {
-        SimVitale::new(fixtures::vitale("vitale:martin-famille").unwrap())
+    fn card(spec: &str) -> SimVitale {
+        match fixture(spec).unwrap() {
+            Fixture::Vitale(v) => SimVitale::new(v),
+            Fixture::Cpx(_) => unreachable!(),
+        }
     }
 
     fn send(card: &mut SimVitale, c: Command) -> Response {
@@ -154,47 +210,85 @@ mod tests {
 
     #[test]
     fn free_zones_follow_the_public_layout() {
-        let mut c = card();
-        assert_eq!(
-            send(&mut c, Command::new(0, 0xA4, 0, 0).data(vec![0x3F, 0])).status(),
-            StatusWord::Success
-        );
-        let r = send(&mut c, Command::new(0, 0xB0, 0x82, 0).le(0));
+        let mut c = card("vitale:martin-famille");
+        assert_eq!(send(&mut c, select_mf()).status(), StatusWord::Success);
+        let r = send(&mut c, read_binary_sfi(2, 0));
         let people = parse_all(r.data()).unwrap();
         assert_eq!(people.len(), 4);
-        let first = parse_all(&people[0].value).unwrap();
+        assert!(people.iter().all(|p| p.tag == 0x65));
+        let first = people[0].children().unwrap();
         assert_eq!(find(&first, 0x80).unwrap().text(), "MARTIN");
+        assert_eq!(find(&first, 0x81).unwrap().text(), "PIERRE");
         assert_eq!(find(&first, 0x82).unwrap().text(), "19780614");
+        let spouse = people[1].children().unwrap();
+        assert_eq!(find(&spouse, vitale::TAG_QUALITY).unwrap().text(), "02");
 
-        send(
-            &mut c,
-            Command::new(0, 0xA4, 4, 0).data(vitale::AID_VITALE.to_vec()),
+        assert_eq!(
+            send(&mut c, select_aid(&vitale::AID_VITALE)).status(),
+            StatusWord::Success
         );
-        let r = send(&mut c, Command::new(0, 0xB0, 0x82, 0).le(0));
-        let holder = parse_all(r.data()).unwrap();
-        let inner = parse_all(&holder[0].value).unwrap();
-        assert_eq!(find(&inner, 0x93).unwrap().text(), "178067511223315");
+        let r = send(&mut c, read_binary_sfi(2, 0));
+        assert_eq!(
+            find_nested(r.data(), &[0x65, 0x93]).unwrap().text(),
+            "178067511223315"
+        );
+        assert_eq!(
+            find_nested(r.data(), &[0x65, 0x90, vitale::TAG_SERIAL])
+                .unwrap()
+                .text(),
+            "4012345678"
+        );
+        // Offsets in P2 read the rest of a zone.
+        let tail = send(&mut c, read_binary_sfi(2, 4));
+        assert_eq!(tail.data(), &r.data()[4..]);
     }
 
     #[test]
-    fn protected_zone_needs_unlocking() {
-        let mut c = card();
-        send(
-            &mut c,
-            Command::new(0, 0xA4, 4, 0).data(vitale::AID_VITALE.to_vec()),
+    fn the_raw_public_apdus_work() {
+        let mut c = card("vitale:nguyen");
+        assert_eq!(
+            c.process(&[0x00, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00]),
+            vec![0x90, 0x00]
         );
-        let read = Command::new(0, 0xB0, 0x83, 0).le(0);
+        let r = c.process(&[0x00, 0xB0, 0x82, 0x00, 0x00]);
+        assert_eq!(&r[r.len() - 2..], &[0x90, 0x00]);
+        assert_eq!(r[0], 0x65);
+        let select_vitale = [
+            0x00, 0xA4, 0x04, 0x00, 0x0B, 0xD2, 0x50, 0x00, 0x00, 0x02, 0x56, 0x49, 0x54, 0x41,
+            0x4C, 0x45,
+        ];
+        assert_eq!(c.process(&select_vitale), vec![0x90, 0x00]);
+    }
+
+    #[test]
+    fn protected_zone_needs_unlocking_and_holds_the_rights() {
+        let mut c = card("vitale:nguyen");
+        send(&mut c, select_aid(&vitale::AID_VITALE));
+        let read = read_binary_sfi(vitale::SFI_RIGHTS, 0);
         assert_eq!(
             send(&mut c, read.clone()).status(),
             StatusWord::SecurityNotSatisfied
         );
         c.unlock_protected_zone();
-        assert_eq!(send(&mut c, read.clone()).status(), StatusWord::Success);
+        let r = send(&mut c, read.clone());
+        assert_eq!(r.status(), StatusWord::Success);
+        let zone = parse_all(r.data()).unwrap();
+        let organism = zone[0].children().unwrap();
+        assert_eq!(find(&organism, vitale::TAG_CAISSE).unwrap().text(), "691");
+        let natures: Vec<String> = zone
+            .iter()
+            .filter(|e| e.tag == vitale::TAG_PERIOD)
+            .map(|p| {
+                find(&p.children().unwrap(), vitale::PERIOD_NATURE)
+                    .unwrap()
+                    .text()
+            })
+            .collect();
+        assert_eq!(natures, ["maladie", "maternite"]);
+        let amc = find(&zone, vitale::TAG_AMC).unwrap().children().unwrap();
+        assert_eq!(find(&amc, vitale::AMC_TIERS_PAYANT).unwrap().value, [1]);
         c.reset();
-        send(
-            &mut c,
-            Command::new(0, 0xA4, 4, 0).data(vitale::AID_VITALE.to_vec()),
-        );
+        send(&mut c, select_aid(&vitale::AID_VITALE));
         assert_eq!(
             send(&mut c, read).status(),
             StatusWord::SecurityNotSatisfied
@@ -202,16 +296,46 @@ mod tests {
     }
 
     #[test]
-    fn garbage_gets_a_status_word() {
-        let mut c = card();
+    fn wrong_files_and_garbage_get_a_status_word() {
+        let mut c = card("vitale:santoni-corse");
+        assert_eq!(
+            send(&mut c, read_binary_sfi(2, 0)).status(),
+            StatusWord::FileNotFound,
+            "nothing selected"
+        );
+        send(&mut c, select_aid(&vitale::AID_MF_VITALE));
+        assert_eq!(
+            send(&mut c, read_binary_sfi(2, 0)).status(),
+            StatusWord::FileNotFound
+        );
+        assert_eq!(
+            send(&mut c, select_aid(&[0xA0, 0, 0, 0, 3])).status(),
+            StatusWord::FileNotFound
+        );
+        assert_eq!(
+            send(
+                &mut c,
+                Command::new(0, 0xA4, 0x08, 0x0C).data(vec![0xD0, 3])
+            )
+            .status(),
+            StatusWord::FileNotFound
+        );
+        let bad_p1 = Command::new(0, 0xA4, 0x03, 0x0C);
+        assert_eq!(send(&mut c, bad_p1).status(), StatusWord::WrongP1P2);
+        send(&mut c, select_mf());
+        assert_eq!(
+            send(&mut c, read_binary_sfi(2, 250)).status(),
+            StatusWord::Other(0x6B00)
+        );
         for bytes in [
             &[][..],
             &[0x00],
             &[0x80, 0xA4, 0, 0],
             &[0, 0xFF, 0, 0],
             &[0, 0xB0, 0x82, 0, 9, 9],
+            &[0, 0xB0, 0, 0],
         ] {
-            assert_eq!(c.process(bytes).len(), 2);
+            assert_eq!(c.process(bytes).len(), 2, "{bytes:02X?}");
         }
     }
 }
