@@ -14,6 +14,8 @@ mod cold;
 mod events;
 #[path = "bench_card_path/http.rs"]
 mod http;
+#[path = "bench_card_path/report.rs"]
+mod report;
 #[path = "bench_card_path/stats.rs"]
 mod stats;
 
@@ -24,8 +26,7 @@ use passerelle_tests::{
     passerelle_bin, Backend, Daemon, PcscdRig, Resume, Simcard, SseClient, TestDir, READER_0,
     READER_1, VPCD_PORT_0, VPCD_PORT_1,
 };
-use serde_json::json;
-use stats::{ms, r3, verdict, Summary, Table};
+use stats::Summary;
 
 /// Counts and durations of one run.
 struct Plan {
@@ -92,6 +93,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether both vpcd readers are listed with a card.
+fn both_cards_in(l: &passerelle_protocol::ReaderList) -> bool {
+    [READER_0, READER_1]
+        .iter()
+        .all(|n| l.readers.iter().any(|r| r.name == *n && r.card.is_some()))
+}
+
 /// VmRSS of a process, in kB.
 fn rss_kb(pid: u32) -> Result<u64, String> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -101,14 +109,6 @@ fn rss_kb(pid: u32) -> Result<u64, String> {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| format!("no VmRSS in /proc/{pid}/status"))
-}
-
-fn mb(kb: u64) -> String {
-    format!(
-        "{:.1} MB ({:.1} MiB)",
-        kb as f64 * 1024.0 / 1e6,
-        kb as f64 / 1024.0
-    )
 }
 
 async fn run(plan: &Plan) -> Result<(), String> {
@@ -128,7 +128,8 @@ async fn run(plan: &Plan) -> Result<(), String> {
     let cold = cold::ColdStart::new(&dir)?
         .measure(plan.cold_starts)
         .await?;
-    let cold = Summary::of(&cold);
+    let cold_req = Summary::of(&cold.iter().map(|c| c.1).collect::<Vec<_>>());
+    let cold = Summary::of(&cold.iter().map(|c| c.0).collect::<Vec<_>>());
 
     // The daemon for everything else.
     let daemon = Daemon::start(&dir, Backend::Pcsc).await?;
@@ -137,11 +138,7 @@ async fn run(plan: &Plan) -> Result<(), String> {
         .wait_readers(
             "the Vitale and the CPS seen by the daemon",
             Duration::from_secs(15),
-            |l| {
-                [READER_0, READER_1]
-                    .iter()
-                    .all(|n| l.readers.iter().any(|r| r.name == *n && r.card.is_some()))
-            },
+            both_cards_in,
         )
         .await?;
 
@@ -163,16 +160,12 @@ async fn run(plan: &Plan) -> Result<(), String> {
         .wait_readers(
             "both cards in after the rounds",
             Duration::from_secs(15),
-            |l| {
-                [READER_0, READER_1]
-                    .iter()
-                    .all(|n| l.readers.iter().any(|r| r.name == *n && r.card.is_some()))
-            },
+            both_cards_in,
         )
         .await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_rss = rss_kb(pid)?;
-    eprintln!("[bench] b. idle RSS {}", mb(idle_rss));
+    eprintln!("[bench] b. idle RSS {}", report::mb(idle_rss));
 
     // d. Warm status calls, daemon then nginx with the same certificate and body.
     let body = daemon
@@ -204,6 +197,11 @@ async fn run(plan: &Plan) -> Result<(), String> {
     }
     eprintln!("[bench] d. wrk {} s against nginx", plan.wrk_secs);
     let wn = http::wrk(&nginx.url(), plan.wrk_secs, &wrk_log).await?;
+    // Status calls without keep-alive (a new TLS connection each), daemon vs nginx.
+    let fresh = cold::tls_client(&daemon.ca_path())?;
+    let fresh_n = if plan.quick { 10 } else { 50 };
+    let fd = Summary::of(&http::fresh_calls(&fresh, &daemon.url("/v1/status"), fresh_n).await?);
+    let fnx = Summary::of(&http::fresh_calls(&fresh, &nginx.url(), fresh_n).await?);
     drop(nginx);
 
     // e. Raw APDU round trips to the CPS (the daemon holds no transaction while idle).
@@ -217,130 +215,22 @@ async fn run(plan: &Plan) -> Result<(), String> {
         ));
     }
 
-    // The table.
-    let mut t = Table::default();
-    t.row(
-        &format!("cold start → first 200 (median of {})", cold.n),
-        format!(
-            "{} ms (min {}, max {})",
-            ms(cold.median),
-            ms(cold.min),
-            ms(cold.max)
-        ),
-        "≤ 150 ms",
-        verdict(cold.median <= 150.0),
-    );
-    t.row(
-        "idle RSS (Vitale + CPS in, after requests)",
-        mb(idle_rss),
-        "≤ 15 MB",
-        verdict(idle_rss as f64 * 1024.0 <= 15e6),
-    );
-    t.row(
-        "  RSS after the wrk run (info)",
-        mb(rss_after_wrk),
-        "-",
-        "-",
-    );
-    let mut ev_json = serde_json::Map::new();
-    let mut goals = serde_json::Map::new();
-    for (name, split) in [("insert", &rounds.insert), ("remove", &rounds.remove)] {
-        let (tot, pc, dm) = (
-            Summary::of(&split.total),
-            Summary::of(&split.pcscd),
-            Summary::of(&split.daemon),
-        );
-        let ev = if name == "insert" {
-            "card_inserted"
-        } else {
-            "card_removed"
-        };
-        t.row(
-            &format!("{name} → {ev} at client, total (n={})", tot.n),
-            tot.p50_p99(),
-            "≤ 50 ms (p99)",
-            verdict(tot.p99 <= 50.0),
-        );
-        t.row(
-            "  of which pcscd detects it (PC/SC watcher)",
-            pc.p50_p99(),
-            "- (pcscd polls vpcd)",
-            "-",
-        );
-        t.row(
-            "  of which the daemon (watcher → client)",
-            dm.p50_p99(),
-            "≤ 50 ms (p99)",
-            verdict(dm.p99 <= 50.0),
-        );
-        ev_json.insert(
-            name.into(),
-            json!({"total": tot.json(), "pcscd": pc.json(), "daemon": dm.json()}),
-        );
-        goals.insert(
-            format!("{name}_daemon_share_p99_le_50ms"),
-            json!(dm.p99 <= 50.0),
-        );
-        goals.insert(format!("{name}_total_p99_le_50ms"), json!(tot.p99 <= 50.0));
-    }
-    let ratio = wd.rps / wn.rps;
-    let c = format!("wrk -t1 -c10 -d{}s", plan.wrk_secs);
-    t.row(
-        &format!("status req/s, daemon vs nginx ({c})"),
-        format!("{:.0} vs {:.0}", wd.rps, wn.rps),
-        "daemon ≥ nginx",
-        format!("{} (×{ratio:.2})", verdict(ratio >= 1.0)),
-    );
-    t.row(
-        "  status latency p50, daemon vs nginx",
-        format!("{} vs {} ms", ms(wd.p50_ms), ms(wn.p50_ms)),
-        "-",
-        format!("×{:.2}", wd.p50_ms / wn.p50_ms),
-    );
-    t.row(
-        "  status latency p99, daemon vs nginx",
-        format!("{} vs {} ms", ms(wd.p99_ms), ms(wn.p99_ms)),
-        "-",
-        format!("×{:.2}", wd.p99_ms / wn.p99_ms),
-    );
-    let apdu_ok = apdu.mean <= 0.5;
-    t.row(
-        &format!("raw APDU round trip (n={}, SW {sw})", apdu.n),
-        format!("mean {} / p99 {} ms", ms(apdu.mean), ms(apdu.p99)),
-        "≈ 0.2 ms (≤ 0.5)",
-        format!("{} (×{:.1} of 0.22)", verdict(apdu_ok), apdu.mean / 0.22),
-    );
-    goals.insert(
-        "cold_start_median_le_150ms".into(),
-        json!(cold.median <= 150.0),
-    );
-    goals.insert(
-        "idle_rss_le_15mb".into(),
-        json!(idle_rss as f64 * 1024.0 <= 15e6),
-    );
-    goals.insert("status_rps_ge_nginx".into(), json!(ratio >= 1.0));
-    goals.insert("apdu_mean_le_0_5ms".into(), json!(apdu_ok));
-
-    println!(
-        "\nPasserelle card-path benchmark ({}, {})",
-        if plan.quick { "quick" } else { "full" },
-        passerelle_bin().display()
-    );
-    println!("{}", t.render());
-    let summary = json!({
-        "bench": "card_path",
-        "quick": plan.quick,
-        "daemon_bin": passerelle_bin().display().to_string(),
-        "cold_start": cold.json(),
-        "idle_rss_kb": idle_rss,
-        "rss_after_wrk_kb": rss_after_wrk,
-        "events": ev_json,
-        "status": {"wrk": c, "daemon": wd.json(), "nginx": wn.json(), "rps_ratio": r3(ratio)},
-        "apdu": {"command": "00 A4 00 00 02 3F 00", "sw": sw, "round_trip": apdu.json()},
-        "goals": goals,
-        "run_seconds": r3(t_run.elapsed().as_secs_f64()),
+    report::print(report::Results {
+        quick: plan.quick,
+        wrk_secs: plan.wrk_secs,
+        cold,
+        cold_req,
+        idle_rss,
+        rss_after_wrk,
+        rounds,
+        wd,
+        wn,
+        fd,
+        fnx,
+        apdu,
+        sw,
+        run_secs: t_run.elapsed().as_secs_f64(),
     });
-    println!("{summary}");
     Ok(())
 }
 

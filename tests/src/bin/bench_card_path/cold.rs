@@ -45,8 +45,9 @@ impl ColdStart {
         self.data.path().join("tls").join("ca.pem")
     }
 
-    /// One start: spawn, poll, stop. Returns the time from spawn to the first 200.
-    async fn once(&self, client: Option<&reqwest::Client>) -> Result<Duration, String> {
+    /// One start: spawn, poll, stop. Returns the time from spawn to the first 200 and how
+    /// long that last (successful) request took by itself.
+    async fn once(&self, client: Option<&reqwest::Client>) -> Result<(Duration, Duration), String> {
         let url = format!("https://127.0.0.1:{}/v1/status", self.port);
         let t0 = Instant::now();
         let mut child = Command::new(passerelle_bin())
@@ -74,7 +75,7 @@ impl ColdStart {
         client: Option<&reqwest::Client>,
         url: &str,
         t0: Instant,
-    ) -> Result<Duration, String> {
+    ) -> Result<(Duration, Duration), String> {
         let mut last = String::from("no attempt");
         let mut fresh = None;
         while t0.elapsed() < Duration::from_secs(20) {
@@ -96,11 +97,12 @@ impl ColdStart {
                     },
                 },
             };
+            let t_req = Instant::now();
             match client.get(url).timeout(Duration::from_secs(5)).send().await {
                 Ok(r) if r.status() == 200 => {
                     let at = t0.elapsed();
                     let _ = r.bytes().await;
-                    return Ok(at);
+                    return Ok((at, t_req.elapsed()));
                 }
                 Ok(r) => last = format!("status {}", r.status()),
                 Err(e) => last = format!("{e}"),
@@ -112,9 +114,10 @@ impl ColdStart {
         ))
     }
 
-    /// An untimed first start (makes the TLS material), then `n` timed ones.
-    pub async fn measure(&self, n: usize) -> Result<Vec<Duration>, String> {
-        let first = self
+    /// An untimed first start (makes the TLS material), then `n` timed ones: (spawn → first
+    /// 200, duration of that successful request alone).
+    pub async fn measure(&self, n: usize) -> Result<Vec<(Duration, Duration)>, String> {
+        let (first, _) = self
             .once(None)
             .await
             .map_err(|e| format!("first daemon start: {e}"))?;
@@ -127,7 +130,12 @@ impl ColdStart {
                 .once(Some(&client))
                 .await
                 .map_err(|e| format!("daemon start #{}: {e}", i + 1))?;
-            eprintln!("[bench] cold start #{}: {d:.1?}", i + 1);
+            eprintln!(
+                "[bench] cold start #{}: {:.1?} (the answering request alone: {:.1?})",
+                i + 1,
+                d.0,
+                d.1
+            );
             all.push(d);
         }
         Ok(all)

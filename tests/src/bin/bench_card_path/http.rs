@@ -104,6 +104,35 @@ pub fn parse_time_ms(v: &str) -> Option<f64> {
     Some(num * factor)
 }
 
+/// `n` status calls each on a new TLS connection (`client` keeps no idle connection),
+/// after 3 untimed ones: what a peer pays when it does not keep the connection alive.
+pub async fn fresh_calls(
+    client: &reqwest::Client,
+    url: &str,
+    n: usize,
+) -> Result<Vec<Duration>, String> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n + 3 {
+        let t = std::time::Instant::now();
+        let resp = client
+            .get(url)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        if resp.status() != 200 {
+            return Err(format!("GET {url}: status {}", resp.status()));
+        }
+        resp.bytes()
+            .await
+            .map_err(|e| format!("GET {url}: body: {e}"))?;
+        if i >= 3 {
+            out.push(t.elapsed());
+        }
+    }
+    Ok(out)
+}
+
 /// A foreground nginx with one worker, serving `body` at `/v1/status` over TLS. Stopped on
 /// drop.
 pub struct Nginx {
