@@ -7,12 +7,17 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cards;
 pub mod error;
 pub mod event;
 pub mod openapi;
 pub mod reader;
 pub mod status;
 
+pub use cards::{
+    Ald, Amc, Beneficiary, CpxCard, DataSource, Holder, Nir, PracticeMode, Rights, RightsPeriod,
+    Situation, VitaleCard,
+};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use event::{Event, EventKind};
 pub use reader::{Card, CardKind, Reader, ReaderList, SimulatedCardInsertion};

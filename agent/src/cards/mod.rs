@@ -2,14 +2,28 @@
 //! (select, read, parse TLV, map status words). They know nothing of HTTP or SQL.
 //!
 //! [`layout`] is the one place that says which bytes are public facts and which are
-//! modelled; [`commands`] builds the APDUs from it; [`identify()`](fn@identify) tells the card kind.
+//! modelled; [`commands`] builds the APDUs from it; [`identify()`](fn@identify) tells the card kind;
+//! [`read_vitale`] and [`read_cpx`] read the cards into the wire types of
+//! [`passerelle_protocol::cards`], failing with a [`CardError`]; [`nir`] checks NIR keys.
 
 pub mod atr;
 pub mod commands;
+pub mod cps;
+pub mod error;
 pub mod identify;
+mod io;
 pub mod layout;
+pub mod nir;
 pub mod tlv;
+pub mod vitale;
 
 pub use atr::{family, CardFamily};
+pub use cps::{billing_key, read_certificate, read_cpx, KeyUse};
+pub use error::CardError;
 pub use identify::identify;
+pub use nir::{nir_key, nir_valid};
 pub use tlv::{Tlv, TlvError};
+pub use vitale::read_vitale;
+
+#[cfg(test)]
+pub(crate) mod test_support;

@@ -1,5 +1,5 @@
 //! Fixtures of the simulated cards: JSON identities (embedded in the binary, or read from a
-//! file), their test keys, and the NIR key.
+//! file) and their test keys. The NIR and billing keys are re-exported from [`crate::cards`].
 //!
 //! A card is named `KIND:ID`, for example `vitale:nguyen` or `cps:durand-sage-femme`
 //! ([`list`]); `KIND:PATH.json` loads a fixture file instead (its `kind` must match). The
@@ -13,6 +13,8 @@ use super::SimCard;
 
 mod types;
 
+pub use crate::cards::cps::billing_key;
+pub use crate::cards::nir::nir_key;
 pub use types::{
     Ald, Amc, Beneficiary, CpxFixture, Holder, Rights, RightsPeriod, Situation, VitaleFixture,
 };
@@ -212,80 +214,9 @@ fn parse(name: &str, text: &str) -> Result<Fixture, FixtureError> {
     Ok(fixture)
 }
 
-/// The 2-digit key of a 13-character NIR: 97 − (NIR mod 97). Corsica (DOMAIN.md): the
-/// letter of `2A`/`2B` is replaced by 0 and 1,000,000 (2A) or 2,000,000 (2B) subtracted
-/// before the modulo (so 2A counts as 19 and 2B as 18). `None` if the NIR is malformed.
-pub fn nir_key(nir13: &str) -> Option<u8> {
-    if nir13.len() != 13 || !nir13.is_ascii() {
-        return None;
-    }
-    let (head, dept, tail) = (&nir13[..5], &nir13[5..7], &nir13[7..]);
-    let (dept, minus) = match dept {
-        "2A" | "2a" => ("20", 1_000_000),
-        "2B" | "2b" => ("20", 2_000_000),
-        d => (d, 0),
-    };
-    let digits = format!("{head}{dept}{tail}");
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let value: u64 = digits.parse::<u64>().ok()?.checked_sub(minus)?;
-    Some((97 - value % 97) as u8)
-}
-
-/// The key digit of an 8-digit billing number. Modelled as a Luhn check digit; `None` if
-/// the number is not 8 digits.
-pub fn billing_key(number: &str) -> Option<u8> {
-    if number.len() != 8 || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let sum: u32 = number
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            match i % 2 {
-                0 if d * 2 > 9 => d * 2 - 9,
-                0 => d * 2,
-                _ => d,
-            }
-        })
-        .sum();
-    Some(((10 - sum % 10) % 10) as u8)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nir_keys() {
-        // 1 78 06 75 112 233: 1780675112233 mod 97 = 82, key 15.
-        assert_eq!(1_780_675_112_233u64 % 97, 82);
-        assert_eq!(nir_key("1780675112233"), Some(15));
-        // Corsica: 2A counts as 19, 2B as 18.
-        assert_eq!(
-            nir_key("165022A004019"),
-            Some((97 - 1_650_219_004_019u64 % 97) as u8)
-        );
-        assert_eq!(nir_key("165022A004019"), Some(25));
-        assert_eq!(
-            nir_key("165022B004019"),
-            Some((97 - 1_650_218_004_019u64 % 97) as u8)
-        );
-        assert_eq!(nir_key("16502"), None);
-        assert_eq!(nir_key("165022C004019"), None);
-        assert_eq!(nir_key("1650é2A00401"), None);
-    }
-
-    #[test]
-    fn billing_keys() {
-        assert_eq!(billing_key("75123456"), Some(8));
-        assert_eq!(billing_key("69312233"), Some(5));
-        assert_eq!(billing_key("7512345"), None);
-        assert_eq!(billing_key("7512345A"), None);
-    }
 
     #[test]
     fn every_fixture_loads_with_good_keys() {

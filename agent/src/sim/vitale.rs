@@ -4,7 +4,9 @@
 //! (P1 = `80 | sfi`, P2 = offset): SFI 2 under the MF gives one `65` template per
 //! beneficiary; SFI 2 under `VITALE` gives `65` with `93` (NIR) and `90` (card data);
 //! SFI 3 under `VITALE` is the modelled protected zone (rights), `69 82` until
-//! [`SimVitale::unlock_protected_zone`]. Layout: [`crate::cards::layout::vitale`].
+//! [`SimVitale::unlock_protected_zone`]. A successful READ BINARY by SFI makes that EF the
+//! current one (ISO 7816-4), so `READ BINARY` with a 15-bit offset (P1 bit 8 clear) reads
+//! the rest of a zone longer than 256 bytes. Layout: [`crate::cards::layout::vitale`].
 
 use super::fixtures::{Rights, VitaleFixture};
 use super::{read_slice, SimCard};
@@ -25,6 +27,8 @@ enum Selected {
 pub struct SimVitale {
     fixture: VitaleFixture,
     selected: Selected,
+    /// SFI of the current EF (set by a successful READ BINARY by SFI).
+    current_ef: Option<u8>,
     protected_unlocked: bool,
 }
 
@@ -34,6 +38,7 @@ impl SimVitale {
         SimVitale {
             fixture,
             selected: Selected::Nothing,
+            current_ef: None,
             protected_unlocked: false,
         }
     }
@@ -83,12 +88,16 @@ impl SimVitale {
         Tlv::constructed(vitale::TAG_TEMPLATE, &[nir, card]).encode()
     }
 
-    fn read(&self, command: &Command) -> Response {
-        if command.p1 & 0x80 == 0 {
-            // No current EF: this card is read by SFI only.
-            return Response::status_only(StatusWord::Other(0x6986));
-        }
-        let sfi = command.p1 & 0x1F;
+    fn read(&mut self, command: &Command) -> Response {
+        let (sfi, offset) = if command.p1 & 0x80 == 0 {
+            match self.current_ef {
+                Some(sfi) => (sfi, u16::from_be_bytes([command.p1, command.p2]) as usize),
+                // No current EF yet: command not allowed.
+                None => return Response::status_only(StatusWord::Other(0x6986)),
+            }
+        } else {
+            (command.p1 & 0x1F, command.p2 as usize)
+        };
         let content = match (self.selected, sfi) {
             (Selected::Mf, vitale::SFI_FREE) => self.beneficiaries(),
             (Selected::Vitale, vitale::SFI_FREE) => self.holder(),
@@ -98,7 +107,11 @@ impl SimVitale {
             (Selected::Vitale, vitale::SFI_RIGHTS) => rights(&self.fixture.rights),
             _ => return Response::status_only(StatusWord::FileNotFound),
         };
-        read_slice(&content, command.p2 as usize, command.le)
+        let response = read_slice(&content, offset, command.le);
+        if response.is_success() {
+            self.current_ef = Some(sfi);
+        }
+        response
     }
 
     fn select(&mut self, command: &Command) -> Response {
@@ -114,6 +127,7 @@ impl SimVitale {
             _ => return Response::status_only(StatusWord::WrongP1P2),
         };
         self.selected = target;
+        self.current_ef = None;
         Response::status_only(StatusWord::Success)
     }
 }
@@ -171,6 +185,7 @@ impl SimCard for SimVitale {
 
     fn reset(&mut self) {
         self.selected = Selected::Nothing;
+        self.current_ef = None;
         self.protected_unlocked = false;
     }
 
@@ -241,6 +256,15 @@ mod tests {
         // Offsets in P2 read the rest of a zone.
         let tail = send(&mut c, read_binary_sfi(2, 4));
         assert_eq!(tail.data(), &r.data()[4..]);
+        // ...and so does READ BINARY of the current EF, once read by SFI.
+        let tail = send(&mut c, crate::cards::commands::read_binary(4));
+        assert_eq!(tail.data(), &r.data()[4..]);
+        send(&mut c, select_mf());
+        assert_eq!(
+            send(&mut c, crate::cards::commands::read_binary(0)).status(),
+            StatusWord::Other(0x6986),
+            "a SELECT clears the current EF"
+        );
     }
 
     #[test]

@@ -1,0 +1,98 @@
+//! Test doubles for the card readers: a card pulled out after N commands, a card that
+//! answers garbage, a card whose answers are cut short.
+
+use crate::sim::{DirectTransaction, SimCard};
+use crate::transport::{CardTransaction, TransportError};
+
+/// `YYYYMMDD` → `YYYY-MM-DD`, for expected values built from fixtures.
+pub(crate) fn iso(date: &str) -> String {
+    format!("{}-{}-{}", &date[..4], &date[4..6], &date[6..])
+}
+
+/// A transaction over a simulated card that is pulled out after `left` commands: every
+/// later transmit is [`TransportError::CardRemoved`]. Counts what was sent.
+pub(crate) struct PulledAfter {
+    inner: DirectTransaction,
+    left: usize,
+    pub(crate) sent: usize,
+}
+
+impl PulledAfter {
+    pub(crate) fn new(card: Box<dyn SimCard>, left: usize) -> Self {
+        PulledAfter {
+            inner: DirectTransaction::new(card),
+            left,
+            sent: 0,
+        }
+    }
+}
+
+impl CardTransaction for PulledAfter {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if self.left == 0 {
+            return Err(TransportError::CardRemoved);
+        }
+        self.left -= 1;
+        self.sent += 1;
+        self.inner.transmit(command)
+    }
+    fn atr(&self) -> &[u8] {
+        self.inner.atr()
+    }
+}
+
+/// A card with a given ATR that answers pseudo-random bytes (0 to 40 of them, ending in
+/// `90 00` one time in three so the reader goes past the first command).
+pub(crate) struct Garbage {
+    pub(crate) atr: Vec<u8>,
+    pub(crate) state: u64,
+}
+
+impl Garbage {
+    fn next(&mut self) -> u64 {
+        // xorshift64
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
+    }
+}
+
+impl SimCard for Garbage {
+    fn atr(&self) -> Vec<u8> {
+        self.atr.clone()
+    }
+    fn reset(&mut self) {}
+    fn process(&mut self, _: &[u8]) -> Vec<u8> {
+        let len = (self.next() % 41) as usize;
+        let mut out: Vec<u8> = (0..len).map(|_| self.next() as u8).collect();
+        if len >= 2 && matches!(self.next() % 3, 0) {
+            out[len - 2..].copy_from_slice(&[0x90, 0x00]);
+        }
+        out
+    }
+}
+
+/// A real simulated card whose response data is cut to `keep` bytes (the status word
+/// stays): TLV arrives truncated.
+pub(crate) struct Truncating {
+    pub(crate) card: Box<dyn SimCard>,
+    pub(crate) keep: usize,
+}
+
+impl SimCard for Truncating {
+    fn atr(&self) -> Vec<u8> {
+        self.card.atr()
+    }
+    fn reset(&mut self) {
+        self.card.reset()
+    }
+    fn process(&mut self, command: &[u8]) -> Vec<u8> {
+        let mut r = self.card.process(command);
+        let split = r.len() - 2;
+        if split > self.keep {
+            r.drain(self.keep..split);
+        }
+        r
+    }
+}
