@@ -8,13 +8,15 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use passerelle_protocol::{BackendState, Card, CardKind, EventKind, Reader};
+use passerelle_protocol::{BackendState, Card, CardKind, CpxCard, EventKind, Reader, VitaleCard};
 use tokio::sync::mpsc;
 
 use crate::cards::identify;
 use crate::events::EventBus;
 use crate::transport::worker::ReaderWorker;
-use crate::transport::{hex_spaced, BackendEvent, MonitorHandle, ReaderBackend, ReaderSnapshot};
+use crate::transport::{
+    hex_spaced, BackendEvent, MonitorHandle, ReaderBackend, ReaderSnapshot, TransportError,
+};
 
 /// Readers, cards and backend availability.
 pub struct Hub {
@@ -34,6 +36,27 @@ struct ReaderEntry {
     card: Option<Card>,
     card_events: u32,
     worker: Arc<ReaderWorker>,
+    /// What was read from the card now in the reader; dropped when it leaves.
+    read: Option<CardData>,
+}
+
+/// Data read from a card, kept until that card leaves the reader.
+#[derive(Debug, Clone)]
+pub enum CardData {
+    /// A Carte Vitale.
+    Vitale(Arc<VitaleCard>),
+    /// A CPS, CPE or CPF.
+    Cpx(Arc<CpxCard>),
+}
+
+/// A reader holding a card, as a card operation needs it.
+pub struct CardSlot {
+    /// The reader's worker, to run card jobs.
+    pub worker: Arc<ReaderWorker>,
+    /// Marks this insertion: data read now is cached only if the card is still this one.
+    pub insertion: u32,
+    /// What was already read from this card.
+    pub read: Option<CardData>,
 }
 
 impl Hub {
@@ -93,12 +116,32 @@ impl Hub {
         }
     }
 
-    /// The worker of `reader`, to run card jobs on it.
-    pub fn worker(&self, reader: &str) -> Option<Arc<ReaderWorker>> {
-        lock(&self.state)
+    /// The reader and its card, for a card operation: `ReaderNotFound` if no such reader,
+    /// `NoCard` if it is empty.
+    pub fn card_slot(&self, reader: &str) -> Result<CardSlot, TransportError> {
+        let state = lock(&self.state);
+        let entry = state
             .readers
             .get(reader)
-            .map(|e| e.worker.clone())
+            .ok_or(TransportError::ReaderNotFound)?;
+        if entry.card.is_none() {
+            return Err(TransportError::NoCard);
+        }
+        Ok(CardSlot {
+            worker: entry.worker.clone(),
+            insertion: entry.card_events,
+            read: entry.read.clone(),
+        })
+    }
+
+    /// Keeps `data` read from the card of `reader`, if that card is still the one of
+    /// `insertion` (a card swapped during the read is not cached under the new one).
+    pub fn remember(&self, reader: &str, insertion: u32, data: CardData) {
+        if let Some(entry) = lock(&self.state).readers.get_mut(reader) {
+            if entry.card.is_some() && entry.card_events == insertion {
+                entry.read = Some(data);
+            }
+        }
     }
 
     async fn apply(&self, event: BackendEvent) {
@@ -185,6 +228,9 @@ impl Hub {
                     let changed =
                         had != seen.atr.is_some() || (had && entry.card_events != seen.card_events);
                     entry.card_events = seen.card_events;
+                    if changed {
+                        entry.read = None;
+                    }
                     (entry.worker.clone(), had, changed, false)
                 }
                 None => {
@@ -200,6 +246,7 @@ impl Hub {
                         card: None,
                         card_events: seen.card_events,
                         worker: worker.clone(),
+                        read: None,
                     };
                     state.readers.insert(seen.name.clone(), entry);
                     (worker, false, seen.atr.is_some(), true)
@@ -245,6 +292,7 @@ impl Hub {
         match lock(&self.state).readers.get_mut(reader) {
             Some(entry) => {
                 entry.card = card;
+                entry.read = None;
                 true
             }
             None => false,

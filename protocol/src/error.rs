@@ -36,6 +36,12 @@ pub enum ErrorCode {
     SimulatorOnly,
     /// No simulated card with this name (see `passerelle simcard --list`).
     UnknownSimulatedCard,
+    /// The card in the reader is not the kind this route reads (a CPS where a Vitale is
+    /// expected...). `details.expected`, `details.found`.
+    WrongCard,
+    /// The card answered data that cannot be used: unreadable layout, or a NIR whose key
+    /// is wrong. Nothing is cached from it.
+    InvalidCardData,
     /// An unexpected fault inside the daemon; logged with details.
     Internal,
 }
@@ -52,7 +58,8 @@ impl ErrorCode {
             | ErrorCode::UnknownSimulatedCard => 400,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::PayloadTooLarge => 413,
-            ErrorCode::NoCard | ErrorCode::SimulatorOnly => 409,
+            ErrorCode::NoCard | ErrorCode::SimulatorOnly | ErrorCode::WrongCard => 409,
+            ErrorCode::InvalidCardData => 422,
             ErrorCode::BackendUnavailable => 503,
             ErrorCode::CardError => 502,
             ErrorCode::Internal => 500,
@@ -75,6 +82,8 @@ impl ErrorCode {
             ErrorCode::InvalidEventId => "invalid_event_id",
             ErrorCode::SimulatorOnly => "simulator_only",
             ErrorCode::UnknownSimulatedCard => "unknown_simulated_card",
+            ErrorCode::WrongCard => "wrong_card",
+            ErrorCode::InvalidCardData => "invalid_card_data",
             ErrorCode::Internal => "internal",
         }
     }
@@ -138,6 +147,8 @@ mod tests {
             ErrorCode::InvalidEventId,
             ErrorCode::SimulatorOnly,
             ErrorCode::UnknownSimulatedCard,
+            ErrorCode::WrongCard,
+            ErrorCode::InvalidCardData,
             ErrorCode::Internal,
         ] {
             let json = serde_json::to_value(code).unwrap();

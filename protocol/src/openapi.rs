@@ -30,6 +30,20 @@ mod paths {
                   (status = "default", body = ApiError)))]
     fn events() {}
 
+    /// Reads the Carte Vitale in a reader (free zones; rights when the card allows it).
+    /// Cached until the card is removed.
+    #[utoipa::path(get, path = "/v1/readers/{reader}/vitale", tag = "cards",
+        params(("reader" = String, Path, description = "reader name")),
+        responses((status = 200, body = crate::VitaleCard), (status = "default", body = ApiError)))]
+    fn read_vitale() {}
+
+    /// Reads the CPS, CPE or CPF in a reader (holder, practice situations); no PIN needed.
+    /// Cached until the card is removed.
+    #[utoipa::path(get, path = "/v1/readers/{reader}/cpx", tag = "cards",
+        params(("reader" = String, Path, description = "reader name")),
+        responses((status = 200, body = crate::CpxCard), (status = "default", body = ApiError)))]
+    fn read_cpx() {}
+
     /// Simulated backend only: put a simulated card into a reader.
     #[utoipa::path(post, path = "/v1/simulator/cards", tag = "simulator",
         request_body = crate::SimulatedCardInsertion,

@@ -3,6 +3,7 @@
 //! Handlers are thin: they read the [`hub`](crate::hub) and the [`events`](crate::events)
 //! bus and convert layer errors once, here, into [`ApiFailure`].
 
+mod cards;
 mod error;
 mod events;
 mod handlers;
@@ -40,6 +41,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/v1/status", get(handlers::status))
         .route("/v1/readers", get(handlers::readers))
+        .route("/v1/readers/{reader}/vitale", get(cards::vitale))
+        .route("/v1/readers/{reader}/cpx", get(cards::cpx))
         .route("/v1/events", get(events::stream))
         .route("/v1/openapi.json", get(handlers::openapi))
         .route("/v1/simulator/cards", post(handlers::simulator_insert))
