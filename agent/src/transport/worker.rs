@@ -50,7 +50,15 @@ impl ReaderWorker {
             .spawn(move || {
                 for message in inbox {
                     match message {
-                        Message::Job(job) => job(&mut session),
+                        // A panicking job must not end the thread: its reply sender is
+                        // dropped (the caller gets an error) and the connection is reopened.
+                        Message::Job(job) => {
+                            let run = std::panic::AssertUnwindSafe(|| job(&mut session));
+                            if std::panic::catch_unwind(run).is_err() {
+                                tracing::error!(reader = %session.reader, "a card job panicked");
+                                session.connection = None;
+                            }
+                        }
                         Message::Forget => session.connection = None,
                     }
                 }
@@ -91,16 +99,19 @@ impl ReaderWorker {
         let pending = self.pending.clone();
         pending.fetch_add(1, Ordering::SeqCst);
         let boxed: Job = Box::new(move |session: &mut Session| {
+            // Decremented even if the job panics.
+            let _done = DecrementOnDrop(pending);
             let result = session.run(job);
-            pending.fetch_sub(1, Ordering::SeqCst);
             let _ = reply.send(result);
         });
         if self.jobs.send(Message::Job(boxed)).is_err() {
             self.pending.fetch_sub(1, Ordering::SeqCst);
             return Err(TransportError::ReaderNotFound);
         }
-        // The thread ended without answering: the reader went away.
-        answer.await.unwrap_or(Err(TransportError::ReaderNotFound))
+        // No answer: the job panicked (logged), or the reader went away.
+        answer
+            .await
+            .unwrap_or_else(|_| Err(TransportError::Failure("card job aborted".into())))
     }
 }
 
@@ -139,6 +150,14 @@ impl Session {
     }
 }
 
+struct DecrementOnDrop(Arc<AtomicUsize>);
+
+impl Drop for DecrementOnDrop {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Remembers whether a transmit lost the connection, whatever the job made of the error.
 struct Tracked<'a> {
     inner: Box<dyn CardTransaction + 'a>,
@@ -158,5 +177,66 @@ impl CardTransaction for Tracked<'_> {
 
     fn atr(&self) -> &[u8] {
         self.inner.atr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::fixtures::card_from_spec;
+    use crate::transport::sim::SimBackend;
+
+    #[tokio::test]
+    async fn a_panicking_job_does_not_kill_the_reader() {
+        let sim = SimBackend::new(vec![(
+            "A".into(),
+            Some(card_from_spec("vitale:nguyen").unwrap()),
+        )]);
+        let worker = ReaderWorker::spawn(Arc::new(sim), "A".into()).unwrap();
+        let failed = worker
+            .run(|_tx| -> u8 { panic!("bug in a card profile") })
+            .await;
+        assert!(
+            matches!(failed, Err(TransportError::Failure(_))),
+            "{failed:?}"
+        );
+        let atr = worker.run(|tx| tx.atr().to_vec()).await.unwrap();
+        assert_eq!(atr[0], 0x3B);
+        assert_eq!(worker.pending(), 0);
+    }
+
+    #[tokio::test]
+    async fn jobs_run_one_after_the_other_in_order() {
+        let sim = SimBackend::new(vec![(
+            "A".into(),
+            Some(card_from_spec("cps:lefevre-medecin").unwrap()),
+        )]);
+        let worker = Arc::new(ReaderWorker::spawn(Arc::new(sim), "A".into()).unwrap());
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let jobs: Vec<_> = (0..20)
+            .map(|i| {
+                let (worker, log) = (worker.clone(), log.clone());
+                tokio::spawn(async move {
+                    worker
+                        .run(move |_tx| {
+                            log.lock().unwrap().push(("start", i));
+                            std::thread::sleep(std::time::Duration::from_millis(2));
+                            log.lock().unwrap().push(("end", i));
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        let log = log.lock().unwrap();
+        // Never interleaved: every start is followed by its own end.
+        for pair in log.chunks(2) {
+            assert_eq!(
+                (pair[0].0, pair[1].0, pair[0].1),
+                ("start", "end", pair[1].1)
+            );
+        }
     }
 }
