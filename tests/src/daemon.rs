@@ -71,13 +71,7 @@ impl Daemon {
 
     async fn spawn_and_wait(&mut self) -> crate::Result<()> {
         let bin = passerelle_bin();
-        let child = Command::new(&bin)
-            .arg("run")
-            .arg("--config")
-            .arg(&self.config)
-            .stdin(Stdio::null())
-            .stdout(proc::log_file(&self.stderr_log))
-            .stderr(proc::log_file(&self.stderr_log))
+        let child = run_command(&self.config, &self.stderr_log)
             .spawn()
             .map_err(|e| {
                 format!(
@@ -270,4 +264,25 @@ pub fn client_trusting(ca_pem: &Path) -> crate::Result<reqwest::Client> {
         .connect_timeout(Duration::from_secs(5))
         .build()
         .map_err(|e| format!("build client: {e}"))
+}
+
+/// `passerelle run --config CONFIG`, standard output and error appended to `log`.
+pub fn run_command(config: &Path, log: &Path) -> Command {
+    let mut cmd = Command::new(passerelle_bin());
+    cmd.arg("run")
+        .arg("--config")
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(proc::log_file(log))
+        .stderr(proc::log_file(log));
+    cmd
+}
+
+/// The response's `Content-Type` ("" when absent or not text).
+pub fn content_type(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
 }

@@ -7,6 +7,7 @@ use eventsource_stream::Eventsource;
 use futures_util::{Stream, StreamExt};
 use passerelle_protocol::Event;
 
+use crate::daemon::content_type;
 use crate::daemon::Daemon;
 use crate::wait::Deadline;
 
@@ -67,12 +68,7 @@ impl SseClient {
     pub async fn connect(daemon: &Daemon, resume: Resume<'_>) -> crate::Result<SseClient> {
         let resp = Self::request(daemon, resume).await?;
         let status = resp.status();
-        let ctype = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let ctype = content_type(&resp);
         if status != 200 || !ctype.starts_with("text/event-stream") {
             let body = resp.text().await.unwrap_or_default();
             return Err(format!(

@@ -13,16 +13,25 @@ use passerelle_protocol::{CpxCard, VitaleCard};
 use super::{ApiFailure, AppState};
 use crate::cards::{read_cpx, read_vitale, CardError};
 use crate::hub::CardData;
+use crate::transport::CardTransaction;
 
 /// `GET /v1/readers/{reader}/vitale`
 pub async fn vitale(
     State(state): State<AppState>,
     Path(reader): Path<String>,
 ) -> Result<Json<VitaleCard>, ApiFailure> {
-    match read(&state, &reader, Want::Vitale).await? {
-        CardData::Vitale(card) => Ok(Json(card.as_ref().clone())),
-        CardData::Cpx(_) => unreachable!("read() returns the kind asked for"),
-    }
+    let card = read(
+        &state,
+        &reader,
+        read_vitale,
+        CardData::Vitale,
+        |data| match data {
+            CardData::Vitale(card) => Some(card.clone()),
+            CardData::Cpx(_) => None,
+        },
+    )
+    .await?;
+    Ok(Json(card.as_ref().clone()))
 }
 
 /// `GET /v1/readers/{reader}/cpx`
@@ -30,36 +39,39 @@ pub async fn cpx(
     State(state): State<AppState>,
     Path(reader): Path<String>,
 ) -> Result<Json<CpxCard>, ApiFailure> {
-    match read(&state, &reader, Want::Cpx).await? {
-        CardData::Cpx(card) => Ok(Json(card.as_ref().clone())),
-        CardData::Vitale(_) => unreachable!("read() returns the kind asked for"),
-    }
+    let card = read(
+        &state,
+        &reader,
+        read_cpx,
+        CardData::Cpx,
+        |data| match data {
+            CardData::Cpx(card) => Some(card.clone()),
+            CardData::Vitale(_) => None,
+        },
+    )
+    .await?;
+    Ok(Json(card.as_ref().clone()))
 }
 
-#[derive(Clone, Copy)]
-enum Want {
-    Vitale,
-    Cpx,
-}
-
-async fn read(state: &AppState, reader: &str, want: Want) -> Result<CardData, ApiFailure> {
+/// The card of `reader` as `T`: from what was already read from this insertion (`cached`),
+/// else read by `profile` on the reader's worker and remembered (`wrap`).
+async fn read<T: Send + Sync + 'static>(
+    state: &AppState,
+    reader: &str,
+    profile: fn(&mut dyn CardTransaction) -> Result<T, CardError>,
+    wrap: fn(Arc<T>) -> CardData,
+    cached: fn(&CardData) -> Option<Arc<T>>,
+) -> Result<Arc<T>, ApiFailure> {
     let slot = state.hub.card_slot(reader)?;
-    match (&slot.read, want) {
-        (Some(data @ CardData::Vitale(_)), Want::Vitale)
-        | (Some(data @ CardData::Cpx(_)), Want::Cpx) => return Ok(data.clone()),
-        _ => {}
+    if let Some(card) = slot.read.as_ref().and_then(cached) {
+        return Ok(card);
     }
-    let result = slot
-        .worker
-        .run(move |tx| match want {
-            Want::Vitale => read_vitale(tx).map(|c| CardData::Vitale(Arc::new(c))),
-            Want::Cpx => read_cpx(tx).map(|c| CardData::Cpx(Arc::new(c))),
-        })
-        .await?;
-    match result {
-        Ok(data) => {
-            state.hub.remember(reader, slot.insertion, data.clone());
-            Ok(data)
+    match slot.worker.run(move |tx| profile(tx).map(Arc::new)).await? {
+        Ok(card) => {
+            state
+                .hub
+                .remember(reader, slot.insertion, wrap(card.clone()));
+            Ok(card)
         }
         Err(e) => {
             tracing::info!(reader, error = %e, "card read failed");

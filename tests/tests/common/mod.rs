@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use passerelle_protocol::ApiError;
+use passerelle_tests::daemon::content_type;
 use passerelle_tests::Daemon;
 
 /// The usual wait limit.
@@ -16,12 +17,7 @@ pub const T15: Duration = Duration::from_secs(15);
 /// English defaults. Returns the parsed error.
 pub async fn expect_api_error(resp: reqwest::Response, status: u16, code: &str) -> ApiError {
     let got = resp.status().as_u16();
-    let ctype = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let ctype = content_type(&resp);
     let body = resp.text().await.unwrap_or_default();
     assert!(got < 500, "no 5xx expected: {got} {body}");
     assert_eq!(got, status, "status; body {body}");

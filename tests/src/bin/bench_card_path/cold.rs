@@ -3,9 +3,10 @@
 //! millisecond until it answers 200.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
+use passerelle_tests::daemon::run_command;
 use passerelle_tests::{net, passerelle_bin, proc, TestDir};
 
 /// A data dir and config of the daemons started here (not the rig's `Daemon`: this needs
@@ -50,13 +51,7 @@ impl ColdStart {
     async fn once(&self, client: Option<&reqwest::Client>) -> Result<(Duration, Duration), String> {
         let url = format!("https://127.0.0.1:{}/v1/status", self.port);
         let t0 = Instant::now();
-        let mut child = Command::new(passerelle_bin())
-            .arg("run")
-            .arg("--config")
-            .arg(&self.config)
-            .stdin(Stdio::null())
-            .stdout(proc::log_file(&self.stderr_log))
-            .stderr(proc::log_file(&self.stderr_log))
+        let mut child = run_command(&self.config, &self.stderr_log)
             .spawn()
             .map_err(|e| format!("spawn {}: {e}", passerelle_bin().display()))?;
         let res = self.poll(&mut child, client, &url, t0).await;

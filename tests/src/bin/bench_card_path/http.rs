@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use passerelle_tests::daemon::content_type;
 use passerelle_tests::{net, proc, TestDir};
 
 /// What wrk reported.
@@ -221,12 +222,7 @@ impl Nginx {
             {
                 Ok(resp) => {
                     let status = resp.status();
-                    let ctype = resp
-                        .headers()
-                        .get("content-type")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_owned();
+                    let ctype = content_type(&resp);
                     let got = resp.bytes().await.map_err(|e| e.to_string())?;
                     if status == 200
                         && got.as_ref() == body
