@@ -3,6 +3,11 @@
 //! Shared by the card profiles (which build commands) and the simulator (which parses
 //! them and answers). Short APDUs only (ISO 7816-4 cases 1 to 4, Lc and Le on one byte).
 
+use zeroize::{Zeroize, Zeroizing};
+
+/// CLA bit of command chaining (ISO 7816-4).
+const CHAINING: u8 = 0x10;
+
 /// A command APDU.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Command {
@@ -46,9 +51,30 @@ impl Command {
         self
     }
 
-    /// The bytes sent to the card.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = vec![self.cla, self.ins, self.p1, self.p2];
+    /// `data` split into a chain of commands (ISO 7816-4 command chaining): each carries at
+    /// most 255 bytes; all but the last have the chaining bit of the class byte set.
+    pub fn chain(cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8]) -> Vec<Command> {
+        let chunks: Vec<&[u8]> = data.chunks(255).collect();
+        let last = chunks.len().saturating_sub(1);
+        chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let cla = if i < last { cla | CHAINING } else { cla };
+                Command::new(cla, ins, p1, p2).data(chunk.to_vec())
+            })
+            .collect()
+    }
+
+    /// True when the class byte says more commands of this chain follow.
+    pub fn is_chained(&self) -> bool {
+        self.cla & CHAINING != 0
+    }
+
+    /// The bytes sent to the card, wiped when dropped (a VERIFY carries the PIN).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(5 + self.data.len() + 1));
+        out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);
         if !self.data.is_empty() {
             out.push(self.data.len().min(255) as u8);
             out.extend_from_slice(&self.data[..self.data.len().min(255)]);
@@ -84,6 +110,13 @@ impl Command {
             }
         }
         Some(cmd)
+    }
+}
+
+impl Drop for Command {
+    /// The data may hold a PIN or an unblock code: wiped before the memory is freed.
+    fn drop(&mut self) {
+        self.data.zeroize();
     }
 }
 
@@ -263,6 +296,24 @@ mod tests {
         for c in cases {
             assert_eq!(Command::parse(&c.to_bytes()), Some(c));
         }
+    }
+
+    #[test]
+    fn chaining_splits_at_255_bytes() {
+        let data: Vec<u8> = (0..600u32).map(|i| i as u8).collect();
+        let chain = Command::chain(0x00, 0x2A, 0x00, 0xBE, &data);
+        assert_eq!(chain.len(), 3);
+        assert_eq!(
+            chain
+                .iter()
+                .map(|c| (c.cla, c.data.len()))
+                .collect::<Vec<_>>(),
+            vec![(0x10, 255), (0x10, 255), (0x00, 90)]
+        );
+        assert!(chain[0].is_chained() && !chain[2].is_chained());
+        let joined: Vec<u8> = chain.iter().flat_map(|c| c.data.clone()).collect();
+        assert_eq!(joined, data);
+        assert_eq!(Command::chain(0, 0x82, 0, 0, &[1, 2]).len(), 1);
     }
 
     #[test]

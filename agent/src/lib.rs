@@ -2,7 +2,8 @@
 //!
 //! Layers, bottom up: [`transport`] (PC/SC and the in-process simulator behind one trait,
 //! one worker thread per reader) → [`cards`] (card profiles over APDUs) → [`hub`] (reader
-//! state and card events) → [`api`] (axum over rustls). [`sim`] is the card simulator used
+//! state and card events) → [`service`] (card operations across readers) → [`api`] (axum
+//! over rustls). [`sim`] is the card simulator used
 //! in-process and behind vpcd. See ARCHITECTURE.md for the codemap.
 
 #![forbid(unsafe_code)]
@@ -15,6 +16,7 @@ pub mod daemon;
 pub mod events;
 pub mod hub;
 pub mod logging;
+pub mod service;
 pub mod sim;
 pub mod tls;
 pub mod transport;

@@ -117,8 +117,12 @@ pub struct VitaleCard {
     /// NIR of the insured person.
     pub nir: Nir,
     /// The rights, when they could be read: the protected zone of the card opens only
-    /// with a practitioner card present, so this is often absent.
+    /// after a CPx card (its PIN verified) authenticated to it.
     pub rights: Option<Rights>,
+    /// Why `rights` is absent, in French for the practitioner (no CPx card, PIN not
+    /// verified...); absent when the rights were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rights_unavailable: Option<String>,
     /// Where this came from.
     pub source: DataSource,
 }
@@ -237,6 +241,7 @@ mod tests {
                 key_valid: true,
             },
             rights: None,
+            rights_unavailable: None,
             source: DataSource::Card,
         };
         let v = serde_json::to_value(&card).unwrap();

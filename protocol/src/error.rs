@@ -42,6 +42,38 @@ pub enum ErrorCode {
     /// The card answered data that cannot be used: unreadable layout, or a NIR whose key
     /// is wrong. Nothing is cached from it.
     InvalidCardData,
+    /// The PIN is wrong. `details.tries_before`, `details.tries_left`. Never retried by
+    /// the daemon.
+    PinIncorrect,
+    /// The card is blocked (no try left): unblock it with its unblock code
+    /// (`POST /v1/readers/{reader}/pin/unblock`) or ask for a new card.
+    PinBlocked,
+    /// The operation needs the PIN verified first (`POST /v1/readers/{reader}/pin/verify`).
+    PinRequired,
+    /// The PIN (4 digits) or unblock code (8 digits) is not made of the right number of
+    /// digits; nothing was sent to the card, no try was used.
+    InvalidPinFormat,
+    /// `secure_pin_entry` was asked but the reader has no PIN pad.
+    SecurePinEntryUnavailable,
+    /// The PIN entry on the reader's pad was cancelled or timed out; no try was used.
+    PinEntryCancelled,
+    /// The unblock code is wrong. `details.tries_left` of the unblock code.
+    UnblockCodeIncorrect,
+    /// The digest to sign is not 64 hexadecimal characters (SHA-256).
+    InvalidDigest,
+    /// This card may not sign (a CPE prepares, the practitioner's CPS signs).
+    SigningNotAllowed,
+    /// The card's signature does not verify against its own certificate; nothing is
+    /// returned.
+    SignatureNotVerified,
+    /// No waiting card operation with this id on this reader (finished, running, or
+    /// never queued).
+    JobNotFound,
+    /// The card operation was cancelled while it waited for the reader.
+    JobCancelled,
+    /// The online rights service knows no insured person with these identifiers
+    /// (modelled service).
+    RightsNotFound,
     /// An unexpected fault inside the daemon; logged with details.
     Internal,
 }
@@ -62,6 +94,17 @@ impl ErrorCode {
             ErrorCode::InvalidCardData => 422,
             ErrorCode::BackendUnavailable => 503,
             ErrorCode::CardError => 502,
+            ErrorCode::PinIncorrect
+            | ErrorCode::PinRequired
+            | ErrorCode::UnblockCodeIncorrect
+            | ErrorCode::SigningNotAllowed => 403,
+            ErrorCode::PinBlocked => 423,
+            ErrorCode::InvalidPinFormat | ErrorCode::InvalidDigest => 400,
+            ErrorCode::SecurePinEntryUnavailable
+            | ErrorCode::PinEntryCancelled
+            | ErrorCode::JobCancelled => 409,
+            ErrorCode::SignatureNotVerified => 422,
+            ErrorCode::JobNotFound | ErrorCode::RightsNotFound => 404,
             ErrorCode::Internal => 500,
         }
     }
@@ -84,6 +127,19 @@ impl ErrorCode {
             ErrorCode::UnknownSimulatedCard => "unknown_simulated_card",
             ErrorCode::WrongCard => "wrong_card",
             ErrorCode::InvalidCardData => "invalid_card_data",
+            ErrorCode::PinIncorrect => "pin_incorrect",
+            ErrorCode::PinBlocked => "pin_blocked",
+            ErrorCode::PinRequired => "pin_required",
+            ErrorCode::InvalidPinFormat => "invalid_pin_format",
+            ErrorCode::SecurePinEntryUnavailable => "secure_pin_entry_unavailable",
+            ErrorCode::PinEntryCancelled => "pin_entry_cancelled",
+            ErrorCode::UnblockCodeIncorrect => "unblock_code_incorrect",
+            ErrorCode::InvalidDigest => "invalid_digest",
+            ErrorCode::SigningNotAllowed => "signing_not_allowed",
+            ErrorCode::SignatureNotVerified => "signature_not_verified",
+            ErrorCode::JobNotFound => "job_not_found",
+            ErrorCode::JobCancelled => "job_cancelled",
+            ErrorCode::RightsNotFound => "rights_not_found",
             ErrorCode::Internal => "internal",
         }
     }
@@ -149,6 +205,19 @@ mod tests {
             ErrorCode::UnknownSimulatedCard,
             ErrorCode::WrongCard,
             ErrorCode::InvalidCardData,
+            ErrorCode::PinIncorrect,
+            ErrorCode::PinBlocked,
+            ErrorCode::PinRequired,
+            ErrorCode::InvalidPinFormat,
+            ErrorCode::SecurePinEntryUnavailable,
+            ErrorCode::PinEntryCancelled,
+            ErrorCode::UnblockCodeIncorrect,
+            ErrorCode::InvalidDigest,
+            ErrorCode::SigningNotAllowed,
+            ErrorCode::SignatureNotVerified,
+            ErrorCode::JobNotFound,
+            ErrorCode::JobCancelled,
+            ErrorCode::RightsNotFound,
             ErrorCode::Internal,
         ] {
             let json = serde_json::to_value(code).unwrap();

@@ -11,6 +11,7 @@ pub mod cards;
 pub mod error;
 pub mod event;
 pub mod openapi;
+pub mod pin;
 pub mod reader;
 pub mod status;
 
@@ -20,7 +21,13 @@ pub use cards::{
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use event::{Event, EventKind};
-pub use reader::{Card, CardKind, Reader, ReaderList, SimulatedCardInsertion};
+pub use pin::{
+    CardSignature, PinCode, PinStatus, PinUnblockRequest, PinVerified, PinVerifyRequest,
+    SignatureRequest,
+};
+pub use reader::{
+    Card, CardJob, CardKind, Reader, ReaderList, ReaderQueue, SimulatedCardInsertion,
+};
 pub use status::{BackendKind, BackendState, ServiceStatus};
 
 /// Version of the HTTP API described by this crate. Routes live under `/v1/`.

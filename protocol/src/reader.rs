@@ -35,6 +35,31 @@ pub struct Reader {
     pub name: String,
     /// The card in the reader, if any.
     pub card: Option<Card>,
+    /// Card operations running or waiting on this reader (they run one at a time).
+    pub queue: ReaderQueue,
+}
+
+/// The arbitration queue of one reader: the operation holding the card and those waiting.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReaderQueue {
+    /// The operation using the card now, if any.
+    pub holder: Option<CardJob>,
+    /// Operations waiting, oldest first. Cancel one with
+    /// `DELETE /v1/readers/{reader}/jobs/{id}`.
+    pub waiting: Vec<CardJob>,
+}
+
+/// One card operation in a reader's queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CardJob {
+    /// Identifier, unique for the daemon's lifetime.
+    pub id: u64,
+    /// What it does (`read_vitale`, `verify_pin`, `sign`...).
+    pub operation: String,
+    /// Who asked: the client's origin or name, when known.
+    pub client: Option<String>,
+    /// Milliseconds since the Unix epoch when it was queued.
+    pub queued_at_ms: u64,
 }
 
 /// The answer of `GET /v1/readers`.

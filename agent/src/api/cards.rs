@@ -1,36 +1,38 @@
-//! Reading the cards: `GET /v1/readers/{reader}/vitale` and `/cpx`.
+//! Reading the cards: `GET /v1/readers/{reader}/vitale` and `/cpx`, and cancelling a card
+//! operation waiting for a reader.
 //!
 //! A read runs as one job on the reader's worker (queued behind other jobs on that reader,
 //! never interleaved) and is kept until the card leaves: reading the same card again costs
-//! no APDU. A read that fails (card pulled out, unreadable data) caches nothing.
+//! no APDU (`?refresh=true` reads it again). A read that fails caches nothing.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::Json;
-use passerelle_protocol::{CpxCard, VitaleCard};
+use passerelle_protocol::{CpxCard, ErrorCode, ReaderList, VitaleCard};
+use serde::Deserialize;
 
+use super::caller::RequestCaller;
 use super::{ApiFailure, AppState};
-use crate::cards::{read_cpx, read_vitale, CardError};
-use crate::hub::CardData;
-use crate::transport::CardTransaction;
+use crate::service;
+
+/// Query of the read routes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadQuery {
+    /// Read the card again even if this insertion was already read.
+    #[serde(default)]
+    pub refresh: bool,
+}
 
 /// `GET /v1/readers/{reader}/vitale`
 pub async fn vitale(
     State(state): State<AppState>,
     Path(reader): Path<String>,
+    RequestCaller(caller): RequestCaller,
+    query: Result<Query<ReadQuery>, QueryRejection>,
 ) -> Result<Json<VitaleCard>, ApiFailure> {
-    let card = read(
-        &state,
-        &reader,
-        read_vitale,
-        CardData::Vitale,
-        |data| match data {
-            CardData::Vitale(card) => Some(card.clone()),
-            CardData::Cpx(_) => None,
-        },
-    )
-    .await?;
+    let refresh = refresh(query)?;
+    let card = service::cards::vitale(&state.hub, &reader, &caller, refresh).await?;
     Ok(Json(card.as_ref().clone()))
 }
 
@@ -38,65 +40,40 @@ pub async fn vitale(
 pub async fn cpx(
     State(state): State<AppState>,
     Path(reader): Path<String>,
+    RequestCaller(caller): RequestCaller,
+    query: Result<Query<ReadQuery>, QueryRejection>,
 ) -> Result<Json<CpxCard>, ApiFailure> {
-    let card = read(
-        &state,
-        &reader,
-        read_cpx,
-        CardData::Cpx,
-        |data| match data {
-            CardData::Cpx(card) => Some(card.clone()),
-            CardData::Vitale(_) => None,
-        },
-    )
-    .await?;
+    let refresh = refresh(query)?;
+    let card = service::cards::cpx(&state.hub, &reader, &caller, refresh).await?;
     Ok(Json(card.as_ref().clone()))
 }
 
-/// The card of `reader` as `T`: from what was already read from this insertion (`cached`),
-/// else read by `profile` on the reader's worker and remembered (`wrap`).
-async fn read<T: Send + Sync + 'static>(
-    state: &AppState,
-    reader: &str,
-    profile: fn(&mut dyn CardTransaction) -> Result<T, CardError>,
-    wrap: fn(Arc<T>) -> CardData,
-    cached: fn(&CardData) -> Option<Arc<T>>,
-) -> Result<Arc<T>, ApiFailure> {
-    let slot = state.hub.card_slot(reader)?;
-    if let Some(card) = slot.read.as_ref().and_then(cached) {
-        return Ok(card);
+/// `DELETE /v1/readers/{reader}/jobs/{id}`: cancels a card operation that waits for the
+/// reader (one that holds the card is never cut short). Answers the readers.
+pub async fn cancel_job(
+    State(state): State<AppState>,
+    Path((reader, id)): Path<(String, u64)>,
+) -> Result<Json<ReaderList>, ApiFailure> {
+    let slot = state.hub.worker(&reader)?;
+    if !slot.cancel(id) {
+        return Err(ApiFailure::new(
+            ErrorCode::JobNotFound,
+            "Aucune opération en attente avec ce numéro sur ce lecteur (elle est peut-être déjà terminée ou en cours).",
+        ));
     }
-    match slot.worker.run(move |tx| profile(tx).map(Arc::new)).await? {
-        Ok(card) => {
-            state
-                .hub
-                .remember(reader, slot.insertion, wrap(card.clone()));
-            Ok(card)
-        }
-        Err(e) => {
-            tracing::info!(reader, error = %e, "card read failed");
-            Err(e.into())
-        }
-    }
+    Ok(Json(ReaderList {
+        readers: state.hub.readers(),
+    }))
 }
 
-impl From<CardError> for ApiFailure {
-    fn from(e: CardError) -> Self {
-        use passerelle_protocol::ErrorCode;
-        let message = e.to_string();
-        match e {
-            CardError::Transport(t) => ApiFailure::from(t),
-            CardError::Status { command, sw } => ApiFailure::new(ErrorCode::CardError, message)
-                .details(serde_json::json!({ "command": command, "status_word": sw.to_string() })),
-            CardError::Malformed { what } => ApiFailure::new(ErrorCode::InvalidCardData, message)
-                .details(serde_json::json!({ "what": what })),
-            // The NIR itself stays out of the answer: it would end up in a client's logs.
-            CardError::InvalidNir { .. } => ApiFailure::new(ErrorCode::InvalidCardData, message)
-                .details(serde_json::json!({ "what": "nir" })),
-            CardError::WrongCard { expected, found } => {
-                ApiFailure::new(ErrorCode::WrongCard, message)
-                    .details(serde_json::json!({ "expected": expected, "found": found }))
-            }
-        }
+/// The `refresh` flag; a malformed query string is a clean 400.
+fn refresh(query: Result<Query<ReadQuery>, QueryRejection>) -> Result<bool, ApiFailure> {
+    match query {
+        Ok(Query(q)) => Ok(q.refresh),
+        Err(rejection) => Err(ApiFailure::new(
+            ErrorCode::BadRequest,
+            "Paramètres d'adresse invalides : seul « refresh=true » ou « refresh=false » est accepté.",
+        )
+        .details(serde_json::json!({ "cause": rejection.body_text() }))),
     }
 }

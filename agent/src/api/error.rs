@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use passerelle_protocol::{ApiError, ErrorCode};
 
+use crate::cards::CardError;
 use crate::transport::TransportError;
 
 /// An API refusal, rendered as `{"error": {...}}` with the code's HTTP status.
@@ -61,8 +62,63 @@ impl From<TransportError> for ApiFailure {
                 ErrorCode::CardError,
                 "Le lecteur de cartes a signalé une erreur.".to_owned(),
             ),
+            TransportError::Cancelled => (
+                ErrorCode::JobCancelled,
+                "L'opération a été annulée pendant qu'elle attendait le lecteur ; la carte n'a pas été utilisée."
+                    .to_owned(),
+            ),
         };
         ApiFailure::new(code, message).details(serde_json::json!({ "cause": e.to_string() }))
+    }
+}
+
+impl From<CardError> for ApiFailure {
+    fn from(e: CardError) -> Self {
+        let message = e.to_string();
+        match e {
+            CardError::Transport(t) => ApiFailure::from(t),
+            CardError::Status { command, sw } => ApiFailure::new(ErrorCode::CardError, message)
+                .details(serde_json::json!({ "command": command, "status_word": sw.to_string() })),
+            CardError::Malformed { what } => ApiFailure::new(ErrorCode::InvalidCardData, message)
+                .details(serde_json::json!({ "what": what })),
+            // The NIR itself stays out of the answer: it would end up in a client's logs.
+            CardError::InvalidNir { .. } => ApiFailure::new(ErrorCode::InvalidCardData, message)
+                .details(serde_json::json!({ "what": "nir" })),
+            CardError::WrongCard { expected, found } => {
+                ApiFailure::new(ErrorCode::WrongCard, message)
+                    .details(serde_json::json!({ "expected": expected, "found": found }))
+            }
+            CardError::PinIncorrect {
+                tries_before,
+                tries_left,
+            } => ApiFailure::new(ErrorCode::PinIncorrect, message).details(
+                serde_json::json!({ "tries_before": tries_before, "tries_left": tries_left }),
+            ),
+            CardError::PinBlocked => ApiFailure::new(ErrorCode::PinBlocked, message).details(
+                serde_json::json!({ "tries_left": 0, "unblock": "POST /v1/readers/{reader}/pin/unblock" }),
+            ),
+            CardError::PinRequired => ApiFailure::new(ErrorCode::PinRequired, message),
+            CardError::InvalidPinFormat {
+                what,
+                expected_digits,
+            } => ApiFailure::new(ErrorCode::InvalidPinFormat, message)
+                .details(serde_json::json!({ "what": what, "expected_digits": expected_digits })),
+            CardError::SecurePinEntryUnavailable => {
+                ApiFailure::new(ErrorCode::SecurePinEntryUnavailable, message)
+            }
+            CardError::PinEntryCancelled => ApiFailure::new(ErrorCode::PinEntryCancelled, message),
+            CardError::UnblockCodeIncorrect { tries_left } => {
+                ApiFailure::new(ErrorCode::UnblockCodeIncorrect, message)
+                    .details(serde_json::json!({ "tries_left": tries_left }))
+            }
+            CardError::SignatureNotVerified => {
+                ApiFailure::new(ErrorCode::SignatureNotVerified, message)
+            }
+            CardError::SigningNotAllowed { kind } => {
+                ApiFailure::new(ErrorCode::SigningNotAllowed, message)
+                    .details(serde_json::json!({ "card_kind": kind }))
+            }
+        }
     }
 }
 

@@ -8,10 +8,15 @@ use serde::de::DeserializeOwned;
 
 use super::ApiFailure;
 
-/// Like `axum::Json`, with our errors.
-pub struct JsonBody<T>(pub T);
+/// Like `axum::Json`, with our errors. With `ECHO = false` ([`SECRET`]), for bodies that
+/// carry a PIN or an unblock code, a rejection never quotes the body (serde's messages
+/// would repeat a misplaced value).
+pub struct JsonBody<T, const ECHO: bool = true>(pub T);
 
-impl<S, T> FromRequest<S> for JsonBody<T>
+/// The `ECHO` parameter of [`JsonBody`] for bodies that carry a secret.
+pub const SECRET: bool = false;
+
+impl<S, T, const ECHO: bool> FromRequest<S> for JsonBody<T, ECHO>
 where
     T: DeserializeOwned,
     S: Send + Sync,
@@ -21,13 +26,18 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(JsonBody(value)),
-            Err(rejection) => Err(rejected(rejection)),
+            Err(rejection) => Err(rejected(rejection, ECHO)),
         }
     }
 }
 
-fn rejected(rejection: JsonRejection) -> ApiFailure {
-    let detail = serde_json::json!({ "cause": rejection.body_text() });
+fn rejected(rejection: JsonRejection, echo: bool) -> ApiFailure {
+    let detail = match echo {
+        true => serde_json::json!({ "cause": rejection.body_text() }),
+        false => {
+            serde_json::json!({ "cause": "(non reproduit : le corps contient un code secret)" })
+        }
+    };
     let failure = match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiFailure::new(
             ErrorCode::UnsupportedMediaType,

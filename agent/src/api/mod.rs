@@ -3,11 +3,13 @@
 //! Handlers are thin: they read the [`hub`](crate::hub) and the [`events`](crate::events)
 //! bus and convert layer errors once, here, into [`ApiFailure`].
 
+mod caller;
 mod cards;
 mod error;
 mod events;
 mod handlers;
 mod json;
+mod pin;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,6 +45,11 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/v1/readers", get(handlers::readers))
         .route("/v1/readers/{reader}/vitale", get(cards::vitale))
         .route("/v1/readers/{reader}/cpx", get(cards::cpx))
+        .route("/v1/readers/{reader}/jobs/{id}", delete(cards::cancel_job))
+        .route("/v1/readers/{reader}/pin", get(pin::status))
+        .route("/v1/readers/{reader}/pin/verify", post(pin::verify))
+        .route("/v1/readers/{reader}/pin/unblock", post(pin::unblock))
+        .route("/v1/readers/{reader}/signature", post(pin::sign))
         .route("/v1/events", get(events::stream))
         .route("/v1/openapi.json", get(handlers::openapi))
         .route("/v1/simulator/cards", post(handlers::simulator_insert))

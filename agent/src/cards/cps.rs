@@ -117,7 +117,7 @@ pub fn billing_key(number: &str) -> Option<u8> {
 }
 
 /// SELECT of the IAS application; a Vitale card (known from its ATR) is the wrong card.
-fn select_ias(tx: &mut dyn CardTransaction) -> Result<(), CardError> {
+pub(crate) fn select_ias(tx: &mut dyn CardTransaction) -> Result<(), CardError> {
     if family(tx.atr()) == CardFamily::Vitale {
         return Err(CardError::WrongCard {
             expected: CardKind::Cps,

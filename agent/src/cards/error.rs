@@ -40,6 +40,51 @@ pub enum CardError {
         /// The kind found.
         found: CardKind,
     },
+    /// Wrong PIN: one try used.
+    #[error("Code PIN incorrect : {tries_left} essai(s) restant(s) avant le blocage de la carte.")]
+    PinIncorrect {
+        /// Tries left before this attempt.
+        tries_before: u8,
+        /// Tries left now.
+        tries_left: u8,
+    },
+    /// No try left.
+    #[error("La carte est bloquée (code PIN saisi trois fois de suite de façon incorrecte). Débloquez-la avec le code de déblocage reçu avec la carte, ou demandez une nouvelle carte à l'Agence du numérique en santé.")]
+    PinBlocked,
+    /// The operation needs the PIN verified.
+    #[error("Saisissez d'abord le code PIN de la carte.")]
+    PinRequired,
+    /// A PIN or unblock code of the wrong shape; nothing sent to the card.
+    #[error("Le {what} doit comporter {expected_digits} chiffres ; rien n'a été envoyé à la carte, aucun essai n'a été utilisé.")]
+    InvalidPinFormat {
+        /// Which code.
+        what: &'static str,
+        /// Its length.
+        expected_digits: u8,
+    },
+    /// Secure PIN entry asked on a reader without a pad.
+    #[error(
+        "Ce lecteur n'a pas de clavier pour saisir le code PIN : saisissez-le dans l'application."
+    )]
+    SecurePinEntryUnavailable,
+    /// The PIN pad entry was cancelled or timed out.
+    #[error("La saisie du code PIN sur le lecteur a été annulée ou n'a pas été faite à temps ; aucun essai n'a été utilisé.")]
+    PinEntryCancelled,
+    /// Wrong unblock code.
+    #[error("Code de déblocage incorrect : {tries_left} essai(s) restant(s).")]
+    UnblockCodeIncorrect {
+        /// Tries left of the unblock code.
+        tries_left: u8,
+    },
+    /// The card's signature does not verify against its certificate.
+    #[error("La signature produite par la carte ne correspond pas à son certificat : la carte est peut-être défectueuse ; rien n'a été signé.")]
+    SignatureNotVerified,
+    /// This card kind may not sign.
+    #[error("Une carte {} ne peut pas signer : la signature se fait avec la carte du professionnel de santé (CPS).", kind_name(*.kind))]
+    SigningNotAllowed {
+        /// The kind of the card.
+        kind: CardKind,
+    },
 }
 
 fn transport_sentence(e: &TransportError) -> String {
@@ -58,6 +103,7 @@ fn transport_sentence(e: &TransportError) -> String {
             format!("La carte est utilisée par une autre application ({d}) : réessayez.")
         }
         TransportError::Failure(d) => format!("Le lecteur de cartes a échoué ({d})."),
+        TransportError::Cancelled => "L'opération a été annulée avant d'utiliser la carte.".into(),
     }
 }
 

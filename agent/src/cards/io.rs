@@ -19,6 +19,15 @@ pub(crate) fn send(tx: &mut dyn CardTransaction, command: &Command) -> Result<Re
     })
 }
 
+/// The status word of raw response bytes.
+pub(crate) fn status_of(bytes: &[u8]) -> Result<StatusWord, CardError> {
+    Response::parse(bytes)
+        .map(|r| r.status())
+        .ok_or(CardError::Malformed {
+            what: "réponse de la carte",
+        })
+}
+
 /// Sends `command`; its data when the card answers `90 00`, else [`CardError::Status`].
 pub(crate) fn expect_ok(
     tx: &mut dyn CardTransaction,

@@ -57,6 +57,10 @@ pub mod ins {
     /// GET DATA (odd instruction, as IAS-ECC). Modelled parameters, see
     /// [`super::cps::GET_DATA_PIN`].
     pub const GET_DATA: u8 = 0xCB;
+    /// GET CHALLENGE
+    pub const GET_CHALLENGE: u8 = 0x84;
+    /// EXTERNAL AUTHENTICATE
+    pub const EXTERNAL_AUTHENTICATE: u8 = 0x82;
 }
 
 /// SELECT P1 values.
@@ -149,6 +153,17 @@ pub mod vitale {
     pub const AMC_UNTIL: u16 = 0x82;
     /// In `A3`: third-party payment agreed (`01`/`00`).
     pub const AMC_TIERS_PAYANT: u16 = 0x83;
+
+    /// Opening the protected zone, modelled on standard ISO 7816-4/-8 commands (the real
+    /// card-to-card authentication is restricted): `GET CHALLENGE` gives
+    /// [`CHALLENGE_LEN`] random bytes; the CPx card signs the SHA-256 of the challenge
+    /// with its authentication key (`INTERNAL AUTHENTICATE`, PIN verified); the Vitale card
+    /// is given the CPx authentication certificate (`PSO VERIFY CERTIFICATE`, checked
+    /// against the health-professional CA it trusts) then the signature (`EXTERNAL
+    /// AUTHENTICATE`); both chained. The zone stays open until the Vitale card is reset.
+    pub const CHALLENGE_LEN: u8 = 8;
+    /// PSO VERIFY CERTIFICATE P1-P2 (ISO 7816-8).
+    pub const PSO_VERIFY_CERTIFICATE: [u8; 2] = [0x00, 0xBE];
 }
 
 /// CPS3 / CPE / CPF (IAS-ECC).

@@ -4,7 +4,9 @@
 //! [`layout`] is the one place that says which bytes are public facts and which are
 //! modelled; [`commands`] builds the APDUs from it; [`identify()`](fn@identify) tells the card kind;
 //! [`read_vitale`] and [`read_cpx`] read the cards into the wire types of
-//! [`passerelle_protocol::cards`], failing with a [`CardError`]; [`nir`] checks NIR keys.
+//! [`passerelle_protocol::cards`], failing with a [`CardError`]; [`nir`] checks NIR keys;
+//! [`pin`] verifies and unblocks the CPx PIN; [`sign`] signs with the CPS and checks the
+//! signature against the card's certificate.
 
 pub mod atr;
 pub mod commands;
@@ -14,14 +16,19 @@ pub mod identify;
 mod io;
 pub mod layout;
 pub mod nir;
+pub mod pin;
+pub mod sign;
 pub mod tlv;
 pub mod vitale;
+pub mod vitale_auth;
 
 pub use atr::{family, CardFamily};
 pub use cps::{billing_key, read_certificate, read_cpx, KeyUse};
 pub use error::CardError;
 pub use identify::identify;
 pub use nir::{nir_key, nir_valid};
+pub use pin::{pin_status, unblock_pin, verify_pin, PinEntry, PinState, Verified};
+pub use sign::{check_signature, sign_digest};
 pub use tlv::{Tlv, TlvError};
 pub use vitale::read_vitale;
 

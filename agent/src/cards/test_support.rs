@@ -96,3 +96,64 @@ impl SimCard for Truncating {
         r
     }
 }
+
+/// A transaction over a simulated card that records the header (CLA INS P1 P2) of every
+/// command, can be pulled out after `left` commands, and can have a PIN pad that "types"
+/// `pad` (`None`: no pad; `Some(None)`: the practitioner cancels).
+pub(crate) struct Recording {
+    pub(crate) inner: DirectTransaction,
+    pub(crate) left: usize,
+    pub(crate) headers: Vec<[u8; 4]>,
+    pub(crate) pad: Option<Option<Vec<u8>>>,
+}
+
+impl Recording {
+    pub(crate) fn new(card: Box<dyn SimCard>) -> Self {
+        Recording {
+            inner: DirectTransaction::new(card),
+            left: usize::MAX,
+            headers: Vec::new(),
+            pad: None,
+        }
+    }
+
+    /// How many commands with instruction `ins` were sent.
+    pub(crate) fn count(&self, ins: u8) -> usize {
+        self.headers.iter().filter(|h| h[1] == ins).count()
+    }
+}
+
+impl CardTransaction for Recording {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if self.left == 0 {
+            return Err(TransportError::CardRemoved);
+        }
+        self.left -= 1;
+        let mut header = [0; 4];
+        header.copy_from_slice(&command[..4]);
+        self.headers.push(header);
+        self.inner.transmit(command)
+    }
+    fn atr(&self) -> &[u8] {
+        self.inner.atr()
+    }
+    fn has_pin_pad(&mut self) -> bool {
+        self.pad.is_some()
+    }
+    fn verify_on_pin_pad(
+        &mut self,
+        template: &[u8],
+        _pin_len: u8,
+    ) -> Result<crate::transport::PinPadVerify, TransportError> {
+        use crate::transport::PinPadVerify;
+        match self.pad.clone() {
+            None => Ok(PinPadVerify::Unsupported),
+            Some(None) => Ok(PinPadVerify::Cancelled),
+            Some(Some(digits)) => {
+                let mut apdu = template.to_vec();
+                apdu[5..5 + digits.len()].copy_from_slice(&digits);
+                self.transmit(&apdu).map(PinPadVerify::Answered)
+            }
+        }
+    }
+}

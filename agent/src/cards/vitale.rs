@@ -82,6 +82,7 @@ pub fn read_vitale(tx: &mut dyn CardTransaction) -> Result<VitaleCard, CardError
             key_valid: true,
         },
         rights,
+        rights_unavailable: None,
         source: DataSource::Card,
     })
 }

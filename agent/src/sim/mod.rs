@@ -10,6 +10,7 @@ pub mod cps;
 mod cps_files;
 pub mod fixtures;
 pub mod vitale;
+mod vitale_auth;
 pub mod vpcd;
 
 pub use cps::SimCps;

@@ -4,11 +4,12 @@
 //! (P1 = `80 | sfi`, P2 = offset): SFI 2 under the MF gives one `65` template per
 //! beneficiary; SFI 2 under `VITALE` gives `65` with `93` (NIR) and `90` (card data);
 //! SFI 3 under `VITALE` is the modelled protected zone (rights), `69 82` until
-//! [`SimVitale::unlock_protected_zone`]. A successful READ BINARY by SFI makes that EF the
+//! a CPx card authenticated ([`super::vitale_auth`]). A successful READ BINARY by SFI makes that EF the
 //! current one (ISO 7816-4), so `READ BINARY` with a 15-bit offset (P1 bit 8 clear) reads
 //! the rest of a zone longer than 256 bytes. Layout: [`crate::cards::layout::vitale`].
 
-use super::fixtures::{Rights, VitaleFixture};
+use super::fixtures::{Rights, VitaleFixture, TEST_CA_PEM};
+use super::vitale_auth::ProtectedZoneLock;
 use super::{read_slice, SimCard};
 use crate::apdu::{Command, Response, StatusWord};
 use crate::cards::atr::VITALE2_ATR;
@@ -29,7 +30,7 @@ pub struct SimVitale {
     selected: Selected,
     /// SFI of the current EF (set by a successful READ BINARY by SFI).
     current_ef: Option<u8>,
-    protected_unlocked: bool,
+    lock: ProtectedZoneLock,
 }
 
 impl SimVitale {
@@ -39,16 +40,15 @@ impl SimVitale {
             fixture,
             selected: Selected::Nothing,
             current_ef: None,
-            protected_unlocked: false,
+            lock: ProtectedZoneLock::new(TEST_CA_PEM),
         }
     }
 
-    /// Opens the protected zone until the next reset, as the real card does once a CPx card
-    /// has authenticated to it. That card-to-card authentication is restricted and will be
-    /// modelled in a later issue (as APDUs); until then nothing in the APDU path calls this,
-    /// so over a reader the protected zone always answers `69 82`.
+    /// Opens the protected zone until the next reset without the card-to-card
+    /// authentication (for tests of the reading code only; over APDUs the zone opens only
+    /// after a CPx card authenticated, see [`super::vitale_auth`]).
     pub fn unlock_protected_zone(&mut self) {
-        self.protected_unlocked = true;
+        self.lock.force_open();
     }
 
     fn beneficiaries(&self) -> Vec<u8> {
@@ -101,7 +101,7 @@ impl SimVitale {
         let content = match (self.selected, sfi) {
             (Selected::Mf, vitale::SFI_FREE) => self.beneficiaries(),
             (Selected::Vitale, vitale::SFI_FREE) => self.holder(),
-            (Selected::Vitale, vitale::SFI_RIGHTS) if !self.protected_unlocked => {
+            (Selected::Vitale, vitale::SFI_RIGHTS) if !self.lock.is_open() => {
                 return Response::status_only(StatusWord::SecurityNotSatisfied)
             }
             (Selected::Vitale, vitale::SFI_RIGHTS) => rights(&self.fixture.rights),
@@ -186,13 +186,16 @@ impl SimCard for SimVitale {
     fn reset(&mut self) {
         self.selected = Selected::Nothing;
         self.current_ef = None;
-        self.protected_unlocked = false;
+        self.lock.reset();
     }
 
     fn process(&mut self, bytes: &[u8]) -> Vec<u8> {
         let Some(command) = Command::parse(bytes) else {
             return Response::status_only(StatusWord::WrongLength).to_bytes();
         };
+        if let Some(response) = self.lock.process(&command) {
+            return response.to_bytes();
+        }
         if command.cla != CLA {
             return Response::status_only(StatusWord::ClaNotSupported).to_bytes();
         }

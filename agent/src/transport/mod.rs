@@ -32,12 +32,15 @@ pub enum TransportError {
     /// Any other failure of the reader or its driver.
     #[error("reader failure: {0}")]
     Failure(String),
+    /// The job was cancelled while it waited for the reader (it never touched the card).
+    #[error("cancelled while waiting for the reader")]
+    Cancelled,
 }
 
 impl TransportError {
     /// True when the connection to the card cannot be used again and must be reopened.
     pub fn connection_lost(&self) -> bool {
-        !matches!(self, TransportError::Busy(_))
+        !matches!(self, TransportError::Busy(_) | TransportError::Cancelled)
     }
 }
 
@@ -50,6 +53,31 @@ pub trait CardTransaction {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
     /// The card's Answer To Reset.
     fn atr(&self) -> &[u8];
+    /// True when the reader has a PIN pad (PC/SC part 10 `FEATURE_VERIFY_PIN_DIRECT`).
+    fn has_pin_pad(&mut self) -> bool {
+        false
+    }
+    /// Has the practitioner type the PIN on the reader's pad: the reader fills the PIN
+    /// block of `template` (a VERIFY APDU whose data is the `FF`-padded block, ASCII digits
+    /// from its first byte) with `pin_len` digits and sends it to the card.
+    fn verify_on_pin_pad(
+        &mut self,
+        _template: &[u8],
+        _pin_len: u8,
+    ) -> Result<PinPadVerify, TransportError> {
+        Ok(PinPadVerify::Unsupported)
+    }
+}
+
+/// What came of a PIN typed on the reader's pad.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinPadVerify {
+    /// The reader has no PIN pad.
+    Unsupported,
+    /// The practitioner cancelled, or did not type in time; nothing reached the card.
+    Cancelled,
+    /// The card's answer to the VERIFY the reader built.
+    Answered(Vec<u8>),
 }
 
 /// An open connection to the card in one reader. Dropping it leaves the card as it is

@@ -7,9 +7,11 @@
 //! The connection is kept between jobs (a verified PIN survives) and dropped, leaving the
 //! card as it is, when the card goes away or a transmit says the connection is lost.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 
+use passerelle_protocol::{CardJob, ReaderQueue};
 use tokio::sync::oneshot;
 
 use super::{CardConnection, CardTransaction, ReaderBackend, TransportError};
@@ -17,16 +19,51 @@ use super::{CardConnection, CardTransaction, ReaderBackend, TransportError};
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
 
 enum Message {
-    Job(Job),
+    Job(Arc<Ticket>, Job),
     /// The card left: drop the connection.
     Forget,
 }
+
+/// What a job says about itself in the reader's queue.
+#[derive(Debug, Clone)]
+pub struct JobLabel {
+    /// What it does (`read_vitale`, `verify_pin`...).
+    pub operation: &'static str,
+    /// Who asked (origin or client name), when known.
+    pub client: Option<String>,
+}
+
+impl JobLabel {
+    /// A job of the daemon itself (no client).
+    pub fn internal(operation: &'static str) -> Self {
+        JobLabel {
+            operation,
+            client: None,
+        }
+    }
+}
+
+/// A queued job: its public description and whether it was cancelled before it started.
+struct Ticket {
+    job: CardJob,
+    cancelled: AtomicBool,
+}
+
+/// The queue as clients see it.
+#[derive(Default)]
+struct Queue {
+    holder: Option<CardJob>,
+    waiting: VecDeque<Arc<Ticket>>,
+}
+
+/// Ids of jobs, unique for the process.
+static NEXT_JOB_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Handle to a reader's worker thread. Dropping it ends the thread once queued jobs ran.
 pub struct ReaderWorker {
     reader: String,
     jobs: mpsc::Sender<Message>,
-    pending: Arc<AtomicUsize>,
+    queue: Arc<Mutex<Queue>>,
 }
 
 /// The worker thread's state.
@@ -45,19 +82,15 @@ impl ReaderWorker {
             reader: reader.clone(),
             connection: None,
         };
+        let queue = Arc::new(Mutex::new(Queue::default()));
+        let thread_queue = queue.clone();
         std::thread::Builder::new()
             .name(format!("reader:{reader}"))
             .spawn(move || {
                 for message in inbox {
                     match message {
-                        // A panicking job must not end the thread: its reply sender is
-                        // dropped (the caller gets an error) and the connection is reopened.
-                        Message::Job(job) => {
-                            let run = std::panic::AssertUnwindSafe(|| job(&mut session));
-                            if std::panic::catch_unwind(run).is_err() {
-                                tracing::error!(reader = %session.reader, "a card job panicked");
-                                session.connection = None;
-                            }
+                        Message::Job(ticket, job) => {
+                            run_ticket(&thread_queue, &mut session, &ticket, job)
                         }
                         Message::Forget => session.connection = None,
                     }
@@ -66,7 +99,7 @@ impl ReaderWorker {
         Ok(ReaderWorker {
             reader,
             jobs,
-            pending: Arc::new(AtomicUsize::new(0)),
+            queue,
         })
     }
 
@@ -75,9 +108,35 @@ impl ReaderWorker {
         &self.reader
     }
 
-    /// Jobs queued or running.
+    /// Jobs running or waiting.
     pub fn pending(&self) -> usize {
-        self.pending.load(Ordering::SeqCst)
+        let queue = lock(&self.queue);
+        queue.waiting.len() + usize::from(queue.holder.is_some())
+    }
+
+    /// The job holding the card and the jobs waiting, oldest first.
+    pub fn queue(&self) -> ReaderQueue {
+        let queue = lock(&self.queue);
+        ReaderQueue {
+            holder: queue.holder.clone(),
+            waiting: queue.waiting.iter().map(|t| t.job.clone()).collect(),
+        }
+    }
+
+    /// Cancels the waiting job `id`: it will not run, and its caller gets
+    /// [`TransportError::Cancelled`]. False if no such job waits (it finished, is running,
+    /// or never was): a running card transaction is never cut short.
+    pub fn cancel(&self, id: u64) -> bool {
+        let mut queue = lock(&self.queue);
+        match queue.waiting.iter().position(|t| t.job.id == id) {
+            Some(index) => {
+                if let Some(ticket) = queue.waiting.remove(index) {
+                    ticket.cancelled.store(true, Ordering::SeqCst);
+                }
+                true
+            }
+            None => false,
+        }
     }
 
     /// Drops the card connection (the card was removed); queued jobs reconnect.
@@ -85,34 +144,92 @@ impl ReaderWorker {
         let _ = self.jobs.send(Message::Forget);
     }
 
-    /// Runs `job` inside one card transaction on the worker thread and returns its result.
+    /// Runs `job` inside one card transaction on the worker thread, after the jobs queued
+    /// before it, and returns its result. If the returned future is dropped before the job
+    /// starts (the client went away), the job is cancelled.
     ///
     /// Errors: the reader has no card, the service is down, the card left during the job
     /// (the job's own transmit errors are also reported to it, and the connection is
-    /// dropped after a job that saw one).
-    pub async fn run<R, F>(&self, job: F) -> Result<R, TransportError>
+    /// dropped after a job that saw one), the job was cancelled.
+    pub async fn run<R, F>(&self, label: JobLabel, job: F) -> Result<R, TransportError>
     where
         R: Send + 'static,
         F: FnOnce(&mut dyn CardTransaction) -> R + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let pending = self.pending.clone();
-        pending.fetch_add(1, Ordering::SeqCst);
+        let ticket = Arc::new(Ticket {
+            job: CardJob {
+                id: NEXT_JOB_ID.fetch_add(1, Ordering::Relaxed),
+                operation: label.operation.to_owned(),
+                client: label.client,
+                queued_at_ms: now_ms(),
+            },
+            cancelled: AtomicBool::new(false),
+        });
+        let queue = self.queue.clone();
         let boxed: Job = Box::new(move |session: &mut Session| {
-            // Decremented even if the job panics.
-            let _done = DecrementOnDrop(pending);
             let result = session.run(job);
+            // Off the queue before the caller hears back.
+            lock(&queue).holder = None;
             let _ = reply.send(result);
         });
-        if self.jobs.send(Message::Job(boxed)).is_err() {
-            self.pending.fetch_sub(1, Ordering::SeqCst);
+        lock(&self.queue).waiting.push_back(ticket.clone());
+        let _cancel_if_dropped = CancelOnDrop(self.queue.clone(), ticket.clone());
+        if self.jobs.send(Message::Job(ticket.clone(), boxed)).is_err() {
+            self.cancel(ticket.job.id);
             return Err(TransportError::ReaderNotFound);
         }
-        // No answer: the job panicked (logged), or the reader went away.
-        answer
-            .await
-            .unwrap_or_else(|_| Err(TransportError::Failure("card job aborted".into())))
+        match answer.await {
+            Ok(result) => result,
+            Err(_) if ticket.cancelled.load(Ordering::SeqCst) => Err(TransportError::Cancelled),
+            // No answer: the job panicked (logged), or the reader went away.
+            Err(_) => Err(TransportError::Failure("card job aborted".into())),
+        }
     }
+}
+
+/// Runs one job on the worker thread, unless it was cancelled while it waited. The job
+/// is the holder while it runs; a panicking job does not end the thread (its reply sender
+/// is dropped, the caller gets an error, and the connection is reopened).
+fn run_ticket(queue: &Mutex<Queue>, session: &mut Session, ticket: &Arc<Ticket>, job: Job) {
+    {
+        let mut queue = lock(queue);
+        queue.waiting.retain(|t| !Arc::ptr_eq(t, ticket));
+        if ticket.cancelled.load(Ordering::SeqCst) {
+            return;
+        }
+        queue.holder = Some(ticket.job.clone());
+    }
+    let run = std::panic::AssertUnwindSafe(|| job(session));
+    if std::panic::catch_unwind(run).is_err() {
+        tracing::error!(reader = %session.reader, "a card job panicked");
+        session.connection = None;
+    }
+    lock(queue).holder = None;
+}
+
+/// Cancels a job when its caller stops waiting (and takes it off the visible queue); no
+/// effect once it started.
+struct CancelOnDrop(Arc<Mutex<Queue>>, Arc<Ticket>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.1.cancelled.store(true, Ordering::SeqCst);
+        lock(&self.0).waiting.retain(|t| !Arc::ptr_eq(t, &self.1));
+    }
+}
+
+fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    queue
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 impl Session {
@@ -150,14 +267,6 @@ impl Session {
     }
 }
 
-struct DecrementOnDrop(Arc<AtomicUsize>);
-
-impl Drop for DecrementOnDrop {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 /// Remembers whether a transmit lost the connection, whatever the job made of the error.
 struct Tracked<'a> {
     inner: Box<dyn CardTransaction + 'a>,
@@ -181,62 +290,4 @@ impl CardTransaction for Tracked<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sim::fixtures::card_from_spec;
-    use crate::transport::sim::SimBackend;
-
-    #[tokio::test]
-    async fn a_panicking_job_does_not_kill_the_reader() {
-        let sim = SimBackend::new(vec![(
-            "A".into(),
-            Some(card_from_spec("vitale:nguyen").unwrap()),
-        )]);
-        let worker = ReaderWorker::spawn(Arc::new(sim), "A".into()).unwrap();
-        let failed = worker
-            .run(|_tx| -> u8 { panic!("bug in a card profile") })
-            .await;
-        assert!(
-            matches!(failed, Err(TransportError::Failure(_))),
-            "{failed:?}"
-        );
-        let atr = worker.run(|tx| tx.atr().to_vec()).await.unwrap();
-        assert_eq!(atr[0], 0x3B);
-        assert_eq!(worker.pending(), 0);
-    }
-
-    #[tokio::test]
-    async fn jobs_run_one_after_the_other_in_order() {
-        let sim = SimBackend::new(vec![(
-            "A".into(),
-            Some(card_from_spec("cps:lefevre-medecin").unwrap()),
-        )]);
-        let worker = Arc::new(ReaderWorker::spawn(Arc::new(sim), "A".into()).unwrap());
-        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let jobs: Vec<_> = (0..20)
-            .map(|i| {
-                let (worker, log) = (worker.clone(), log.clone());
-                tokio::spawn(async move {
-                    worker
-                        .run(move |_tx| {
-                            log.lock().unwrap().push(("start", i));
-                            std::thread::sleep(std::time::Duration::from_millis(2));
-                            log.lock().unwrap().push(("end", i));
-                        })
-                        .await
-                })
-            })
-            .collect();
-        for job in jobs {
-            job.await.unwrap().unwrap();
-        }
-        let log = log.lock().unwrap();
-        // Never interleaved: every start is followed by its own end.
-        for pair in log.chunks(2) {
-            assert_eq!(
-                (pair[0].0, pair[1].0, pair[0].1),
-                ("start", "end", pair[1].1)
-            );
-        }
-    }
-}
+mod tests;

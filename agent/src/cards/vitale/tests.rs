@@ -82,6 +82,7 @@ fn expected(f: &VitaleFixture, with_rights: bool) -> VitaleCard {
             key_valid: true,
         },
         rights: with_rights.then_some(rights),
+        rights_unavailable: None,
         source: DataSource::Card,
     }
 }

@@ -54,7 +54,7 @@ fn pin_counter_blocks_at_zero_and_unblocks() {
         StatusWord::WrongPin { tries_left: 2 }
     );
     assert_eq!(
-        send(&mut c, cmd::verify(b"1234")).status(),
+        send(&mut c, cmd::verify(b"4729")).status(),
         StatusWord::Success
     );
     assert_eq!(tries(&mut c), (3, 3), "the right PIN resets the counter");
@@ -80,7 +80,7 @@ fn pin_counter_blocks_at_zero_and_unblocks() {
         StatusWord::WrongPin { tries_left: 0 }
     );
     assert_eq!(
-        send(&mut c, cmd::verify(b"1234")).status(),
+        send(&mut c, cmd::verify(b"4729")).status(),
         StatusWord::Blocked,
         "right PIN, blocked card"
     );
@@ -90,22 +90,22 @@ fn pin_counter_blocks_at_zero_and_unblocks() {
     );
     c.reset();
     assert_eq!(
-        send(&mut c, cmd::verify(b"1234")).status(),
+        send(&mut c, cmd::verify(b"4729")).status(),
         StatusWord::Blocked,
         "a reset does not unblock"
     );
     assert_eq!(tries(&mut c), (3, 0));
     let wrong = send(&mut c, cmd::reset_retry_counter(b"00000000", b"4321"));
     assert_eq!(wrong.status(), StatusWord::WrongPin { tries_left: 9 });
-    assert!(send(&mut c, cmd::reset_retry_counter(b"12345678", b"4321")).is_success());
+    assert!(send(&mut c, cmd::reset_retry_counter(b"20462913", b"4321")).is_success());
     assert_eq!(tries(&mut c), (3, 3));
     assert_eq!(
-        send(&mut c, cmd::verify(b"1234")).status(),
+        send(&mut c, cmd::verify(b"4729")).status(),
         StatusWord::WrongPin { tries_left: 2 }
     );
     assert!(send(&mut c, cmd::verify(b"4321")).is_success());
     // Malformed PIN commands do not cost a try.
-    let short = Command::new(0, 0x20, 0, cps::PIN_REF).data(b"1234".to_vec());
+    let short = Command::new(0, 0x20, 0, cps::PIN_REF).data(b"4729".to_vec());
     assert_eq!(send(&mut c, short).status(), StatusWord::WrongLength);
     let other_ref = Command::new(0, 0x20, 0, 0x01).data(cps::pin_block(b"4321").to_vec());
     assert_eq!(send(&mut c, other_ref).status(), StatusWord::WrongP1P2);
@@ -121,7 +121,7 @@ fn signature_needs_pin_and_mse_and_verifies_with_the_certificate_key() {
         send(&mut c, pso.clone()).status(),
         StatusWord::SecurityNotSatisfied
     );
-    assert!(send(&mut c, cmd::verify(b"1234")).is_success());
+    assert!(send(&mut c, cmd::verify(b"4729")).is_success());
     assert_eq!(
         send(&mut c, pso.clone()).status(),
         StatusWord::ConditionsNotSatisfied
@@ -164,7 +164,7 @@ fn internal_authenticate_signs_the_given_digest_info() {
     ];
     digest_info.extend_from_slice(&digest);
     let auth = cmd::internal_authenticate(&digest_info);
-    assert!(send(&mut c, cmd::verify(b"1234")).is_success());
+    assert!(send(&mut c, cmd::verify(b"8153")).is_success());
     assert!(send(&mut c, cmd::mse_set_signature()).is_success());
     assert_eq!(
         send(&mut c, auth.clone()).status(),
@@ -210,7 +210,7 @@ fn a_cpe_says_so_and_may_not_sign_lots() {
 #[test]
 fn any_bytes_get_a_status_word() {
     let mut c = card("cps:lefevre-medecin");
-    assert!(send(&mut c, cmd::verify(b"1234")).is_success());
+    assert!(send(&mut c, cmd::verify(b"8153")).is_success());
     assert_eq!(c.process(&[0x80, 0xA4, 0, 0]), vec![0x6E, 0x00]);
     assert_eq!(c.process(&[0x00, 0x12, 0, 0]), vec![0x6D, 0x00]);
     assert_eq!(

@@ -8,12 +8,16 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use passerelle_protocol::{BackendState, Card, CardKind, CpxCard, EventKind, Reader, VitaleCard};
+use passerelle_protocol::{BackendState, Card, CardKind, EventKind, Reader};
 use tokio::sync::mpsc;
+
+mod memo;
+
+pub use memo::CardMemo;
 
 use crate::cards::identify;
 use crate::events::EventBus;
-use crate::transport::worker::ReaderWorker;
+use crate::transport::worker::{JobLabel, ReaderWorker};
 use crate::transport::{
     hex_spaced, BackendEvent, MonitorHandle, ReaderBackend, ReaderSnapshot, TransportError,
 };
@@ -36,17 +40,8 @@ struct ReaderEntry {
     card: Option<Card>,
     card_events: u32,
     worker: Arc<ReaderWorker>,
-    /// What was read from the card now in the reader; dropped when it leaves.
-    read: Option<CardData>,
-}
-
-/// Data read from a card, kept until that card leaves the reader.
-#[derive(Debug, Clone)]
-pub enum CardData {
-    /// A Carte Vitale.
-    Vitale(Arc<VitaleCard>),
-    /// A CPS, CPE or CPF.
-    Cpx(Arc<CpxCard>),
+    /// What is known of the card now in the reader; dropped when it leaves.
+    memo: CardMemo,
 }
 
 /// A reader holding a card, as a card operation needs it.
@@ -55,8 +50,10 @@ pub struct CardSlot {
     pub worker: Arc<ReaderWorker>,
     /// Marks this insertion: data read now is cached only if the card is still this one.
     pub insertion: u32,
-    /// What was already read from this card.
-    pub read: Option<CardData>,
+    /// The card, as identified at insertion.
+    pub card: Card,
+    /// What is already known of this card.
+    pub memo: CardMemo,
 }
 
 impl Hub {
@@ -102,6 +99,7 @@ impl Hub {
             .map(|(name, entry)| Reader {
                 name: name.clone(),
                 card: entry.card.clone(),
+                queue: entry.worker.queue(),
             })
             .collect()
     }
@@ -116,6 +114,15 @@ impl Hub {
         }
     }
 
+    /// The worker of `reader`, card or not.
+    pub fn worker(&self, reader: &str) -> Result<Arc<ReaderWorker>, TransportError> {
+        lock(&self.state)
+            .readers
+            .get(reader)
+            .map(|e| e.worker.clone())
+            .ok_or(TransportError::ReaderNotFound)
+    }
+
     /// The reader and its card, for a card operation: `ReaderNotFound` if no such reader,
     /// `NoCard` if it is empty.
     pub fn card_slot(&self, reader: &str) -> Result<CardSlot, TransportError> {
@@ -124,24 +131,45 @@ impl Hub {
             .readers
             .get(reader)
             .ok_or(TransportError::ReaderNotFound)?;
-        if entry.card.is_none() {
-            return Err(TransportError::NoCard);
-        }
+        let card = entry.card.clone().ok_or(TransportError::NoCard)?;
         Ok(CardSlot {
             worker: entry.worker.clone(),
             insertion: entry.card_events,
-            read: entry.read.clone(),
+            card,
+            memo: entry.memo.clone(),
         })
     }
 
-    /// Keeps `data` read from the card of `reader`, if that card is still the one of
-    /// `insertion` (a card swapped during the read is not cached under the new one).
-    pub fn remember(&self, reader: &str, insertion: u32, data: CardData) {
+    /// Updates what is known of the card of `reader`, if that card is still the one of
+    /// `insertion` (a card swapped during an operation is not credited with its result).
+    pub fn remember(&self, reader: &str, insertion: u32, update: impl FnOnce(&mut CardMemo)) {
         if let Some(entry) = lock(&self.state).readers.get_mut(reader) {
             if entry.card.is_some() && entry.card_events == insertion {
-                entry.read = Some(data);
+                update(&mut entry.memo);
             }
         }
+    }
+
+    /// The readers holding a CPx card whose PIN was verified on this insertion, by name.
+    pub fn verified_cpx(&self) -> Vec<(String, CardSlot)> {
+        let state = lock(&self.state);
+        state
+            .readers
+            .iter()
+            .filter(|(_, e)| e.memo.pin_verified)
+            .filter_map(|(name, e)| {
+                let card = e.card.clone()?;
+                Some((
+                    name.clone(),
+                    CardSlot {
+                        worker: e.worker.clone(),
+                        insertion: e.card_events,
+                        card,
+                        memo: e.memo.clone(),
+                    },
+                ))
+            })
+            .collect()
     }
 
     async fn apply(&self, event: BackendEvent) {
@@ -229,7 +257,7 @@ impl Hub {
                         had != seen.atr.is_some() || (had && entry.card_events != seen.card_events);
                     entry.card_events = seen.card_events;
                     if changed {
-                        entry.read = None;
+                        entry.memo = CardMemo::default();
                     }
                     (entry.worker.clone(), had, changed, false)
                 }
@@ -246,7 +274,7 @@ impl Hub {
                         card: None,
                         card_events: seen.card_events,
                         worker: worker.clone(),
-                        read: None,
+                        memo: CardMemo::default(),
                     };
                     state.readers.insert(seen.name.clone(), entry);
                     (worker, false, seen.atr.is_some(), true)
@@ -270,7 +298,7 @@ impl Hub {
         }
         if let Some(atr) = seen.atr {
             let kind = worker
-                .run(identify::identify)
+                .run(JobLabel::internal("identify"), identify::identify)
                 .await
                 .unwrap_or(CardKind::Unknown);
             let card = Card {
@@ -292,7 +320,7 @@ impl Hub {
         match lock(&self.state).readers.get_mut(reader) {
             Some(entry) => {
                 entry.card = card;
-                entry.read = None;
+                entry.memo = CardMemo::default();
                 true
             }
             None => false,
@@ -305,120 +333,4 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sim::fixtures::card_from_spec;
-    use crate::transport::sim::SimBackend;
-    use std::time::Duration;
-
-    async fn next(
-        sub: &mut tokio::sync::broadcast::Receiver<passerelle_protocol::Event>,
-    ) -> EventKind {
-        tokio::time::timeout(Duration::from_secs(5), sub.recv())
-            .await
-            .expect("an event")
-            .unwrap()
-            .kind
-    }
-
-    fn card(spec: &str) -> Box<dyn crate::sim::SimCard> {
-        card_from_spec(spec).unwrap()
-    }
-
-    #[tokio::test]
-    async fn snapshots_become_ordered_events_and_state() {
-        let sim = SimBackend::new(vec![
-            ("A".into(), Some(card("vitale:nguyen"))),
-            ("B".into(), None),
-        ]);
-        let events = Arc::new(EventBus::new(64));
-        let mut sub = events.subscribe(None).live;
-        let hub = Hub::start(Arc::new(sim.clone()), events.clone()).unwrap();
-
-        assert_eq!(next(&mut sub).await, EventKind::BackendAvailable);
-        assert_eq!(
-            next(&mut sub).await,
-            EventKind::ReaderAdded { reader: "A".into() }
-        );
-        let EventKind::CardInserted { reader, card: c } = next(&mut sub).await else {
-            panic!()
-        };
-        assert_eq!((reader.as_str(), c.kind), ("A", CardKind::Vitale));
-        assert_eq!(
-            next(&mut sub).await,
-            EventKind::ReaderAdded { reader: "B".into() }
-        );
-        assert!(hub.backend_state().available);
-
-        // A CPE into B: identified by its card-type file, through B's worker.
-        sim.insert("B", card("cpe:petit-secretaire")).unwrap();
-        let EventKind::CardInserted { card: c, .. } = next(&mut sub).await else {
-            panic!()
-        };
-        assert_eq!(c.kind, CardKind::Cpe);
-        assert_eq!(
-            hub.readers()[1].card.as_ref().map(|c| c.kind),
-            Some(CardKind::Cpe)
-        );
-
-        // Swapped between two snapshots: still a removal then an insertion.
-        sim.insert("B", card("cps:lefevre-medecin")).unwrap();
-        assert_eq!(
-            next(&mut sub).await,
-            EventKind::CardRemoved { reader: "B".into() }
-        );
-        let EventKind::CardInserted { card: c, .. } = next(&mut sub).await else {
-            panic!()
-        };
-        assert_eq!(c.kind, CardKind::Cps);
-
-        sim.remove("A").unwrap();
-        assert_eq!(
-            next(&mut sub).await,
-            EventKind::CardRemoved { reader: "A".into() }
-        );
-        assert!(hub.readers()[0].card.is_none());
-        assert_eq!(
-            events.last_id(),
-            8,
-            "available, 2 readers added, 3 inserted, 2 removed"
-        );
-        hub.stop();
-    }
-
-    #[tokio::test]
-    async fn unavailable_backend_removes_readers_once() {
-        let sim = SimBackend::new(vec![("A".into(), Some(card("vitale:nguyen")))]);
-        let events = Arc::new(EventBus::new(64));
-        let hub = Hub::start(Arc::new(sim), events.clone()).unwrap();
-        tokio::time::timeout(Duration::from_secs(5), async {
-            while hub.readers().first().and_then(|r| r.card.clone()).is_none() {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        })
-        .await
-        .unwrap();
-        let mut sub = events.subscribe(None).live;
-        hub.apply(BackendEvent::Unavailable("pcscd arrêté".into()))
-            .await;
-        hub.apply(BackendEvent::Unavailable("pcscd toujours arrêté".into()))
-            .await;
-        let kinds: Vec<EventKind> = std::iter::from_fn(|| sub.try_recv().ok())
-            .map(|e| e.kind)
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                EventKind::BackendUnavailable {
-                    message: "pcscd arrêté".into()
-                },
-                EventKind::CardRemoved { reader: "A".into() },
-                EventKind::ReaderRemoved { reader: "A".into() },
-            ]
-        );
-        let state = hub.backend_state();
-        assert!(!state.available);
-        assert_eq!(state.message.as_deref(), Some("pcscd toujours arrêté"));
-        assert!(hub.readers().is_empty());
-    }
-}
+mod tests;

@@ -1,0 +1,22 @@
+//! What the daemon knows of the card in a reader, for as long as that card stays in.
+
+use std::sync::Arc;
+
+use passerelle_protocol::{CpxCard, VitaleCard};
+
+/// Data read from a card and its session state, kept until the card leaves the reader
+/// (then dropped whole): reading the same card twice costs no second round of APDUs.
+#[derive(Debug, Clone, Default)]
+pub struct CardMemo {
+    /// The Carte Vitale as read (with its rights when the protected zone was open).
+    pub vitale: Option<Arc<VitaleCard>>,
+    /// The CPx card as read.
+    pub cpx: Option<Arc<CpxCard>>,
+    /// The CPx signature certificate (DER).
+    pub signature_certificate: Option<Arc<Vec<u8>>>,
+    /// The CPx authentication certificate (DER).
+    pub authentication_certificate: Option<Arc<Vec<u8>>>,
+    /// The CPx PIN was verified on this insertion (the card keeps that state while it stays
+    /// in: the daemon never resets it). Never the PIN itself.
+    pub pin_verified: bool,
+}

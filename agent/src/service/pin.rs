@@ -1,0 +1,124 @@
+//! The CPx PIN and signatures, as the API offers them. Every PIN goes to the card at most
+//! once per request, inside one reader job; the hub remembers only *that* it was verified.
+
+use base64::Engine;
+use passerelle_protocol::{CardKind, CardSignature, PinCode, PinStatus, PinVerified};
+
+use super::cards::{certificate, cpx};
+use super::Caller;
+use crate::cards::{self, check_signature, sign_digest, CardError, KeyUse, PinEntry};
+use crate::hub::Hub;
+
+/// How the practitioner gives the PIN.
+pub enum PinInput {
+    /// Typed in the application (wiped from memory when dropped).
+    Given(PinCode),
+    /// Typed on the reader's PIN pad.
+    PinPad,
+}
+
+/// The PIN state of the CPx card in `reader`; costs no try.
+pub async fn status(hub: &Hub, reader: &str, caller: &Caller) -> Result<PinStatus, CardError> {
+    let slot = hub.card_slot(reader)?;
+    let (state, pin_pad) = slot
+        .worker
+        .run(caller.label("pin_status"), |tx| {
+            cards::pin_status(tx).map(|state| (state, tx.has_pin_pad()))
+        })
+        .await??;
+    hub.remember(reader, slot.insertion, |m| m.pin_verified = state.verified);
+    Ok(PinStatus {
+        tries_left: state.tries_left,
+        tries_max: state.tries_max,
+        verified: state.verified,
+        blocked: state.blocked(),
+        secure_pin_entry: pin_pad,
+    })
+}
+
+/// Verifies the PIN of the CPx card in `reader` (one VERIFY at most, never retried).
+pub async fn verify(
+    hub: &Hub,
+    reader: &str,
+    caller: &Caller,
+    input: PinInput,
+) -> Result<PinVerified, CardError> {
+    let slot = hub.card_slot(reader)?;
+    let pin_pad = matches!(input, PinInput::PinPad);
+    let outcome = slot
+        .worker
+        .run(caller.label("verify_pin"), move |tx| match &input {
+            PinInput::Given(pin) => cards::verify_pin(tx, PinEntry::Given(pin)),
+            PinInput::PinPad => cards::verify_pin(tx, PinEntry::PinPad),
+        })
+        .await?;
+    let verified = outcome.is_ok();
+    if !matches!(outcome, Err(CardError::InvalidPinFormat { .. })) {
+        hub.remember(reader, slot.insertion, |m| m.pin_verified = verified);
+    }
+    match &outcome {
+        Ok(_) => tracing::info!(reader, client = ?caller.client, "PIN verified"),
+        Err(e) => tracing::info!(reader, client = ?caller.client, error = %e, "PIN not verified"),
+    }
+    let done = outcome?;
+    Ok(PinVerified {
+        tries_before: done.tries_before,
+        tries_left: done.tries_left,
+        secure_pin_entry: pin_pad,
+    })
+}
+
+/// Unblocks the CPx card in `reader` with its unblock code and sets a new PIN.
+pub async fn unblock(
+    hub: &Hub,
+    reader: &str,
+    caller: &Caller,
+    unblock_code: PinCode,
+    new_pin: PinCode,
+) -> Result<(), CardError> {
+    let slot = hub.card_slot(reader)?;
+    let outcome = slot
+        .worker
+        .run(caller.label("unblock_pin"), move |tx| {
+            cards::unblock_pin(tx, &unblock_code, &new_pin)
+        })
+        .await?;
+    hub.remember(reader, slot.insertion, |m| m.pin_verified = false);
+    tracing::info!(reader, client = ?caller.client, ok = outcome.is_ok(), "PIN unblock");
+    outcome
+}
+
+/// Signs `digest` (SHA-256) with the CPS in `reader`, and returns the signature only once
+/// it verifies against the card's signature certificate. A CPE never signs.
+pub async fn sign(
+    hub: &Hub,
+    reader: &str,
+    caller: &Caller,
+    digest: [u8; 32],
+) -> Result<CardSignature, CardError> {
+    let slot = hub.card_slot(reader)?;
+    if slot.card.kind == CardKind::Cpe {
+        return Err(CardError::SigningNotAllowed {
+            kind: CardKind::Cpe,
+        });
+    }
+    let card = cpx(hub, reader, caller, false).await?;
+    let certificate = certificate(hub, reader, &slot, caller, KeyUse::Signature).await?;
+    let signed = slot
+        .worker
+        .run(caller.label("sign"), move |tx| sign_digest(tx, &digest))
+        .await?;
+    if signed == Err(CardError::PinRequired) {
+        hub.remember(reader, slot.insertion, |m| m.pin_verified = false);
+    }
+    let signature = signed?;
+    check_signature(&certificate, &digest, &signature)?;
+    tracing::info!(reader, client = ?caller.client, card = %card.serial, "signature made");
+    let b64 = base64::engine::general_purpose::STANDARD;
+    Ok(CardSignature {
+        algorithm: "RSASSA-PKCS1-v1_5-SHA256".into(),
+        signature: b64.encode(&signature),
+        certificate: b64.encode(certificate.as_slice()),
+        card_serial: card.serial.clone(),
+    })
+}
