@@ -125,9 +125,11 @@ fn run(config_path: Option<PathBuf>) -> ExitCode {
     }
 }
 
+/// The simulated card logs warnings, or the level in `PASSERELLE_SIMCARD_LOG` (`debug`
+/// shows every APDU, PIN data masked).
 fn init_simcard_logs() {
     let config = passerelle_agent::config::LogConfig {
-        level: "warn".into(),
+        level: std::env::var("PASSERELLE_SIMCARD_LOG").unwrap_or_else(|_| "warn".into()),
         ..Default::default()
     };
     let _ = passerelle_agent::logging::init(&config);

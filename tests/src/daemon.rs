@@ -213,6 +213,39 @@ impl Daemon {
         serde_json::from_str(&body).map_err(|e| format!("GET {path}: {e}; body {body}"))
     }
 
+    /// `POST path` with a JSON body; the response, whatever its status.
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> crate::Result<reqwest::Response> {
+        self.client()
+            .post(self.url(path))
+            .json(body)
+            .timeout(Duration::from_secs(20))
+            .send()
+            .await
+            .map_err(|e| format!("POST {path}: {e:?}"))
+    }
+
+    /// `POST path` with a JSON body, expecting 200 and a JSON body of type `T`.
+    pub async fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> crate::Result<T> {
+        let resp = self.post(path, body).await?;
+        let status = resp.status();
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| format!("POST {path}: body: {e}"))?;
+        if status != 200 {
+            return Err(format!("POST {path}: status {status}, body {text}"));
+        }
+        serde_json::from_str(&text).map_err(|e| format!("POST {path}: {e}; body {text}"))
+    }
+
     /// `GET /v1/status`.
     pub async fn status(&self) -> crate::Result<ServiceStatus> {
         self.get_json("/v1/status").await

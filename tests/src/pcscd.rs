@@ -37,6 +37,7 @@ pub struct PcscdRig {
     child: Option<Child>,
     log: PathBuf,
     starts: u32,
+    log_apdus: bool,
     // Field order matters: the flock guard is released before the mutex.
     _flock: fd_lock::RwLockWriteGuard<'static, File>,
     _mutex: MutexGuard<'static, ()>,
@@ -44,9 +45,20 @@ pub struct PcscdRig {
 
 impl PcscdRig {
     /// Takes the locks (waiting for other tests), stops any pcscd already running, starts
-    /// `pcscd -f -a` (plus `-d` when verbose) logging to `pcscd.log` in `dir`, and waits
-    /// until `opensc-tool -l` lists both vpcd readers.
+    /// `pcscd -f` (plus `-d` when verbose) logging to `pcscd.log` in `dir`, and waits until
+    /// `opensc-tool -l` lists both vpcd readers. pcscd does not log APDUs: a VERIFY would
+    /// put a PIN in its log (see [`PcscdRig::start_logging_apdus`]).
     pub fn start(dir: &TestDir) -> crate::Result<PcscdRig> {
+        Self::start_with(dir, false)
+    }
+
+    /// Like [`PcscdRig::start`], with pcscd logging every APDU in clear (`-a`): only for
+    /// tests that send no PIN.
+    pub fn start_logging_apdus(dir: &TestDir) -> crate::Result<PcscdRig> {
+        Self::start_with(dir, true)
+    }
+
+    fn start_with(dir: &TestDir, log_apdus: bool) -> crate::Result<PcscdRig> {
         let mutex = PROCESS_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         let file = File::options()
             .create(true)
@@ -66,6 +78,7 @@ impl PcscdRig {
             child: None,
             log: dir.file("pcscd.log"),
             starts: 0,
+            log_apdus,
             _flock: flock,
             _mutex: mutex,
         };
@@ -81,7 +94,10 @@ impl PcscdRig {
         self.starts += 1;
         clear_stale_files();
         let mut cmd = Command::new("pcscd");
-        cmd.args(["--foreground", "--apdu"]);
+        cmd.arg("--foreground");
+        if self.log_apdus {
+            cmd.arg("--apdu");
+        }
         if crate::verbose() {
             cmd.arg("--debug");
         } else {

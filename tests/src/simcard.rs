@@ -35,6 +35,8 @@ impl Simcard {
             .arg("--card")
             .arg(spec)
             .args(extra)
+            // Every APDU in the log (PIN data masked by the simulator).
+            .env("PASSERELLE_SIMCARD_LOG", "debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(proc::log_file(&log))
@@ -70,7 +72,18 @@ impl Simcard {
         })
     }
 
-    /// Sends one control command line (`remove`, `insert`, `insert cps:...`, `quit`).
+    /// How many commands with this header (`"00 20 00 81"`) the card answered so far, from
+    /// its log.
+    pub fn commands_seen(&self, header: &str) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(&format!("command={header}")))
+            .count()
+    }
+
+    /// Sends one control command line (`remove`, `insert`, `insert cps:...`,
+    /// `remove-after N`, `quit`).
     pub fn command(&mut self, cmd: &str) -> crate::Result<()> {
         let stdin = self.stdin.as_mut().ok_or("simcard stdin closed")?;
         writeln!(stdin, "{cmd}")

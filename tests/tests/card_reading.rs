@@ -27,7 +27,7 @@ fn apdus_logged(dir: &TestDir) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn vitale_and_cps_read_through_pcscd_and_cached() {
     let dir = TestDir::new("vitale_and_cps_read_through_pcscd_and_cached");
-    let _pcscd = PcscdRig::start(&dir).unwrap();
+    let _pcscd = PcscdRig::start_logging_apdus(&dir).unwrap();
     let daemon = Daemon::start(&dir, Backend::Pcsc).await.unwrap();
     let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:martin-famille", &[]).unwrap();
     let mut cps = Simcard::start(&dir, VPCD_PORT_1, "cps:durand-sage-femme", &[]).unwrap();

@@ -8,7 +8,8 @@
 //! without it each APDU round trip waits ~40 ms for a delayed ACK.
 //!
 //! Control ([`run_simcard`]), one command per line on standard input: `remove`, `insert`,
-//! `insert KIND:ID` (another card), `quit`. End of input does not stop it. Printed on
+//! `insert KIND:ID` (another card), `remove-after N` (pull the card out after N more APDUs;
+//! acknowledged by `armed`, or by `removed` for 0), `quit`. End of input does not stop it. Printed on
 //! standard output, one line each: `inserted` once connected to pcscd, `removed` once the
 //! card is out (on `remove`, after `--remove-after-apdus`, before `insert KIND:ID` swaps the
 //! card), `disconnected` when pcscd went away (it reconnects with backoff, then prints
@@ -52,6 +53,8 @@ pub enum Control {
     Insert(Option<String>),
     /// `remove`: close the connection, the card is out.
     Remove,
+    /// `remove-after N`: pull the card out after answering N more APDUs (0: now).
+    RemoveAfter(u32),
     /// `quit`.
     Quit,
 }
@@ -64,9 +67,13 @@ impl Control {
             (None, ..) => Ok(None),
             (Some("insert"), spec, None) => Ok(Some(Control::Insert(spec.map(str::to_owned)))),
             (Some("remove"), None, _) => Ok(Some(Control::Remove)),
+            (Some("remove-after"), Some(n), None) => n
+                .parse()
+                .map(|n| Some(Control::RemoveAfter(n)))
+                .map_err(|_| format!("« {line} » : remove-after attend un nombre d'APDU")),
             (Some("quit"), None, _) => Ok(Some(Control::Quit)),
             _ => Err(format!(
-                "commande inconnue « {line} » (insert [KIND:ID], remove, quit)"
+                "commande inconnue « {line} » (insert [KIND:ID], remove, remove-after N, quit)"
             )),
         }
     }
@@ -81,6 +88,8 @@ pub enum Report {
     Removed,
     /// pcscd closed the connection; reconnecting.
     Disconnected,
+    /// `remove-after N` (N > 0) taken into account.
+    Armed,
 }
 
 impl Report {
@@ -90,6 +99,7 @@ impl Report {
             Report::Inserted => "inserted",
             Report::Removed => "removed",
             Report::Disconnected => "disconnected",
+            Report::Armed => "armed",
         }
     }
 }
@@ -128,6 +138,11 @@ pub fn run(
                     }
                 }
                 Ok(Control::Remove) => report(Report::Removed),
+                // Armed for the next insertion, counted from it.
+                Ok(Control::RemoveAfter(n)) => {
+                    remove_after = Some(n);
+                    report(Report::Armed);
+                }
                 Ok(Control::Quit) | Err(_) => return Ok(()),
             }
             continue;
@@ -142,6 +157,10 @@ pub fn run(
                     Ok(Control::Remove) => {
                         card_in = false;
                         report(Report::Removed);
+                    }
+                    Ok(Control::RemoveAfter(n)) => {
+                        remove_after = Some(n);
+                        report(Report::Armed);
                     }
                     Ok(Control::Quit) => return Ok(()),
                     Err(RecvTimeoutError::Timeout) => {}
@@ -244,7 +263,11 @@ fn serve(
     let mut apdus = 0u32;
     loop {
         match control.try_recv() {
-            Ok(Control::Remove) => return Ended::Removed,
+            Ok(Control::Remove) | Ok(Control::RemoveAfter(0)) => return Ended::Removed,
+            Ok(Control::RemoveAfter(n)) => {
+                *remove_after = Some(apdus + n);
+                report(Report::Armed);
+            }
             Ok(Control::Quit) => return Ended::Quit,
             Ok(Control::Insert(Some(spec))) => {
                 if let Some(new) = new_card(&spec) {

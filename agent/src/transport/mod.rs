@@ -5,6 +5,7 @@
 //! Above the backends, one [`worker`] thread per reader owns the connection and runs card
 //! jobs one at a time: that queue is the reader arbitration.
 
+pub mod part10;
 pub mod pcsc;
 pub mod sim;
 pub mod worker;

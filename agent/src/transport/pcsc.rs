@@ -15,8 +15,8 @@ use passerelle_protocol::BackendKind;
 use pcsc::{Context, Disposition, Error, Protocols, ReaderState, Scope, ShareMode, State};
 
 use super::{
-    BackendEvent, CardConnection, CardTransaction, EventSink, MonitorHandle, ReaderBackend,
-    ReaderSnapshot, TransportError,
+    part10, BackendEvent, CardConnection, CardTransaction, EventSink, MonitorHandle, PinPadVerify,
+    ReaderBackend, ReaderSnapshot, TransportError,
 };
 
 /// How long one `get_status_change` waits before the monitor checks whether to stop.
@@ -232,10 +232,55 @@ impl CardTransaction for PcscTransaction<'_> {
             .transaction
             .transmit(command, &mut buffer)
             .map_err(map_error)?;
+        // Not even a status word: the reader lost the card (vpcd answers so when the card
+        // is pulled out during the command).
+        if response.len() < 2 {
+            return Err(TransportError::Failure("réponse vide du lecteur".into()));
+        }
         Ok(response.to_vec())
     }
 
     fn atr(&self) -> &[u8] {
         self.atr
+    }
+
+    fn has_pin_pad(&mut self) -> bool {
+        self.verify_pin_direct().is_some()
+    }
+
+    fn verify_on_pin_pad(
+        &mut self,
+        template: &[u8],
+        pin_len: u8,
+    ) -> Result<PinPadVerify, TransportError> {
+        let Some(code) = self.verify_pin_direct() else {
+            return Ok(PinPadVerify::Unsupported);
+        };
+        let structure = part10::pin_verify_structure(template, pin_len);
+        let mut buffer = [0u8; 258];
+        let response = self
+            .transaction
+            .control(code.into(), &structure, &mut buffer)
+            .map_err(map_error)?;
+        match part10::entry_cancelled(response) {
+            true => Ok(PinPadVerify::Cancelled),
+            false => Ok(PinPadVerify::Answered(response.to_vec())),
+        }
+    }
+}
+
+impl PcscTransaction<'_> {
+    /// The control code of `FEATURE_VERIFY_PIN_DIRECT`, if the reader has a PIN pad.
+    fn verify_pin_direct(&self) -> Option<u32> {
+        let mut buffer = [0u8; 256];
+        let features = self
+            .transaction
+            .control(
+                pcsc::ctl_code(part10::GET_FEATURE_REQUEST.into()),
+                &[],
+                &mut buffer,
+            )
+            .ok()?;
+        part10::feature_code(features, part10::FEATURE_VERIFY_PIN_DIRECT)
     }
 }

@@ -253,6 +253,11 @@ fn control_lines_parse() {
     );
     assert_eq!(Control::parse("remove"), Ok(Some(Control::Remove)));
     assert_eq!(Control::parse("quit"), Ok(Some(Control::Quit)));
+    assert_eq!(
+        Control::parse("remove-after 4"),
+        Ok(Some(Control::RemoveAfter(4)))
+    );
+    assert!(Control::parse("remove-after x").is_err());
     assert_eq!(Control::parse("   "), Ok(None));
     assert!(Control::parse("eject").is_err());
     assert!(Control::parse("insert a b").is_err());
