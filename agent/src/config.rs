@@ -28,6 +28,9 @@ backend = "simulated"
 # Only with backend = "simulated": one reader per entry, with the card it holds at start
 # ("" = empty reader). Cards: see `passerelle simcard --list`.
 readers = ["vitale:martin-famille", "cps:durand-sage-femme", ""]
+# Readers (by position in `readers`, from 0) that have a PIN pad: the PIN is then typed
+# with POST /v1/simulator/pin-pad/{reader} (the simulator's stand-in for the keys).
+pin_pad_readers = [1]
 
 [storage]
 # Where the daemon keeps its data (TLS material in tls/). Empty: the user's data directory
@@ -101,6 +104,8 @@ pub struct ReadersConfig {
 pub struct SimulatorConfig {
     /// One simulated reader per entry, with the card spec it holds at start ("" = empty).
     pub readers: Vec<String>,
+    /// Positions in `readers` of the readers with a PIN pad.
+    pub pin_pad_readers: Vec<usize>,
 }
 
 /// `[storage]`
@@ -181,6 +186,7 @@ impl Default for SimulatorConfig {
                 "cps:durand-sage-femme".into(),
                 String::new(),
             ],
+            pin_pad_readers: vec![1],
         }
     }
 }
@@ -273,6 +279,17 @@ impl Config {
         }
         if self.events.buffer == 0 {
             return Err("events.buffer : au moins 1 événement".into());
+        }
+        if let Some(i) = self
+            .simulator
+            .pin_pad_readers
+            .iter()
+            .find(|&&i| i >= self.simulator.readers.len())
+        {
+            return Err(format!(
+                "simulator.pin_pad_readers : il n'y a pas de lecteur n° {i} (de 0 à {})",
+                self.simulator.readers.len().saturating_sub(1)
+            ));
         }
         if self.simulator.readers.len() > 16 {
             return Err("simulator.readers : 16 lecteurs au plus".into());

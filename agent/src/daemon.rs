@@ -135,13 +135,24 @@ fn backend(config: &Config) -> (Arc<dyn ReaderBackend>, Option<SimBackend>) {
                     let card = (!spec.is_empty())
                         .then(|| fixtures::card_from_spec(spec).ok())
                         .flatten();
-                    (format!("Passerelle lecteur simulé {i}"), card)
+                    (simulated_reader_name(i), card)
                 })
                 .collect();
-            let sim = SimBackend::new(readers);
+            let mut sim = SimBackend::new(readers);
+            for &i in &config.simulator.pin_pad_readers {
+                sim = sim.with_pin_pad(&simulated_reader_name(i), PIN_PAD_TIMEOUT);
+            }
             (Arc::new(sim.clone()), Some(sim))
         }
     }
+}
+
+/// How long a simulated PIN pad waits for the keys, as a real one does.
+const PIN_PAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The name of simulated reader `i`.
+fn simulated_reader_name(i: usize) -> String {
+    format!("Passerelle lecteur simulé {i}")
 }
 
 fn bind(addr: SocketAddr) -> Result<TcpListener, DaemonError> {

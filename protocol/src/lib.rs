@@ -27,6 +27,7 @@ pub use pin::{
 };
 pub use reader::{
     Card, CardJob, CardKind, Reader, ReaderList, ReaderQueue, SimulatedCardInsertion,
+    SimulatedPinPadKeys,
 };
 pub use status::{BackendKind, BackendState, ServiceStatus};
 

@@ -78,3 +78,16 @@ pub struct SimulatedCardInsertion {
     /// Simulated card, `KIND:ID` (for example `vitale:nguyen`).
     pub card: String,
 }
+
+/// The body of `POST /v1/simulator/pin-pad/{reader}` (simulated backend only): the keys
+/// "typed" on a simulated reader's PIN pad, the stand-in for the practitioner's fingers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatedPinPadKeys {
+    /// The digits typed, then OK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<crate::PinCode>,
+    /// The cancel key instead.
+    #[serde(default)]
+    pub cancel: bool,
+}

@@ -5,11 +5,12 @@ use axum::Json;
 use std::time::Duration;
 
 use passerelle_protocol::{
-    ErrorCode, Event, EventKind, ReaderList, ServiceStatus, SimulatedCardInsertion, API_VERSION,
+    ErrorCode, Event, EventKind, ReaderList, ServiceStatus, SimulatedCardInsertion,
+    SimulatedPinPadKeys, API_VERSION,
 };
 use tokio::sync::broadcast;
 
-use super::json::JsonBody;
+use super::json::{JsonBody, SECRET};
 use super::{ApiFailure, AppState};
 use crate::sim::fixtures;
 
@@ -72,6 +73,34 @@ pub async fn simulator_remove(
         ));
     }
     settled(&mut events, &reader, "card_removed").await;
+    Ok(Json(ReaderList {
+        readers: state.hub.readers(),
+    }))
+}
+
+/// `POST /v1/simulator/pin-pad/{reader}`: simulated backend only; types keys on the
+/// reader's PIN pad (for the entry in progress or the next one).
+pub async fn simulator_pin_pad(
+    State(state): State<AppState>,
+    Path(reader): Path<String>,
+    JsonBody(body): JsonBody<SimulatedPinPadKeys, SECRET>,
+) -> Result<Json<ReaderList>, ApiFailure> {
+    let Some(pad) = simulator(&state)?.pin_pad(&reader)? else {
+        return Err(ApiFailure::new(
+            ErrorCode::SecurePinEntryUnavailable,
+            "Ce lecteur simulé n'a pas de clavier (voir simulator.pin_pad_readers).",
+        ));
+    };
+    match (&body.keys, body.cancel) {
+        (Some(keys), false) => pad.type_keys(Some(keys.expose().as_bytes())),
+        (None, true) => pad.type_keys(None),
+        _ => {
+            return Err(ApiFailure::new(
+                ErrorCode::BadRequest,
+                "Donnez soit les touches (« keys »), soit « cancel »: true.",
+            ))
+        }
+    }
     Ok(Json(ReaderList {
         readers: state.hub.readers(),
     }))

@@ -57,6 +57,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/v1/simulator/cards/{reader}",
             delete(handlers::simulator_remove),
         )
+        .route(
+            "/v1/simulator/pin-pad/{reader}",
+            post(handlers::simulator_pin_pad),
+        )
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))

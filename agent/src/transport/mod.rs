@@ -8,6 +8,7 @@
 pub mod part10;
 pub mod pcsc;
 pub mod sim;
+pub mod sim_pin_pad;
 pub mod worker;
 
 use passerelle_protocol::BackendKind;

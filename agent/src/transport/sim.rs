@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use passerelle_protocol::BackendKind;
 
+use super::sim_pin_pad::SimPinPad;
 use super::{
-    BackendEvent, CardConnection, CardTransaction, EventSink, MonitorHandle, ReaderBackend,
-    ReaderSnapshot, TransportError,
+    BackendEvent, CardConnection, CardTransaction, EventSink, MonitorHandle, PinPadVerify,
+    ReaderBackend, ReaderSnapshot, TransportError,
 };
 use crate::sim::SimCard;
 
@@ -21,6 +22,7 @@ struct Slot {
     name: String,
     card: Option<(SharedCard, Vec<u8>)>,
     card_events: u32,
+    pin_pad: Option<Arc<SimPinPad>>,
 }
 
 struct Shared {
@@ -43,6 +45,7 @@ impl SimBackend {
                 name,
                 card: card.map(wrap),
                 card_events: 0,
+                pin_pad: None,
             })
             .collect();
         SimBackend {
@@ -51,6 +54,26 @@ impl SimBackend {
                 sink: Mutex::new(None),
             }),
         }
+    }
+
+    /// Gives `reader` a PIN pad that waits `timeout` for the keys.
+    pub fn with_pin_pad(self, reader: &str, timeout: std::time::Duration) -> Self {
+        if let Some(slot) = lock(&self.shared.slots)
+            .iter_mut()
+            .find(|s| s.name == reader)
+        {
+            slot.pin_pad = Some(Arc::new(SimPinPad::new(timeout)));
+        }
+        self
+    }
+
+    /// The PIN pad of `reader`: `ReaderNotFound` if no such reader, `None` if it has none.
+    pub fn pin_pad(&self, reader: &str) -> Result<Option<Arc<SimPinPad>>, TransportError> {
+        lock(&self.shared.slots)
+            .iter()
+            .find(|s| s.name == reader)
+            .map(|s| s.pin_pad.clone())
+            .ok_or(TransportError::ReaderNotFound)
     }
 
     /// Puts `card` into `reader`, replacing (removing) any card already there.
@@ -144,6 +167,7 @@ impl ReaderBackend for SimBackend {
             card_events: slot.card_events,
             card,
             atr,
+            pin_pad: slot.pin_pad.clone(),
         }))
     }
 }
@@ -154,6 +178,7 @@ struct SimConnection {
     card_events: u32,
     card: SharedCard,
     atr: Vec<u8>,
+    pin_pad: Option<Arc<SimPinPad>>,
 }
 
 impl SimConnection {
@@ -197,6 +222,24 @@ impl CardTransaction for SimTransaction<'_> {
 
     fn atr(&self) -> &[u8] {
         &self.connection.atr
+    }
+
+    fn has_pin_pad(&mut self) -> bool {
+        self.connection.pin_pad.is_some()
+    }
+
+    fn verify_on_pin_pad(
+        &mut self,
+        template: &[u8],
+        _pin_len: u8,
+    ) -> Result<PinPadVerify, TransportError> {
+        let Some(pad) = self.connection.pin_pad.clone() else {
+            return Ok(PinPadVerify::Unsupported);
+        };
+        match pad.wait_for_pin(template) {
+            None => Ok(PinPadVerify::Cancelled),
+            Some(apdu) => self.transmit(&apdu).map(PinPadVerify::Answered),
+        }
     }
 }
 

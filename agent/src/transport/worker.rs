@@ -47,6 +47,8 @@ impl JobLabel {
 struct Ticket {
     job: CardJob,
     cancelled: AtomicBool,
+    /// Wakes the caller as soon as the job is cancelled (it need not wait its turn).
+    cancel_signal: tokio::sync::Notify,
 }
 
 /// The queue as clients see it.
@@ -132,6 +134,7 @@ impl ReaderWorker {
             Some(index) => {
                 if let Some(ticket) = queue.waiting.remove(index) {
                     ticket.cancelled.store(true, Ordering::SeqCst);
+                    ticket.cancel_signal.notify_one();
                 }
                 true
             }
@@ -165,6 +168,7 @@ impl ReaderWorker {
                 queued_at_ms: now_ms(),
             },
             cancelled: AtomicBool::new(false),
+            cancel_signal: tokio::sync::Notify::new(),
         });
         let queue = self.queue.clone();
         let boxed: Job = Box::new(move |session: &mut Session| {
@@ -179,7 +183,11 @@ impl ReaderWorker {
             self.cancel(ticket.job.id);
             return Err(TransportError::ReaderNotFound);
         }
-        match answer.await {
+        let answer = tokio::select! {
+            answer = answer => answer,
+            _ = ticket.cancel_signal.notified() => return Err(TransportError::Cancelled),
+        };
+        match answer {
             Ok(result) => result,
             Err(_) if ticket.cancelled.load(Ordering::SeqCst) => Err(TransportError::Cancelled),
             // No answer: the job panicked (logged), or the reader went away.
@@ -286,6 +294,24 @@ impl CardTransaction for Tracked<'_> {
 
     fn atr(&self) -> &[u8] {
         self.inner.atr()
+    }
+
+    fn has_pin_pad(&mut self) -> bool {
+        self.inner.has_pin_pad()
+    }
+
+    fn verify_on_pin_pad(
+        &mut self,
+        template: &[u8],
+        pin_len: u8,
+    ) -> Result<super::PinPadVerify, TransportError> {
+        let result = self.inner.verify_on_pin_pad(template, pin_len);
+        if let Err(e) = &result {
+            if e.connection_lost() && self.lost.is_none() {
+                self.lost = Some(e.clone());
+            }
+        }
+        result
     }
 }
 
