@@ -12,6 +12,7 @@ use crate::api::{self, AppState};
 use crate::config::{BackendChoice, Config};
 use crate::events::EventBus;
 use crate::hub::Hub;
+use crate::rights::ModelledRightsService;
 use crate::sim::fixtures;
 use crate::tls::{TlsError, TlsFiles};
 use crate::transport::pcsc::PcscBackend;
@@ -61,6 +62,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             events,
             started,
             simulator,
+            rights: Arc::new(ModelledRightsService::from_fixtures()),
         },
         config.server.max_body_bytes,
     );

@@ -16,6 +16,7 @@ pub mod daemon;
 pub mod events;
 pub mod hub;
 pub mod logging;
+pub mod rights;
 pub mod service;
 pub mod sim;
 pub mod tls;

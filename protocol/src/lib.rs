@@ -13,6 +13,7 @@ pub mod event;
 pub mod openapi;
 pub mod pin;
 pub mod reader;
+pub mod rights;
 pub mod status;
 
 pub use cards::{
@@ -29,6 +30,7 @@ pub use reader::{
     Card, CardJob, CardKind, Reader, ReaderList, ReaderQueue, SimulatedCardInsertion,
     SimulatedPinPadKeys,
 };
+pub use rights::{RightsAnswer, RightsRequest};
 pub use status::{BackendKind, BackendState, ServiceStatus};
 
 /// Version of the HTTP API described by this crate. Routes live under `/v1/`.

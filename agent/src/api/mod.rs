@@ -10,6 +10,7 @@ mod events;
 mod handlers;
 mod json;
 mod pin;
+mod rights;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,6 +24,7 @@ pub use error::ApiFailure;
 
 use crate::events::EventBus;
 use crate::hub::Hub;
+use crate::rights::RightsService;
 use crate::transport::sim::SimBackend;
 
 /// What handlers share.
@@ -36,6 +38,8 @@ pub struct AppState {
     pub started: Instant,
     /// The simulated backend, when that is the backend (lets the API insert/remove cards).
     pub simulator: Option<SimBackend>,
+    /// Where rights come from when not from the card (ADRi, ApCV).
+    pub rights: Arc<dyn RightsService>,
 }
 
 /// The whole router.
@@ -50,6 +54,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/v1/readers/{reader}/pin/verify", post(pin::verify))
         .route("/v1/readers/{reader}/pin/unblock", post(pin::unblock))
         .route("/v1/readers/{reader}/signature", post(pin::sign))
+        .route("/v1/rights", post(rights::query))
         .route("/v1/events", get(events::stream))
         .route("/v1/openapi.json", get(handlers::openapi))
         .route("/v1/simulator/cards", post(handlers::simulator_insert))
