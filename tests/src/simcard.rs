@@ -127,6 +127,11 @@ impl Simcard {
         self.wait_line(expected, Duration::from_secs(10)).await
     }
 
+    /// The card's log file (stderr, and its stdout lines).
+    pub fn log(&self) -> &std::path::Path {
+        &self.log
+    }
+
     /// Process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
