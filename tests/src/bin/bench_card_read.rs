@@ -192,6 +192,13 @@ async fn run(rounds: usize) -> Result<(), String> {
                 "ratio_median": ratio, "goal": GOAL, "met": ratio <= GOAL }),
         );
     }
+    // The floor of any API call with this client: a request that touches no card.
+    let floor = Summary::of(&api_reads(&daemon, "/v1/status", rounds).await?);
+    println!(
+        "{:<14} {:>6} {:>14.3} ({:>6.3})   (HTTPS round trip of GET /v1/status, no card)",
+        "api floor", 0, floor.median, floor.p99
+    );
+    summary.insert("status_floor".into(), floor.json());
     println!("{}", serde_json::Value::Object(summary));
     Ok(())
 }
