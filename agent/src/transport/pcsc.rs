@@ -80,9 +80,13 @@ impl ReaderBackend for PcscBackend {
 fn map_error(e: Error) -> TransportError {
     match e {
         Error::NoSmartcard => TransportError::NoCard,
-        Error::RemovedCard | Error::ResetCard | Error::UnpoweredCard | Error::UnresponsiveCard => {
-            TransportError::CardRemoved
-        }
+        // pcsc-lite answers NotTransacted when the card left (or was swapped) during the
+        // transaction: what the practitioner must hear is that the card was pulled out.
+        Error::RemovedCard
+        | Error::ResetCard
+        | Error::UnpoweredCard
+        | Error::UnresponsiveCard
+        | Error::NotTransacted => TransportError::CardRemoved,
         Error::UnknownReader | Error::ReaderUnavailable | Error::NoReadersAvailable => {
             TransportError::ReaderNotFound
         }

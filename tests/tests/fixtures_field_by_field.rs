@@ -1,0 +1,249 @@
+//! Every fixture patient and practitioner read back through the API, field for field
+//! against its JSON file, the cards behind the real pcscd; the Vitale rights read with a
+//! verified CPS in the other reader; a NIR with a wrong key refused.
+
+mod common;
+
+use std::time::Duration;
+
+use common::expect_api_error;
+use passerelle_protocol::{CpxCard, PinVerified, VitaleCard};
+use passerelle_tests::{
+    Backend, Daemon, PcscdRig, Simcard, TestDir, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1,
+};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn route(reader: &str, what: &str) -> String {
+    format!("/v1/readers/{}/{what}", reader.replace(' ', "%20"))
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/../agent/fixtures/cards/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// `YYYYMMDD` → `YYYY-MM-DD`.
+fn iso(v: &Value) -> String {
+    let d = v.as_str().unwrap();
+    format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..])
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+async fn swap(daemon: &Daemon, sim: &mut Simcard, reader: &str, spec: &str) {
+    // Out first, so the daemon sees a removal even when both cards have the same ATR.
+    sim.do_and_wait("remove", "removed").await.unwrap();
+    daemon
+        .wait_readers("the card out", WAIT, |l| {
+            l.readers
+                .iter()
+                .any(|r| r.name == reader && r.card.is_none())
+        })
+        .await
+        .unwrap();
+    sim.do_and_wait(&format!("insert {spec}"), "inserted")
+        .await
+        .unwrap();
+    let kind = spec.split(':').next().unwrap().to_owned();
+    daemon
+        .wait_readers("the new card", WAIT, |l| {
+            l.readers.iter().any(|r| {
+                r.name == reader
+                    && r.card
+                        .as_ref()
+                        .is_some_and(|c| serde_json::to_value(c.kind).unwrap() == kind.as_str())
+            })
+        })
+        .await
+        .unwrap();
+}
+
+fn check_vitale(card: &VitaleCard, f: &Value) {
+    assert_eq!(card.serial, s(&f["serial"]));
+    assert_eq!(card.valid_until, iso(&f["valid_until"]));
+    assert_eq!(card.nir.value, s(&f["nir"]));
+    assert!(card.nir.key_valid);
+    let people = f["beneficiaries"].as_array().unwrap();
+    assert_eq!(card.beneficiaries.len(), people.len());
+    for (b, p) in card.beneficiaries.iter().zip(people) {
+        assert_eq!(b.last_name, s(&p["last_name"]));
+        assert_eq!(b.first_name, s(&p["first_name"]));
+        assert_eq!(b.birth_date, iso(&p["birth_date"]));
+        assert_eq!(u64::from(b.birth_rank), p["birth_rank"].as_u64().unwrap());
+        assert_eq!(b.quality, s(&p["quality"]));
+        assert_eq!(b.nir.as_deref(), p["nir"].as_str());
+    }
+    assert_eq!(card.insured, card.beneficiaries[0]);
+    let (r, fr) = (card.rights.as_ref().expect("rights"), &f["rights"]);
+    assert_eq!(
+        (r.regime.as_str(), r.caisse.as_str(), r.centre.as_str()),
+        (s(&fr["regime"]), s(&fr["caisse"]), s(&fr["centre"]))
+    );
+    let periods = fr["periods"].as_array().unwrap();
+    assert_eq!(r.periods.len(), periods.len());
+    for (p, fp) in r.periods.iter().zip(periods) {
+        assert_eq!(
+            (
+                p.from.clone(),
+                p.until.clone(),
+                p.coverage.as_str(),
+                p.nature.as_str()
+            ),
+            (
+                iso(&fp["from"]),
+                iso(&fp["until"]),
+                s(&fp["coverage"]),
+                s(&fp["nature"])
+            )
+        );
+        assert_eq!(p.beneficiary.map(u64::from), fp["beneficiary"].as_u64());
+    }
+    let ald = fr["ald"].as_array().cloned().unwrap_or_default();
+    assert_eq!(r.ald.len(), ald.len());
+    for (a, fa) in r.ald.iter().zip(&ald) {
+        assert_eq!(
+            (a.code.as_str(), a.until.clone()),
+            (s(&fa["code"]), iso(&fa["until"]))
+        );
+        assert_eq!(
+            u64::from(a.beneficiary),
+            fa["beneficiary"].as_u64().unwrap()
+        );
+    }
+    match (&r.amc, fr.get("amc")) {
+        (Some(a), Some(fa)) if !fa.is_null() => {
+            assert_eq!(
+                (a.number.as_str(), a.name.as_str()),
+                (s(&fa["number"]), s(&fa["name"]))
+            );
+            assert_eq!(a.until, iso(&fa["until"]));
+            assert_eq!(a.tiers_payant, fa["tiers_payant"].as_bool().unwrap());
+        }
+        (None, None) => {}
+        (None, Some(fa)) if fa.is_null() => {}
+        other => panic!("AMC differs: {other:?}"),
+    }
+}
+
+fn check_cpx(card: &CpxCard, f: &Value) {
+    assert_eq!(
+        serde_json::to_value(card.kind).unwrap(),
+        Value::String(s(&f["card_type"]).to_lowercase())
+    );
+    assert_eq!(card.serial, s(&f["serial"]));
+    assert_eq!(card.valid_from, iso(&f["valid_from"]));
+    assert_eq!(card.valid_until, iso(&f["valid_until"]));
+    let (h, fh) = (&card.holder, &f["holder"]);
+    for (got, key) in [
+        (&h.id_type, "id_type"),
+        (&h.id, "id"),
+        (&h.civility, "civility"),
+        (&h.last_name, "last_name"),
+        (&h.first_name, "first_name"),
+        (&h.profession, "profession"),
+        (&h.speciality, "speciality"),
+    ] {
+        assert_eq!(got, s(&fh[key]), "holder {key}");
+    }
+    let situations = f["situations"].as_array().unwrap();
+    assert_eq!(card.situations.len(), situations.len());
+    for (i, (st, fs)) in card.situations.iter().zip(situations).enumerate() {
+        assert_eq!(usize::from(st.index), i);
+        let mode = serde_json::to_value(st.mode).unwrap();
+        let expected = match s(&fs["mode"]) {
+            "L" => "liberal",
+            "S" => "salarie",
+            _ => "remplacant",
+        };
+        assert_eq!(mode, expected);
+        for (got, key) in [
+            (&st.billing_number, "billing_number"),
+            (&st.billing_key, "billing_key"),
+            (&st.structure_id, "structure_id"),
+            (&st.structure_name, "structure_name"),
+            (&st.tariff_zone, "tariff_zone"),
+            (&st.agreement, "agreement"),
+            (&st.speciality, "speciality"),
+        ] {
+            assert_eq!(got, s(&fs[key]), "situation {i} {key}");
+        }
+        assert!(st.billing_key_valid, "situation {i}");
+        assert_eq!(
+            st.may_sign_invoice,
+            fs["may_sign_invoice"].as_bool().unwrap()
+        );
+        assert_eq!(st.may_sign_lot, fs["may_sign_lot"].as_bool().unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_fixture_read_back_field_for_field_through_pcscd() {
+    let dir = TestDir::new("every_fixture_read_back_field_for_field_through_pcscd");
+    let _pcscd = PcscdRig::start(&dir).unwrap();
+    let daemon = Daemon::start(&dir, Backend::Pcsc).await.unwrap();
+    let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:nguyen", &[]).unwrap();
+    let mut cpx = Simcard::start(&dir, VPCD_PORT_1, "cps:durand-sage-femme", &[]).unwrap();
+    vitale.wait_line("inserted", WAIT).await.unwrap();
+    cpx.wait_line("inserted", WAIT).await.unwrap();
+    daemon
+        .wait_readers("both cards", WAIT, |l| {
+            l.readers.iter().filter(|r| r.card.is_some()).count() == 2
+        })
+        .await
+        .unwrap();
+
+    for (spec, name) in [
+        ("cps:lefevre-medecin", "cps-lefevre-medecin"),
+        ("cpe:petit-secretaire", "cpe-petit-secretaire"),
+        ("cpf:moreau-remplacant", "cpf-moreau-remplacant"),
+        ("cps:durand-sage-femme", "cps-durand-sage-femme"),
+    ] {
+        swap(&daemon, &mut cpx, READER_1, spec).await;
+        let card: CpxCard = daemon.get_json(&route(READER_1, "cpx")).await.unwrap();
+        check_cpx(&card, &fixture(name));
+    }
+
+    // The midwife's PIN: the Vitale cards then show their rights.
+    let _: PinVerified = daemon
+        .post_json(&route(READER_1, "pin/verify"), &json!({ "pin": "4729" }))
+        .await
+        .unwrap();
+    for (spec, name) in [
+        ("vitale:martin-famille", "vitale-martin-famille"),
+        ("vitale:nguyen", "vitale-nguyen"),
+        ("vitale:santoni-corse", "vitale-santoni-corse"),
+    ] {
+        swap(&daemon, &mut vitale, READER_0, spec).await;
+        let card: VitaleCard = daemon.get_json(&route(READER_0, "vitale")).await.unwrap();
+        check_vitale(&card, &fixture(name));
+    }
+
+    // A card whose NIR key is wrong: refused, the NIR not repeated.
+    let mut bad = fixture("vitale-martin-famille");
+    bad["nir"] = json!("178067511223399");
+    let path = dir.file("wrong-nir-key.json");
+    std::fs::write(&path, bad.to_string()).unwrap();
+    swap(
+        &daemon,
+        &mut vitale,
+        READER_0,
+        &format!("vitale:{}", path.display()),
+    )
+    .await;
+    let resp = daemon
+        .client()
+        .get(daemon.url(&route(READER_0, "vitale")))
+        .send()
+        .await
+        .unwrap();
+    let e = expect_api_error(resp, 422, "invalid_card_data").await;
+    assert_eq!(e.error.details.unwrap()["what"], "nir");
+    assert!(!e.error.message.contains("178067511223399"));
+}
