@@ -44,6 +44,55 @@ mod paths {
         responses((status = 200, body = crate::CpxCard), (status = "default", body = ApiError)))]
     fn read_cpx() {}
 
+    /// The PIN state of the CPx card (tries left, verified, blocked, PIN pad). Costs no try.
+    #[utoipa::path(get, path = "/v1/readers/{reader}/pin", tag = "pin",
+        params(("reader" = String, Path, description = "reader name")),
+        responses((status = 200, body = crate::PinStatus), (status = "default", body = ApiError)))]
+    fn pin_status() {}
+
+    /// Verifies the CPx PIN once (never retried): the PIN, or `secure_pin_entry` to type it
+    /// on the reader's pad. Errors `pin_incorrect` (tries before/after), `pin_blocked`.
+    #[utoipa::path(post, path = "/v1/readers/{reader}/pin/verify", tag = "pin",
+        params(("reader" = String, Path, description = "reader name")),
+        request_body = crate::PinVerifyRequest,
+        responses((status = 200, body = crate::PinVerified), (status = "default", body = ApiError)))]
+    fn pin_verify() {}
+
+    /// Unblocks a blocked CPx card with its unblock code and sets a new PIN.
+    #[utoipa::path(post, path = "/v1/readers/{reader}/pin/unblock", tag = "pin",
+        params(("reader" = String, Path, description = "reader name")),
+        request_body = crate::PinUnblockRequest,
+        responses((status = 200, body = crate::PinStatus), (status = "default", body = ApiError)))]
+    fn pin_unblock() {}
+
+    /// Signs a SHA-256 digest with the CPS signature key (PIN verified), checked against
+    /// the card's certificate before it is returned. A CPE never signs.
+    #[utoipa::path(post, path = "/v1/readers/{reader}/signature", tag = "pin",
+        params(("reader" = String, Path, description = "reader name")),
+        request_body = crate::SignatureRequest,
+        responses((status = 200, body = crate::CardSignature), (status = "default", body = ApiError)))]
+    fn signature() {}
+
+    /// Cancels a card operation waiting for the reader (see the reader's `queue`).
+    #[utoipa::path(delete, path = "/v1/readers/{reader}/jobs/{id}", tag = "readers",
+        params(("reader" = String, Path, description = "reader name"),
+               ("id" = u64, Path, description = "job id")),
+        responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
+    fn cancel_job() {}
+
+    /// Rights from the online service (ADRi) or an e-carte Vitale (ApCV); modelled.
+    #[utoipa::path(post, path = "/v1/rights", tag = "rights",
+        request_body = crate::RightsRequest,
+        responses((status = 200, body = crate::RightsAnswer), (status = "default", body = ApiError)))]
+    fn rights() {}
+
+    /// Simulated backend only: type keys on a simulated reader's PIN pad.
+    #[utoipa::path(post, path = "/v1/simulator/pin-pad/{reader}", tag = "simulator",
+        params(("reader" = String, Path, description = "reader name")),
+        request_body = crate::SimulatedPinPadKeys,
+        responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
+    fn simulator_pin_pad() {}
+
     /// Simulated backend only: put a simulated card into a reader.
     #[utoipa::path(post, path = "/v1/simulator/cards", tag = "simulator",
         request_body = crate::SimulatedCardInsertion,
@@ -68,8 +117,17 @@ mod paths {
         paths::status,
         paths::readers,
         paths::events,
+        paths::read_vitale,
+        paths::read_cpx,
+        paths::pin_status,
+        paths::pin_verify,
+        paths::pin_unblock,
+        paths::signature,
+        paths::cancel_job,
+        paths::rights,
         paths::simulator_insert,
-        paths::simulator_remove
+        paths::simulator_remove,
+        paths::simulator_pin_pad
     ),
     components(schemas(
         ApiError,
@@ -84,7 +142,9 @@ mod paths {
         ServiceStatus,
         BackendState,
         BackendKind,
-        SimulatedCardInsertion
+        SimulatedCardInsertion,
+        crate::ReaderQueue,
+        crate::CardJob
     ))
 )]
 pub struct ApiDoc;
