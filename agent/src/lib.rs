@@ -9,6 +9,7 @@
 
 pub mod apdu;
 pub mod api;
+pub mod billing;
 pub mod cards;
 pub mod config;
 pub mod daemon;
@@ -16,5 +17,6 @@ pub mod events;
 pub mod hub;
 pub mod logging;
 pub mod sim;
+pub mod store;
 pub mod tls;
 pub mod transport;
