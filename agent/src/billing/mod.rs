@@ -13,6 +13,7 @@ pub mod acts;
 pub mod b2;
 pub mod clock;
 pub mod error;
+pub mod export;
 pub mod fse;
 pub mod lot;
 pub mod numbering;
