@@ -37,6 +37,9 @@ pub enum DaemonError {
     /// The reader backend could not start.
     #[error("lecteurs de cartes : {0}")]
     Readers(#[from] TransportError),
+    /// The billing store could not be opened.
+    #[error("base de facturation : {0}")]
+    Billing(#[from] crate::billing::BillingError),
     /// A listener failed while serving.
     #[error("serveur : {0}")]
     Serve(std::io::Error),
@@ -55,12 +58,17 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let (backend, simulator) = backend(&config);
     let events = Arc::new(EventBus::new(config.events.buffer));
     let hub = Hub::start(backend, events.clone())?;
+    let billing = crate::billing::Billing::open(
+        &data_dir.join(crate::store::FILE_NAME),
+        Arc::new(crate::billing::SystemClock),
+    )?;
     let app = api::router(
         AppState {
             hub: hub.clone(),
             events,
             started,
             simulator,
+            billing: Arc::new(billing),
         },
         config.server.max_body_bytes,
     );
