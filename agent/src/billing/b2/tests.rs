@@ -134,3 +134,26 @@ fn text_is_folded_to_upper_ascii() {
     assert_eq!(fold("Hélène Œuvray-Ça"), "HELENE OEUVRAY-CA");
     assert_eq!(fold("李"), " ");
 }
+
+#[test]
+fn mutated_files_never_panic_the_checker() {
+    let bytes = write_lot(&header(), &invoices(3)).unwrap();
+    // Every position, a few replacement bytes (digit, letter, space, non-ASCII), and cuts.
+    for at in 0..bytes.len() {
+        for b in [b'0', b'9', b'A', b' ', 0xC3] {
+            let mut m = bytes.clone();
+            m[at] = b;
+            let _ = check(&m);
+        }
+    }
+    for cut in (0..bytes.len()).step_by(61) {
+        let _ = check(&bytes[..cut]);
+        let _ = check(&bytes[cut..]);
+    }
+    // Changing any record-type byte is always caught.
+    for i in 1..bytes.len() / RECORD_LEN - 1 {
+        let mut m = bytes.clone();
+        m[i * RECORD_LEN] = b'4';
+        assert!(check(&m).is_err(), "record {i}");
+    }
+}
