@@ -6,14 +6,18 @@ use std::sync::Arc;
 
 use passerelle_protocol::{Basket, Fse, FseDraft, FseStatus, Lot, LotStatus};
 
-use super::clock::{format_instant, Clock};
+use super::clock::{format_instant, parse_date, Clock};
 use super::error::BillingError;
 use super::fse::{draw_up, request_hash, MAX_ACTS};
+use super::state::fse_from_name;
 use super::tariffs::Tariffs;
 use super::{acts, signer};
 use crate::store::{baskets, fse_rows, lot_rows, savepoint, Store};
 
 pub use crate::store::fse_rows::FseFilter;
+
+/// Most FSE in one grouped creation.
+pub const MAX_BATCH: usize = 1000;
 
 /// Billing: the store, the tariff table and the clock.
 pub struct Billing {
@@ -51,6 +55,12 @@ impl Billing {
         drafts: &[FseDraft],
         idempotency_key: Option<&str>,
     ) -> Result<Vec<Result<Fse, BillingError>>, BillingError> {
+        if drafts.len() > MAX_BATCH {
+            return Err(BillingError::invalid(
+                "fse",
+                format!("au plus {MAX_BATCH} feuilles par demande."),
+            ));
+        }
         if let Some(key) = idempotency_key {
             if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
                 return Err(BillingError::invalid(
@@ -94,6 +104,21 @@ impl Billing {
 
     /// The history, filtered.
     pub fn list(&self, filter: &FseFilter) -> Result<Vec<Fse>, BillingError> {
+        for (field, date) in [("from", &filter.from), ("to", &filter.to)] {
+            if date.as_deref().is_some_and(|d| parse_date(d).is_none()) {
+                return Err(BillingError::invalid(
+                    field,
+                    "date attendue au format AAAA-MM-JJ.",
+                ));
+            }
+        }
+        if filter
+            .status
+            .as_deref()
+            .is_some_and(|s| fse_from_name(s).is_none())
+        {
+            return Err(BillingError::invalid("status", "état inconnu."));
+        }
         self.store.read(|c| fse_rows::list(c, filter))
     }
 

@@ -155,4 +155,16 @@ fn filters_select_by_date_patient_status_and_organism() {
         }),
         4
     );
+    for bad in [
+        FseFilter {
+            from: Some("2026-13-01".into()),
+            ..Default::default()
+        },
+        FseFilter {
+            status: Some("lost".into()),
+            ..Default::default()
+        },
+    ] {
+        assert_eq!(b.list(&bad).unwrap_err().code(), ErrorCode::InvalidFseField);
+    }
 }

@@ -11,14 +11,16 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use passerelle_agent::billing::b2::{self, LotHeader};
 use passerelle_agent::billing::clock::{format_date, Clock, SystemClock};
 use passerelle_agent::billing::fse::draw_up;
 use passerelle_agent::billing::samples::{varied, DURAND_BILLING};
 use passerelle_agent::billing::tariffs::Tariffs;
-use passerelle_agent::billing::{Billing, FixtureSigner, FseFilter, SignerIdentity};
+use passerelle_agent::billing::{
+    Billing, BillingSigner, FixtureSigner, FseFilter, SignError, SignerIdentity,
+};
 use passerelle_protocol::{CardKind, FseStatus};
 
 const USAGE: &str = "usage: bench_billing [--quick]\n  --quick  100 FSE and a 1,000-invoice lot (CI smoke, debug build)";
@@ -60,7 +62,36 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
-fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
+/// A signer that does no RSA (fixed bytes): measures the billing layer and the store alone.
+struct NoRsa(SignerIdentity, Vec<u8>);
+
+impl BillingSigner for NoRsa {
+    fn identity(&self) -> SignerIdentity {
+        self.0.clone()
+    }
+    fn sign_sha256(&self, _digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
+        Ok(vec![0x5a; 256])
+    }
+    fn certificate_der(&self) -> Result<Vec<u8>, SignError> {
+        Ok(self.1.clone())
+    }
+}
+
+/// Durations of one create → sign → lots run.
+struct Pipeline {
+    created: Duration,
+    signed: Duration,
+    total: Duration,
+    lots: usize,
+}
+
+/// Creates `fse_count` FSE (grouped by 50), signs them all, builds the lots, in a new store
+/// on disk; checks that every FSE ended in a lot and (with `verify`) the lot signatures.
+fn pipeline(
+    fse_count: usize,
+    signer: &dyn BillingSigner,
+    verify: bool,
+) -> Result<Pipeline, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let billing = Billing::open(
         &dir.path().join("passerelle.sqlite3"),
@@ -68,16 +99,6 @@ fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     let today = format_date(SystemClock.today());
-    let identity = SignerIdentity {
-        card_kind: CardKind::Cps,
-        billing_number: DURAND_BILLING.to_owned(),
-        situation: 0,
-        may_sign_invoice: true,
-        may_sign_lot: true,
-    };
-    let signer = FixtureSigner::new("durand-sage-femme", identity).map_err(|e| e.to_string())?;
-
-    // a. create → sign → lots.
     let start = Instant::now();
     let mut ids = Vec::with_capacity(fse_count);
     let drafts: Vec<_> = (0..fse_count).map(|i| varied(i, &today)).collect();
@@ -91,14 +112,14 @@ fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
     }
     let created = start.elapsed();
     let signed = billing
-        .sign_fse_batch(&signer, &ids)
+        .sign_fse_batch(signer, &ids)
         .map_err(|e| e.to_string())?;
     if let Some(Err(e)) = signed.iter().find(|r| r.is_err()) {
         return Err(format!("signing: {e}"));
     }
     let after_sign = start.elapsed();
     let lots = billing
-        .build_and_sign_lots(&signer)
+        .build_and_sign_lots(signer)
         .map_err(|e| e.to_string())?;
     let total = start.elapsed();
     let in_lot = billing
@@ -113,10 +134,12 @@ fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
             in_lot.len()
         ));
     }
-    for lot in &lots {
-        billing
-            .verify_lot_signature(lot.id)
-            .map_err(|e| e.to_string())?;
+    if verify {
+        for lot in &lots {
+            billing
+                .verify_lot_signature(lot.id)
+                .map_err(|e| e.to_string())?;
+        }
     }
     let integrity = billing
         .store()
@@ -125,6 +148,35 @@ fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
     if integrity != "ok" {
         return Err(format!("integrity_check: {integrity}"));
     }
+    Ok(Pipeline {
+        created,
+        signed: after_sign - created,
+        total,
+        lots: lots.len(),
+    })
+}
+
+fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
+    let identity = SignerIdentity {
+        card_kind: CardKind::Cps,
+        billing_number: DURAND_BILLING.to_owned(),
+        situation: 0,
+        may_sign_invoice: true,
+        may_sign_lot: true,
+    };
+    let signer =
+        FixtureSigner::new("durand-sage-femme", identity.clone()).map_err(|e| e.to_string())?;
+    let certificate = signer.certificate_der().map_err(|e| e.to_string())?;
+    let today = format_date(SystemClock.today());
+
+    // a. create → sign → lots, with the fixture key, then without RSA.
+    let a = pipeline(fse_count, &signer, true)?;
+    let bare = pipeline(fse_count, &NoRsa(identity, certificate), false)?;
+    let t = Instant::now();
+    for _ in 0..50 {
+        signer.sign_sha256(&[7; 32]).map_err(|e| e.to_string())?;
+    }
+    let one_signature = t.elapsed() / 50;
 
     // b. B2 of one big lot.
     let tariffs = Tariffs::embedded()?;
@@ -169,12 +221,10 @@ fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
         "bench_billing ({profile}{})",
         if quick { ", --quick" } else { "" }
     );
+    let (total, lots) = (a.total, a.lots);
     let rows = [
         (
-            format!(
-                "a. {fse_count} FSE created + signed + in {} lots (on disk)",
-                lots.len()
-            ),
+            format!("a. {fse_count} FSE created + signed + in {lots} lots (on disk)"),
             ms(total),
             "≤ 2000 ms",
             verdict(total.as_secs_f64() <= 2.0),
@@ -184,19 +234,31 @@ fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
                 "   of which creation ({} grouped requests)",
                 fse_count.div_ceil(50)
             ),
-            ms(created),
+            ms(a.created),
             "-",
             "-",
         ),
         (
-            format!("   of which {fse_count} RSA-2048 signatures + store"),
-            ms(after_sign - created),
+            format!("   of which {fse_count} FSE signatures + store"),
+            ms(a.signed),
             "-",
             "-",
         ),
         (
             "   of which lots (B2 + lot signatures + store)".to_owned(),
-            ms(total - after_sign),
+            ms(total - a.created - a.signed),
+            "-",
+            "-",
+        ),
+        (
+            "   one fixture RSA-2048 signature, rsa crate (mean of 50)".to_owned(),
+            ms(one_signature),
+            "-",
+            "-",
+        ),
+        (
+            "a'. the same without RSA (billing layer + store alone)".to_owned(),
+            ms(bare.total),
             "-",
             "-",
         ),
@@ -223,8 +285,9 @@ fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
         "{}",
         serde_json::json!({
             "bench": "billing", "profile": profile, "quick": quick,
-            "fse": fse_count, "lots": lots.len(), "total_ms": ms(total), "create_ms": ms(created),
-            "sign_ms": ms(after_sign - created), "lots_ms": ms(total - after_sign),
+            "fse": fse_count, "lots": lots, "total_ms": ms(total), "create_ms": ms(a.created),
+            "sign_ms": ms(a.signed), "lots_ms": ms(total - a.created - a.signed),
+            "signature_ms": ms(one_signature), "without_rsa_ms": ms(bare.total),
             "b2_invoices": lot_size, "b2_ms": ms(b2_median), "b2_check_ms": ms(check_time),
         })
     );

@@ -59,15 +59,17 @@ pub fn encode(layout: &Layout, values: &[Value<'_>]) -> Result<[u8; RECORD_LEN],
             record: layout.kind,
             field: field.name,
         };
-        let text = match value {
-            Value::Num(n) if *n >= 0 => format!("{n:0width$}", width = field.width),
-            Value::Num(_) => return Err(overflow()),
-            Value::Text(t) => fold(t),
-        };
-        if text.len() > field.width || at + field.width > RECORD_LEN {
+        if at + field.width > RECORD_LEN {
             return Err(overflow());
         }
-        out[at..at + text.len()].copy_from_slice(text.as_bytes());
+        let zone = &mut out[at..at + field.width];
+        let fits = match value {
+            Value::Num(n) => write_number(*n, zone),
+            Value::Text(t) => fold_into(t, zone),
+        };
+        if !fits {
+            return Err(overflow());
+        }
         at += field.width;
     }
     if values.len() != layout.fields.len() {
@@ -101,34 +103,63 @@ pub fn number(layout: &Layout, record: &[u8], name: &str) -> Option<i64> {
     text.parse().ok()
 }
 
+/// Writes `n` zero-padded on the left into `zone`; false when negative or too long.
+fn write_number(mut n: i64, zone: &mut [u8]) -> bool {
+    if n < 0 {
+        return false;
+    }
+    for slot in zone.iter_mut().rev() {
+        // n % 10 is 0..=9.
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    n == 0
+}
+
+/// Writes `text` folded (see [`fold`]) at the start of `zone` (already spaces); false when
+/// it does not fit.
+fn fold_into(text: &str, zone: &mut [u8]) -> bool {
+    let mut at = 0;
+    for c in text.chars() {
+        for b in fold_char(c).bytes() {
+            match zone.get_mut(at) {
+                Some(slot) => *slot = b,
+                None => return false,
+            }
+            at += 1;
+        }
+    }
+    true
+}
+
+/// One character folded to upper-case ASCII (`é` → `E`, `œ` → `OE`, others → space).
+fn fold_char(c: char) -> &'static str {
+    const UPPER: [&str; 95] = [
+        " ", "!", "\"", "#", "$", "%", "&", "'", "(", ")", "*", "+", ",", "-", ".", "/", "0", "1",
+        "2", "3", "4", "5", "6", "7", "8", "9", ":", ";", "<", "=", ">", "?", "@", "A", "B", "C",
+        "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U",
+        "V", "W", "X", "Y", "Z", "[", "\\", "]", "^", "_", "`", "A", "B", "C", "D", "E", "F", "G",
+        "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y",
+        "Z", "{", "|", "}", "~",
+    ];
+    match c {
+        ' '..='~' => UPPER[c as usize - 0x20],
+        'à' | 'â' | 'ä' | 'À' | 'Â' | 'Ä' => "A",
+        'ç' | 'Ç' => "C",
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => "E",
+        'î' | 'ï' | 'Î' | 'Ï' => "I",
+        'ô' | 'ö' | 'Ô' | 'Ö' => "O",
+        'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => "U",
+        'ÿ' | 'Ÿ' => "Y",
+        'œ' | 'Œ' => "OE",
+        'æ' | 'Æ' => "AE",
+        _ => " ",
+    }
+}
+
 /// Upper-case ASCII: French accents folded (`é` → `E`), other characters become spaces.
 pub fn fold(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let folded: &str = match c {
-                'à' | 'â' | 'ä' | 'À' | 'Â' | 'Ä' => "A",
-                'ç' | 'Ç' => "C",
-                'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => "E",
-                'î' | 'ï' | 'Î' | 'Ï' => "I",
-                'ô' | 'ö' | 'Ô' | 'Ö' => "O",
-                'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => "U",
-                'ÿ' | 'Ÿ' => "Y",
-                'œ' | 'Œ' => "OE",
-                'æ' | 'Æ' => "AE",
-                _ => "",
-            };
-            let own = if folded.is_empty() {
-                if c.is_ascii_graphic() || c == ' ' {
-                    c.to_ascii_uppercase().to_string()
-                } else {
-                    " ".to_owned()
-                }
-            } else {
-                folded.to_owned()
-            };
-            own.chars().collect::<Vec<_>>()
-        })
-        .collect()
+    text.chars().map(fold_char).collect()
 }
 
 /// Splits a file into its records.

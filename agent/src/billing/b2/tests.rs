@@ -157,3 +157,15 @@ fn mutated_files_never_panic_the_checker() {
         assert!(check(&m).is_err(), "record {i}");
     }
 }
+
+#[test]
+fn ascii_folds_to_its_upper_case_and_numbers_pad() {
+    for c in ' '..='~' {
+        assert_eq!(fold_char(c), c.to_ascii_uppercase().to_string(), "{c:?}");
+    }
+    let mut zone = [b' '; 5];
+    assert!(write_number(42, &mut zone));
+    assert_eq!(&zone, b"00042");
+    assert!(!write_number(123_456, &mut zone));
+    assert!(!write_number(-1, &mut zone));
+}
