@@ -11,6 +11,7 @@
 
 pub mod acts;
 pub mod b2;
+pub mod calendar;
 pub mod clock;
 pub mod error;
 pub mod export;
