@@ -198,3 +198,7 @@ impl Billing {
         self.store.read(|c| lot_rows::b2(c, id))
     }
 }
+
+#[cfg(test)]
+#[path = "lot_tests.rs"]
+mod tests;
