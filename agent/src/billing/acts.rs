@@ -173,11 +173,16 @@ pub fn check_undated(tariffs: &Tariffs, act: &ActInput, field: &str) -> Result<(
             ),
             code: code.clone(),
         })?;
-    let mut undated = act.clone();
-    match &mut undated {
+    price(tariffs, &undated(act), latest, latest, field).map(|_| ())
+}
+
+/// The same act without its own date (it takes the FSE's care date).
+pub fn undated(act: &ActInput) -> ActInput {
+    let mut act = act.clone();
+    match &mut act {
         ActInput::Ngap { date, .. } | ActInput::Ccam { date, .. } => *date = None,
     }
-    price(tariffs, &undated, latest, latest, field).map(|_| ())
+    act
 }
 
 #[cfg(test)]

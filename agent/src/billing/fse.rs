@@ -59,9 +59,11 @@ pub fn draw_up(
     }
     let mut priced: Vec<PricedAct> = Vec::with_capacity(count);
     for (i, act) in basket_acts.iter().enumerate() {
+        // A basket's acts take the FSE's care date, whatever date they were saved with.
+        let act = acts::undated(act);
         priced.push(acts::price(
             tariffs,
-            act,
+            &act,
             care_date,
             today,
             &format!("basket.acts[{i}]"),

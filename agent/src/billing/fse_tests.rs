@@ -63,7 +63,15 @@ fn degradee_needs_a_paper_copy_and_basket_acts_come_first() {
     let t = Tariffs::embedded().unwrap();
     let mut d = base();
     d.mode = FseMode::Degradee;
-    let f = draw_up(&t, &d, &[ngap("C", "1", &[])], TODAY).unwrap();
+    let mut dated = ngap("C", "1", &[]);
+    if let ActInput::Ngap { date, .. } = &mut dated {
+        *date = Some("2030-01-01".into());
+    }
+    let f = draw_up(&t, &d, &[dated], TODAY).unwrap();
+    assert_eq!(
+        f.acts[0].date, "2026-03-02",
+        "a basket act takes the care date"
+    );
     assert!(f.needs_paper_copy);
     assert_eq!(f.acts[0].code, "C");
     assert_eq!(f.acts[1].code, "SF");
