@@ -38,7 +38,7 @@ pub enum DaemonError {
     #[error("lecteurs de cartes : {0}")]
     Readers(#[from] TransportError),
     /// The billing store could not be opened.
-    #[error("base de facturation : {0}")]
+    #[error("{0}")]
     Billing(#[from] crate::billing::BillingError),
     /// A listener failed while serving.
     #[error("serveur : {0}")]
@@ -57,11 +57,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 
     let (backend, simulator) = backend(&config);
     let events = Arc::new(EventBus::new(config.events.buffer));
-    let hub = Hub::start(backend, events.clone())?;
     let billing = crate::billing::Billing::open(
         &data_dir.join(crate::store::FILE_NAME),
         Arc::new(crate::billing::SystemClock),
     )?;
+    let hub = Hub::start(backend, events.clone())?;
     let app = api::router(
         AppState {
             hub: hub.clone(),
