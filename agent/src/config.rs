@@ -30,7 +30,8 @@ backend = "simulated"
 readers = ["vitale:martin-famille", "cps:durand-sage-femme", ""]
 # Readers (by position in `readers`, from 0) that have a PIN pad: the PIN is then typed
 # with POST /v1/simulator/pin-pad/{reader} (the simulator's stand-in for the keys).
-pin_pad_readers = [1]
+# Unset: reader 1 when there are at least two readers, else none.
+# pin_pad_readers = [1]
 
 [storage]
 # Where the daemon keeps its data (TLS material in tls/). Empty: the user's data directory
@@ -104,8 +105,21 @@ pub struct ReadersConfig {
 pub struct SimulatorConfig {
     /// One simulated reader per entry, with the card spec it holds at start ("" = empty).
     pub readers: Vec<String>,
-    /// Positions in `readers` of the readers with a PIN pad.
-    pub pin_pad_readers: Vec<usize>,
+    /// Positions in `readers` of the readers with a PIN pad; unset: see
+    /// [`SimulatorConfig::pin_pads`].
+    pub pin_pad_readers: Option<Vec<usize>>,
+}
+
+impl SimulatorConfig {
+    /// The readers with a PIN pad: as configured, else reader 1 when there are two
+    /// readers or more (the CPS reader of the default set).
+    pub fn pin_pads(&self) -> Vec<usize> {
+        match &self.pin_pad_readers {
+            Some(list) => list.clone(),
+            None if self.readers.len() >= 2 => vec![1],
+            None => Vec::new(),
+        }
+    }
 }
 
 /// `[storage]`
@@ -186,7 +200,7 @@ impl Default for SimulatorConfig {
                 "cps:durand-sage-femme".into(),
                 String::new(),
             ],
-            pin_pad_readers: vec![1],
+            pin_pad_readers: None,
         }
     }
 }
@@ -282,7 +296,7 @@ impl Config {
         }
         if let Some(i) = self
             .simulator
-            .pin_pad_readers
+            .pin_pads()
             .iter()
             .find(|&&i| i >= self.simulator.readers.len())
         {
@@ -365,6 +379,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("simulator.readers[0]"), "{err}");
+        let one = Config::parse("[simulator]\nreaders = [\"\"]\n", Path::new("c")).unwrap();
+        assert!(
+            one.simulator.pin_pads().is_empty(),
+            "no pad by default on one reader"
+        );
+        let err = Config::parse(
+            "[simulator]\nreaders = [\"\"]\npin_pad_readers = [3]\n",
+            Path::new("c"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("pin_pad_readers"), "{err}");
         let err = Config::parse("[log]\nlevel = \"bavard[\"\n", Path::new("c")).unwrap_err();
         assert!(err.to_string().contains("log.level"), "{err}");
     }

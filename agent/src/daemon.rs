@@ -38,6 +38,9 @@ pub enum DaemonError {
     /// The reader backend could not start.
     #[error("lecteurs de cartes : {0}")]
     Readers(#[from] TransportError),
+    /// The billing store could not be opened.
+    #[error("{0}")]
+    Billing(#[from] crate::billing::BillingError),
     /// A listener failed while serving.
     #[error("serveur : {0}")]
     Serve(std::io::Error),
@@ -55,6 +58,10 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 
     let (backend, simulator) = backend(&config);
     let events = Arc::new(EventBus::new(config.events.buffer));
+    let billing = crate::billing::Billing::open(
+        &data_dir.join(crate::store::FILE_NAME),
+        Arc::new(crate::billing::SystemClock),
+    )?;
     let hub = Hub::start(backend, events.clone())?;
     let app = api::router(
         AppState {
@@ -63,6 +70,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             started,
             simulator,
             rights: Arc::new(ModelledRightsService::from_fixtures()),
+            billing: Arc::new(billing),
         },
         config.server.max_body_bytes,
     );
@@ -141,7 +149,7 @@ fn backend(config: &Config) -> (Arc<dyn ReaderBackend>, Option<SimBackend>) {
                 })
                 .collect();
             let mut sim = SimBackend::new(readers);
-            for &i in &config.simulator.pin_pad_readers {
+            for i in config.simulator.pin_pads() {
                 sim = sim.with_pin_pad(&simulated_reader_name(i), PIN_PAD_TIMEOUT);
             }
             (Arc::new(sim.clone()), Some(sim))

@@ -10,6 +10,7 @@
 
 pub mod apdu;
 pub mod api;
+pub mod billing;
 pub mod cards;
 pub mod config;
 pub mod daemon;
@@ -19,5 +20,6 @@ pub mod logging;
 pub mod rights;
 pub mod service;
 pub mod sim;
+pub mod store;
 pub mod tls;
 pub mod transport;

@@ -76,6 +76,38 @@ pub enum ErrorCode {
     RightsNotFound,
     /// An unexpected fault inside the daemon; logged with details.
     Internal,
+    /// An act code (NGAP key letter, CCAM code) is not in the tariff table. `details.field`.
+    UnknownActCode,
+    /// The act is known but has no tariff at the date of the act. `details.field`, `details.date`.
+    TariffNotApplicable,
+    /// An NGAP coefficient is impossible for this key letter (zero, too many decimals, out of range). `details.field`.
+    InvalidCoefficient,
+    /// A modifier (majoration) is not in the tariff table. `details.field`.
+    UnknownModifier,
+    /// Amounts sent by the client differ from the priced ones. `details.field`, `details.expected`, `details.received`.
+    IncoherentAmount,
+    /// An act (or the care) is dated after today. `details.field`.
+    ActInFuture,
+    /// A field of an FSE is malformed (NIR, billing number, organism, date, rate...). `details.field`.
+    InvalidFseField,
+    /// No FSE with this id.
+    FseNotFound,
+    /// The FSE is already in a lot: it cannot be deleted any more; the caisse must be contacted.
+    FseInLot,
+    /// The FSE or lot is not in a state that allows this operation. `details.from`, `details.to`.
+    InvalidTransition,
+    /// The `Idempotency-Key` was already used for a different request.
+    IdempotencyKeyReused,
+    /// No pre-coded basket with this name.
+    BasketNotFound,
+    /// No lot with this id.
+    LotNotFound,
+    /// The card or situation may not sign this (a CPE never signs; a situation without the right to sign lots).
+    SignerNotAllowed,
+    /// The card could not sign.
+    SigningFailed,
+    /// The local billing store failed; logged with details.
+    StorageError,
 }
 
 impl ErrorCode {
@@ -106,6 +138,22 @@ impl ErrorCode {
             ErrorCode::SignatureNotVerified => 422,
             ErrorCode::JobNotFound | ErrorCode::RightsNotFound => 404,
             ErrorCode::Internal => 500,
+            ErrorCode::UnknownActCode => 422,
+            ErrorCode::TariffNotApplicable => 422,
+            ErrorCode::InvalidCoefficient => 422,
+            ErrorCode::UnknownModifier => 422,
+            ErrorCode::IncoherentAmount => 422,
+            ErrorCode::ActInFuture => 422,
+            ErrorCode::InvalidFseField => 422,
+            ErrorCode::FseNotFound => 404,
+            ErrorCode::FseInLot => 409,
+            ErrorCode::InvalidTransition => 409,
+            ErrorCode::IdempotencyKeyReused => 409,
+            ErrorCode::BasketNotFound => 404,
+            ErrorCode::LotNotFound => 404,
+            ErrorCode::SignerNotAllowed => 403,
+            ErrorCode::SigningFailed => 502,
+            ErrorCode::StorageError => 500,
         }
     }
 
@@ -141,6 +189,22 @@ impl ErrorCode {
             ErrorCode::JobCancelled => "job_cancelled",
             ErrorCode::RightsNotFound => "rights_not_found",
             ErrorCode::Internal => "internal",
+            ErrorCode::UnknownActCode => "unknown_act_code",
+            ErrorCode::TariffNotApplicable => "tariff_not_applicable",
+            ErrorCode::InvalidCoefficient => "invalid_coefficient",
+            ErrorCode::UnknownModifier => "unknown_modifier",
+            ErrorCode::IncoherentAmount => "incoherent_amount",
+            ErrorCode::ActInFuture => "act_in_future",
+            ErrorCode::InvalidFseField => "invalid_fse_field",
+            ErrorCode::FseNotFound => "fse_not_found",
+            ErrorCode::FseInLot => "fse_in_lot",
+            ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::BasketNotFound => "basket_not_found",
+            ErrorCode::LotNotFound => "lot_not_found",
+            ErrorCode::SignerNotAllowed => "signer_not_allowed",
+            ErrorCode::SigningFailed => "signing_failed",
+            ErrorCode::StorageError => "storage_error",
         }
     }
 }
@@ -219,6 +283,22 @@ mod tests {
             ErrorCode::JobCancelled,
             ErrorCode::RightsNotFound,
             ErrorCode::Internal,
+            ErrorCode::UnknownActCode,
+            ErrorCode::TariffNotApplicable,
+            ErrorCode::InvalidCoefficient,
+            ErrorCode::UnknownModifier,
+            ErrorCode::IncoherentAmount,
+            ErrorCode::ActInFuture,
+            ErrorCode::InvalidFseField,
+            ErrorCode::FseNotFound,
+            ErrorCode::FseInLot,
+            ErrorCode::InvalidTransition,
+            ErrorCode::IdempotencyKeyReused,
+            ErrorCode::BasketNotFound,
+            ErrorCode::LotNotFound,
+            ErrorCode::SignerNotAllowed,
+            ErrorCode::SigningFailed,
+            ErrorCode::StorageError,
         ] {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, serde_json::Value::String(code.as_str().to_owned()));

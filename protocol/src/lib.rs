@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod billing;
 pub mod cards;
 pub mod error;
 pub mod event;
@@ -16,6 +17,11 @@ pub mod reader;
 pub mod rights;
 pub mod status;
 
+pub use billing::{
+    ActInput, Amounts, Basket, BasketList, Fse, FseBatchRequest, FseBatchResponse, FseDraft,
+    FseList, FseMode, FseOutcome, FseStatus, InsuranceNature, Lot, LotList, LotStatus, Organism,
+    Patient, PractitionerRef, Prescriber, PricedAct,
+};
 pub use cards::{
     Ald, Amc, Beneficiary, CpxCard, DataSource, Holder, Nir, PracticeMode, Rights, RightsPeriod,
     Situation, VitaleCard,

@@ -127,7 +127,18 @@ mod paths {
         paths::rights,
         paths::simulator_insert,
         paths::simulator_remove,
-        paths::simulator_pin_pad
+        paths::simulator_pin_pad,
+        crate::billing::paths::create_fse,
+        crate::billing::paths::list_fse,
+        crate::billing::paths::list_fse_csv,
+        crate::billing::paths::get_fse,
+        crate::billing::paths::delete_fse,
+        crate::billing::paths::list_baskets,
+        crate::billing::paths::get_basket,
+        crate::billing::paths::put_basket,
+        crate::billing::paths::delete_basket,
+        crate::billing::paths::list_lots,
+        crate::billing::paths::lot_b2
     ),
     components(schemas(
         ApiError,
@@ -144,7 +155,28 @@ mod paths {
         BackendKind,
         SimulatedCardInsertion,
         crate::ReaderQueue,
-        crate::CardJob
+        crate::CardJob,
+        crate::ActInput,
+        crate::Amounts,
+        crate::Basket,
+        crate::BasketList,
+        crate::Fse,
+        crate::FseBatchRequest,
+        crate::FseBatchResponse,
+        crate::FseDraft,
+        crate::FseList,
+        crate::FseMode,
+        crate::FseOutcome,
+        crate::FseStatus,
+        crate::InsuranceNature,
+        crate::Lot,
+        crate::LotList,
+        crate::LotStatus,
+        crate::Organism,
+        crate::Patient,
+        crate::PractitionerRef,
+        crate::Prescriber,
+        crate::PricedAct
     ))
 )]
 pub struct ApiDoc;

@@ -3,6 +3,7 @@
 //! Handlers are thin: they read the [`hub`](crate::hub) and the [`events`](crate::events)
 //! bus and convert layer errors once, here, into [`ApiFailure`].
 
+mod billing;
 mod caller;
 mod cards;
 mod error;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub simulator: Option<SimBackend>,
     /// Where rights come from when not from the card (ADRi, ApCV).
     pub rights: Arc<dyn RightsService>,
+    /// Billing and its store.
+    pub billing: Arc<crate::billing::Billing>,
 }
 
 /// The whole router.
@@ -66,6 +69,18 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/v1/simulator/pin-pad/{reader}",
             post(handlers::simulator_pin_pad),
         )
+        .route("/v1/fse", post(billing::create).get(billing::list))
+        .route("/v1/fse.csv", get(billing::list_csv))
+        .route("/v1/fse/{id}", get(billing::get).delete(billing::delete))
+        .route("/v1/baskets", get(billing::baskets))
+        .route(
+            "/v1/baskets/{name}",
+            get(billing::basket)
+                .put(billing::put_basket)
+                .delete(billing::delete_basket),
+        )
+        .route("/v1/lots", get(billing::lots))
+        .route("/v1/lots/{id}/b2", get(billing::lot_b2))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -1,0 +1,194 @@
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::http::{Request, StatusCode};
+use serde_json::{json, Value};
+use time::macros::datetime;
+use tower::ServiceExt;
+
+use crate::api::{router, AppState};
+use crate::billing::samples::varied;
+use crate::billing::{Billing, FixedClock};
+use crate::events::EventBus;
+use crate::hub::Hub;
+use crate::transport::sim::SimBackend;
+
+async fn app(dir: &std::path::Path) -> axum::Router {
+    app_and_billing(dir).await.0
+}
+
+async fn app_and_billing(dir: &std::path::Path) -> (axum::Router, Arc<Billing>) {
+    let events = Arc::new(EventBus::new(16));
+    let hub = Hub::start(Arc::new(SimBackend::new(vec![])), events.clone()).unwrap();
+    let clock = Arc::new(FixedClock::new(datetime!(2026-03-02 10:00 UTC)));
+    let billing = Arc::new(Billing::open(&dir.join("passerelle.sqlite3"), clock).unwrap());
+    let state = AppState {
+        hub,
+        events,
+        started: Instant::now(),
+        simulator: None,
+        rights: Arc::new(crate::rights::ModelledRightsService::from_fixtures()),
+        billing: billing.clone(),
+    };
+    (router(state, 1 << 20), billing)
+}
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Vec<u8>) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    let body = match body {
+        Some(v) => {
+            req = req.header("content-type", "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let resp = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = resp.status();
+    (
+        status,
+        to_bytes(resp.into_body(), 1 << 24).await.unwrap().to_vec(),
+    )
+}
+
+fn json_of(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap()
+}
+
+#[tokio::test]
+async fn grouped_creation_is_idempotent_and_refusals_carry_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let mut bad = serde_json::to_value(varied(1, "2026-03-01")).unwrap();
+    bad["acts"][0]["coefficient"] = json!("0");
+    bad["acts"][0]["key"] = json!("SF");
+    bad["acts"][0]["nomenclature"] = json!("ngap");
+    let body = json!({ "fse": [varied(0, "2026-03-01"), bad] });
+    let (status, first) = call(&app, "POST", "/v1/fse", Some("k1"), Some(body.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = json_of(&first);
+    assert_eq!(first["results"][0]["fse"]["number"], "000000001");
+    assert_eq!(first["results"][1]["error"]["code"], "invalid_coefficient");
+    assert_eq!(
+        first["results"][1]["error"]["details"]["field"],
+        "acts[0].coefficient"
+    );
+    let (_, again) = call(&app, "POST", "/v1/fse", Some("k1"), Some(body)).await;
+    assert_eq!(json_of(&again)["results"][0], first["results"][0]);
+    let (_, list) = call(&app, "GET", "/v1/fse", None, None).await;
+    assert_eq!(json_of(&list)["fse"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn history_csv_delete_baskets_and_lots() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let body = json!({ "fse": [varied(0, "2026-03-01"), varied(1, "2026-02-01")] });
+    call(&app, "POST", "/v1/fse", None, Some(body)).await;
+    let (_, list) = call(
+        &app,
+        "GET",
+        "/v1/fse?from=2026-02-15&status=draft",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(json_of(&list)["fse"].as_array().unwrap().len(), 1);
+    let (status, csv) = call(&app, "GET", "/v1/fse?format=csv", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(String::from_utf8(csv.clone()).unwrap().lines().count(), 3);
+    let (_, csv2) = call(&app, "GET", "/v1/fse.csv", None, None).await;
+    assert_eq!(csv, csv2);
+    let (status, bad) = call(&app, "GET", "/v1/fse?lot=abc", None, None).await;
+    assert_eq!(
+        (status, json_of(&bad)["error"]["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("bad_request"))
+    );
+
+    let (status, deleted) = call(&app, "DELETE", "/v1/fse/1", None, None).await;
+    assert_eq!(
+        (status, json_of(&deleted)["status"].clone()),
+        (StatusCode::OK, json!("deleted"))
+    );
+    let (status, again) = call(&app, "DELETE", "/v1/fse/1", None, None).await;
+    assert_eq!(
+        (status, json_of(&again)["error"]["code"].clone()),
+        (StatusCode::CONFLICT, json!("invalid_transition"))
+    );
+    let (status, _) = call(&app, "DELETE", "/v1/fse/99", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let basket = json!({ "label": "Préparation", "acts": [{ "nomenclature": "ngap", "key": "SF", "coefficient": "12" }] });
+    let (status, _) = call(&app, "PUT", "/v1/baskets/prep", None, Some(basket)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = call(&app, "GET", "/v1/baskets", None, None).await;
+    assert_eq!(json_of(&list)["baskets"][0]["name"], "prep");
+    let bad = json!({ "acts": [{ "nomenclature": "ccam", "code": "NOPE000" }] });
+    let (status, e) = call(&app, "PUT", "/v1/baskets/x", None, Some(bad)).await;
+    assert_eq!(
+        (status.as_u16(), json_of(&e)["error"]["code"].clone()),
+        (422, json!("unknown_act_code"))
+    );
+    let (status, _) = call(&app, "DELETE", "/v1/baskets/prep", None, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(&app, "GET", "/v1/baskets/prep", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, lots) = call(&app, "GET", "/v1/lots", None, None).await;
+    assert_eq!(json_of(&lots)["lots"], json!([]));
+    let (status, e) = call(&app, "GET", "/v1/lots/7/b2", None, None).await;
+    assert_eq!(
+        (status, json_of(&e)["error"]["code"].clone()),
+        (StatusCode::NOT_FOUND, json!("lot_not_found"))
+    );
+}
+
+#[tokio::test]
+async fn a_signed_lot_is_served_as_its_b2_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, billing) = app_and_billing(dir.path()).await;
+    let identity = crate::billing::SignerIdentity {
+        card_kind: passerelle_protocol::CardKind::Cps,
+        billing_number: crate::billing::samples::DURAND_BILLING.into(),
+        situation: 0,
+        may_sign_invoice: true,
+        may_sign_lot: true,
+    };
+    let signer = crate::billing::FixtureSigner::new("durand-sage-femme", identity).unwrap();
+    let lots = tokio::task::spawn_blocking(move || {
+        let created = billing
+            .create_batch(&[varied(0, "2026-03-01")], None)
+            .unwrap();
+        let id = created[0].as_ref().unwrap().id;
+        billing.sign_fse_batch(&signer, &[id]).unwrap();
+        billing.build_and_sign_lots(&signer).unwrap()
+    })
+    .await
+    .unwrap();
+    let (_, list) = call(&app, "GET", "/v1/lots", None, None).await;
+    assert_eq!(json_of(&list)["lots"][0]["number"], "001");
+    let (status, b2) = call(
+        &app,
+        "GET",
+        &format!("/v1/lots/{}/b2", lots[0].id),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(crate::billing::b2::check(&b2).unwrap().invoices, 1);
+    let (status, e) = call(&app, "DELETE", "/v1/fse/1", None, None).await;
+    assert_eq!(
+        (status, json_of(&e)["error"]["code"].clone()),
+        (StatusCode::CONFLICT, json!("fse_in_lot"))
+    );
+}

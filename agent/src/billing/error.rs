@@ -1,0 +1,181 @@
+//! The one error type of the billing layer: each refusal has its stable API code, a French
+//! message for the practitioner and details naming the field.
+
+use passerelle_protocol::{ErrorBody, ErrorCode};
+use serde_json::json;
+
+/// Why billing refused or failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BillingError {
+    /// An act code unknown to the tariff table.
+    #[error("{field} : code d'acte inconnu « {code} ».")]
+    UnknownAct {
+        /// Field path (`acts[0].key`).
+        field: String,
+        /// The code.
+        code: String,
+    },
+    /// A known act without a tariff at its date.
+    #[error("{field} : l'acte « {code} » n'a pas de tarif au {date}.")]
+    TariffNotApplicable {
+        /// Field path.
+        field: String,
+        /// The code.
+        code: String,
+        /// The act's date.
+        date: String,
+    },
+    /// An impossible NGAP coefficient.
+    #[error("{field} : coefficient « {value} » impossible pour cet acte.")]
+    InvalidCoefficient {
+        /// Field path.
+        field: String,
+        /// As received.
+        value: String,
+    },
+    /// An unknown modifier.
+    #[error("{field} : majoration ou modificateur inconnu « {modifier} ».")]
+    UnknownModifier {
+        /// Field path.
+        field: String,
+        /// As received.
+        modifier: String,
+    },
+    /// Amounts that differ from the priced ones.
+    #[error("{field} : montant incohérent ({received} centimes reçus, {expected} calculés).")]
+    IncoherentAmount {
+        /// Field path.
+        field: String,
+        /// What Passerelle computed.
+        expected: i64,
+        /// What the client sent.
+        received: i64,
+    },
+    /// An act or care dated after today.
+    #[error("{field} : la date {date} est dans le futur.")]
+    ActInFuture {
+        /// Field path.
+        field: String,
+        /// The date.
+        date: String,
+    },
+    /// A malformed field.
+    #[error("{field} : {reason}")]
+    InvalidField {
+        /// Field path.
+        field: String,
+        /// What is wrong, in French.
+        reason: String,
+    },
+    /// No FSE with this id.
+    #[error("Aucune feuille de soins n'a l'identifiant {0}.")]
+    FseNotFound(i64),
+    /// Deleting an FSE already in a lot.
+    #[error("La feuille de soins {0} est déjà dans un lot : elle ne peut plus être supprimée. Contactez la caisse pour la corriger.")]
+    FseInLot(String),
+    /// A move the state machine forbids.
+    #[error("Opération impossible : passage de l'état « {from} » à « {to} » interdit.")]
+    InvalidTransition {
+        /// Current state.
+        from: String,
+        /// Requested state.
+        to: String,
+    },
+    /// An idempotency key reused for another request.
+    #[error("Cette clé d'idempotence a déjà servi pour une autre demande.")]
+    IdempotencyKeyReused,
+    /// No basket with this name.
+    #[error("Aucun panier d'actes ne s'appelle « {0} ».")]
+    BasketNotFound(String),
+    /// No lot with this id.
+    #[error("Aucun lot n'a l'identifiant {0}.")]
+    LotNotFound(i64),
+    /// The card or situation may not sign this.
+    #[error("{0}")]
+    SignerNotAllowed(String),
+    /// The card could not sign.
+    #[error("La carte n'a pas pu signer : {0}")]
+    SigningFailed(String),
+    /// The store failed.
+    #[error("Erreur de la base de facturation locale : {0}")]
+    Storage(String),
+}
+
+impl BillingError {
+    /// A malformed-field refusal.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        BillingError::InvalidField {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The stable API code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            BillingError::UnknownAct { .. } => ErrorCode::UnknownActCode,
+            BillingError::TariffNotApplicable { .. } => ErrorCode::TariffNotApplicable,
+            BillingError::InvalidCoefficient { .. } => ErrorCode::InvalidCoefficient,
+            BillingError::UnknownModifier { .. } => ErrorCode::UnknownModifier,
+            BillingError::IncoherentAmount { .. } => ErrorCode::IncoherentAmount,
+            BillingError::ActInFuture { .. } => ErrorCode::ActInFuture,
+            BillingError::InvalidField { .. } => ErrorCode::InvalidFseField,
+            BillingError::FseNotFound(_) => ErrorCode::FseNotFound,
+            BillingError::FseInLot(_) => ErrorCode::FseInLot,
+            BillingError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            BillingError::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            BillingError::BasketNotFound(_) => ErrorCode::BasketNotFound,
+            BillingError::LotNotFound(_) => ErrorCode::LotNotFound,
+            BillingError::SignerNotAllowed(_) => ErrorCode::SignerNotAllowed,
+            BillingError::SigningFailed(_) => ErrorCode::SigningFailed,
+            BillingError::Storage(_) => ErrorCode::StorageError,
+        }
+    }
+
+    /// Structured details (the field, the values), never patient data.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        Some(match self {
+            BillingError::UnknownAct { field, code } => json!({ "field": field, "code": code }),
+            BillingError::TariffNotApplicable { field, code, date } => {
+                json!({ "field": field, "code": code, "date": date })
+            }
+            BillingError::InvalidCoefficient { field, value } => {
+                json!({ "field": field, "value": value })
+            }
+            BillingError::UnknownModifier { field, modifier } => {
+                json!({ "field": field, "modifier": modifier })
+            }
+            BillingError::IncoherentAmount {
+                field,
+                expected,
+                received,
+            } => json!({ "field": field, "expected": expected, "received": received }),
+            BillingError::ActInFuture { field, date } => json!({ "field": field, "date": date }),
+            BillingError::InvalidField { field, .. } => json!({ "field": field }),
+            BillingError::InvalidTransition { from, to } => json!({ "from": from, "to": to }),
+            _ => return None,
+        })
+    }
+
+    /// The error as the API renders it. Storage failures keep their cause out of the
+    /// message (it is logged by the caller).
+    pub fn to_body(&self) -> ErrorBody {
+        let message = match self {
+            BillingError::Storage(_) => {
+                "Erreur de la base de facturation locale. L'incident a été journalisé.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        ErrorBody {
+            code: self.code(),
+            message,
+            details: self.details(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for BillingError {
+    fn from(e: rusqlite::Error) -> Self {
+        BillingError::Storage(e.to_string())
+    }
+}

@@ -1,0 +1,171 @@
+//! The state machines of FSE and lots: the one place that says which moves are allowed.
+//! The store applies a move only through [`check_fse`] / [`check_lot`], and its UPDATE
+//! also requires the row to still be in the state that was checked.
+
+use passerelle_protocol::{FseStatus, LotStatus};
+
+use super::error::BillingError;
+
+/// True when an FSE may go from `from` to `to`.
+pub fn fse_allows(from: FseStatus, to: FseStatus) -> bool {
+    use FseStatus::*;
+    matches!(
+        (from, to),
+        (Draft, Signed)
+            | (Signed, InLot)
+            | (InLot, Sent)
+            | (Sent, Acknowledged)
+            | (Acknowledged, Paid)
+            | (Acknowledged, Rejected)
+            | (Draft, Deleted)
+            | (Signed, Deleted)
+    )
+}
+
+/// Checks an FSE move; deleting an FSE that is in a lot (or further) gets its own refusal.
+pub fn check_fse(number: &str, from: FseStatus, to: FseStatus) -> Result<(), BillingError> {
+    if fse_allows(from, to) {
+        return Ok(());
+    }
+    if to == FseStatus::Deleted && from != FseStatus::Deleted {
+        return Err(BillingError::FseInLot(number.to_owned()));
+    }
+    Err(BillingError::InvalidTransition {
+        from: fse_name(from).to_owned(),
+        to: fse_name(to).to_owned(),
+    })
+}
+
+/// True when a lot may go from `from` to `to` (a negative ARL sends it back to be re-sent).
+pub fn lot_allows(from: LotStatus, to: LotStatus) -> bool {
+    use LotStatus::*;
+    matches!(
+        (from, to),
+        (Signed, Sent) | (Sent, Acknowledged) | (Sent, Rejected) | (Rejected, Sent)
+    )
+}
+
+/// Checks a lot move.
+pub fn check_lot(from: LotStatus, to: LotStatus) -> Result<(), BillingError> {
+    if lot_allows(from, to) {
+        Ok(())
+    } else {
+        Err(BillingError::InvalidTransition {
+            from: lot_name(from).to_owned(),
+            to: lot_name(to).to_owned(),
+        })
+    }
+}
+
+/// The stored (and wire) name of an FSE status.
+pub fn fse_name(s: FseStatus) -> &'static str {
+    match s {
+        FseStatus::Draft => "draft",
+        FseStatus::Signed => "signed",
+        FseStatus::InLot => "in_lot",
+        FseStatus::Sent => "sent",
+        FseStatus::Acknowledged => "acknowledged",
+        FseStatus::Paid => "paid",
+        FseStatus::Rejected => "rejected",
+        FseStatus::Deleted => "deleted",
+    }
+}
+
+/// The FSE status of a stored name.
+pub fn fse_from_name(s: &str) -> Option<FseStatus> {
+    ALL_FSE.iter().copied().find(|st| fse_name(*st) == s)
+}
+
+/// The stored (and wire) name of a lot status.
+pub fn lot_name(s: LotStatus) -> &'static str {
+    match s {
+        LotStatus::Signed => "signed",
+        LotStatus::Sent => "sent",
+        LotStatus::Acknowledged => "acknowledged",
+        LotStatus::Rejected => "rejected",
+    }
+}
+
+/// The lot status of a stored name.
+pub fn lot_from_name(s: &str) -> Option<LotStatus> {
+    [
+        LotStatus::Signed,
+        LotStatus::Sent,
+        LotStatus::Acknowledged,
+        LotStatus::Rejected,
+    ]
+    .into_iter()
+    .find(|st| lot_name(*st) == s)
+}
+
+/// Every FSE status.
+pub const ALL_FSE: [FseStatus; 8] = [
+    FseStatus::Draft,
+    FseStatus::Signed,
+    FseStatus::InLot,
+    FseStatus::Sent,
+    FseStatus::Acknowledged,
+    FseStatus::Paid,
+    FseStatus::Rejected,
+    FseStatus::Deleted,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passerelle_protocol::ErrorCode;
+    use FseStatus::*;
+
+    #[test]
+    fn only_the_documented_moves_are_allowed() {
+        let allowed = [
+            (Draft, Signed),
+            (Signed, InLot),
+            (InLot, Sent),
+            (Sent, Acknowledged),
+            (Acknowledged, Paid),
+            (Acknowledged, Rejected),
+            (Draft, Deleted),
+            (Signed, Deleted),
+        ];
+        for from in ALL_FSE {
+            for to in ALL_FSE {
+                assert_eq!(
+                    fse_allows(from, to),
+                    allowed.contains(&(from, to)),
+                    "{from:?}→{to:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn deleting_in_lot_says_contact_the_caisse() {
+        for from in [InLot, Sent, Acknowledged, Paid, Rejected] {
+            let e = check_fse("000000042", from, Deleted).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::FseInLot);
+            assert!(e.to_string().contains("caisse"));
+        }
+        let e = check_fse("1", Deleted, Deleted).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidTransition);
+        assert_eq!(
+            check_fse("1", Signed, Draft).unwrap_err().code(),
+            ErrorCode::InvalidTransition
+        );
+        assert_eq!(
+            check_fse("1", Draft, InLot).unwrap_err().code(),
+            ErrorCode::InvalidTransition
+        );
+    }
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for s in ALL_FSE {
+            assert_eq!(fse_from_name(fse_name(s)), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), fse_name(s));
+        }
+        assert!(check_lot(LotStatus::Signed, LotStatus::Sent).is_ok());
+        assert!(check_lot(LotStatus::Acknowledged, LotStatus::Signed).is_err());
+        assert_eq!(lot_from_name("rejected"), Some(LotStatus::Rejected));
+    }
+}

@@ -1,0 +1,15 @@
+//! Billing on the wire: FSE (feuilles de soins électroniques), acts, baskets, lots.
+//! [`fse`] holds an FSE and its parts, [`lots`] the grouped calls, baskets and lots.
+//!
+//! Money is always integer cents (`*_cents`), never floats. Dates are `YYYY-MM-DD`,
+//! instants RFC 3339 (UTC). NGAP coefficients are decimal strings (`"7.5"`, at most two
+//! decimals) so no client float ever reaches a price. The FSE and lot signature inputs and
+//! the B2 layout are restricted by the SESAM-Vitale specification: Passerelle models them
+//! (see the agent's `billing` module).
+
+pub mod fse;
+pub mod lots;
+pub(crate) mod paths;
+
+pub use fse::*;
+pub use lots::*;
