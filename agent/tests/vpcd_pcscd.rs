@@ -297,7 +297,7 @@ fn simulated_cards_behind_pcscd() {
     assert_eq!(identify(&mut cps_tx), CardKind::Cps);
     let signature = {
         cps_tx
-            .transmit(&commands::verify(b"1234").to_bytes())
+            .transmit(&commands::verify(b"4729").to_bytes())
             .unwrap();
         cps_tx
             .transmit(&commands::mse_set_signature().to_bytes())
