@@ -9,12 +9,15 @@
 
 pub mod apdu;
 pub mod api;
+pub mod audit;
 pub mod cards;
 pub mod config;
 pub mod daemon;
 pub mod events;
 pub mod hub;
+pub mod local;
 pub mod logging;
+pub mod pairing;
 pub mod sim;
 pub mod tls;
 pub mod transport;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod event;
 pub mod openapi;
 pub mod reader;
+pub mod security;
 pub mod status;
 
 pub use cards::{
@@ -21,6 +22,10 @@ pub use cards::{
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use event::{Event, EventKind};
 pub use reader::{Card, CardKind, Reader, ReaderList, SimulatedCardInsertion};
+pub use security::{
+    AuditActor, AuditEntry, AuditPage, ClientIdentity, Grant, GrantList, PairingCreated,
+    PairingRequest, PairingState, PairingStatus, PendingPairing, PendingPairingList, Scope,
+};
 pub use status::{BackendKind, BackendState, ServiceStatus};
 
 /// Version of the HTTP API described by this crate. Routes live under `/v1/`.
