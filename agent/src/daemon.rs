@@ -8,7 +8,7 @@ use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use axum_server::Handle;
 
-use crate::api::auth::{rate::RateLimiter, Auth};
+use crate::api::auth::Auth;
 use crate::api::{self, AppState};
 use crate::audit::{self, AuditLog};
 use crate::config::{BackendChoice, Config};
@@ -94,14 +94,12 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 
     let (backend, simulator) = backend(&config);
     let hub = Hub::start(backend, events.clone())?;
-    let auth = Arc::new(Auth {
-        pairings: pairings.clone(),
+    let auth = Arc::new(Auth::new(
+        pairings.clone(),
         port,
-        limiter: RateLimiter::new(
-            config.security.rate_limit_per_second,
-            config.security.rate_limit_burst,
-        ),
-    });
+        config.security.rate_limit_per_second,
+        config.security.rate_limit_burst,
+    ));
     let app = api::router(
         AppState {
             hub: hub.clone(),

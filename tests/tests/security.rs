@@ -246,8 +246,17 @@ async fn expired_tokens_and_rate_limit() {
     assert!(header(&resp, "retry-after").is_some());
     expect_api_error(resp, 429, "rate_limited").await;
 
+    // A flood of refused requests does not flood the audit log: beyond the same rate, the
+    // refusals are counted and the count goes into the next line written.
+    for _ in 0..20 {
+        let resp = get(&d, "/v1/readers", Some(EVIL), None).await;
+        assert_eq!(resp.status(), 403);
+    }
+
     // One-second tokens: refused once expired, like any unknown token.
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    let resp = get(&d, "/v1/readers", Some(EVIL), None).await;
+    assert_eq!(resp.status(), 403);
     expect_api_error(
         get(&d, "/v1/readers", None, Some(&token)).await,
         401,
@@ -264,10 +273,71 @@ async fn expired_tokens_and_rate_limit() {
         .collect();
     assert!(codes.contains(&"rate_limited".to_owned()), "{codes:?}");
     assert!(codes.contains(&"unauthorized".to_owned()), "{codes:?}");
+    let evil: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["actor"]["origin"] == EVIL)
+        .collect();
+    assert!(evil.len() <= 8, "{} lines for 21 refusals", evil.len());
+    let last = evil.last().expect("some refusals are written");
+    assert!(
+        last["details"]["suppressed_before"].as_u64() >= Some(1),
+        "{last}"
+    );
     let ok = d.cli(&["audit", "verify"]).await.unwrap();
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+}
+
+/// `passerelle pair list` as user `nobody` (needs root and setpriv; `None` when this
+/// machine cannot run it).
+fn pair_list_as_nobody(d: &Daemon) -> Option<std::process::Output> {
+    let root = std::process::Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&root.stdout).trim() != "0" {
+        return None;
+    }
+    std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(passerelle_bin())
+        .args(["pair", "list", "--data-dir"])
+        .arg(d.data_dir())
+        .output()
+        .ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_socket_serves_only_the_daemon_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TestDir::new("the_socket_serves_only_the_daemon_user");
+    let d = Daemon::start(&dir, Backend::Simulated).await.unwrap();
+    let socket = d.data_dir().join("passerelle.sock");
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "socket mode {mode:o}");
+    for file in ["grants.json", "audit.jsonl"] {
+        let mode = std::fs::metadata(d.data_dir().join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file} mode {mode:o}");
+    }
+    // Loosen the modes on purpose: the peer credentials must still refuse another user.
+    let set =
+        |p: &std::path::Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    set(d.data_dir(), 0o711).unwrap();
+    set(&socket, 0o666).unwrap();
+    let Some(out) = pair_list_as_nobody(&d) else {
+        eprintln!("SKIP: needs root and setpriv to run a command as another user");
+        return;
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "another user was served: {err}");
+    assert!(err.contains("unauthorized"), "{err}");
+    let page = audit(&d).await;
+    let refused = page.entries.iter().find(|e| {
+        e.action == "refused" && e.actor.uid == Some(65534) && e.details["channel"] == "unix_socket"
+    });
+    assert!(refused.is_some(), "{:?}", page.entries);
 }

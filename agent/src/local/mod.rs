@@ -134,22 +134,6 @@ async fn connection(
 ) -> std::io::Result<()> {
     let uid = stream.peer_cred()?.uid();
     let (read, mut write) = stream.into_split();
-    if uid != owner && uid != 0 {
-        let actor = AuditActor {
-            uid: Some(uid),
-            ..Default::default()
-        };
-        audit::record(
-            action::REFUSED,
-            actor,
-            json!({"code": "unauthorized", "channel": "unix_socket"}),
-        );
-        let refusal = error(
-            ErrorCode::Unauthorized,
-            "Utilisateur non autorisé sur ce socket.",
-        );
-        return send(&mut write, &refusal).await;
-    }
     let mut lines = BufReader::new(read);
     loop {
         let mut line = String::new();
@@ -161,6 +145,18 @@ async fn connection(
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "idle"))??;
         if n == 0 {
             return Ok(());
+        }
+        // Answered after reading the request, so the client reads the refusal rather than
+        // a broken pipe.
+        if uid != owner && uid != 0 {
+            let actor = AuditActor {
+                uid: Some(uid),
+                ..Default::default()
+            };
+            let details = json!({"code": "unauthorized", "channel": "unix_socket"});
+            audit::record(action::REFUSED, actor, details);
+            let message = "Utilisateur non autorisé sur ce socket.";
+            return send(&mut write, &error(ErrorCode::Unauthorized, message)).await;
         }
         let response = match serde_json::from_str::<LocalRequest>(&line) {
             Ok(req) => handle(req, uid, &pairings),

@@ -31,6 +31,7 @@ use serde_json::json;
 
 use super::ApiFailure;
 use crate::audit::{self, action};
+
 use crate::pairing::Pairings;
 use scopes::Access;
 
@@ -42,6 +43,43 @@ pub struct Auth {
     pub port: u16,
     /// Requests per token / client.
     pub limiter: rate::RateLimiter,
+    /// Audit lines about refusals per client: a flood of refused requests must not fill
+    /// the disk. Refusals beyond it are counted, and the count goes into the next line.
+    pub refusal_audit: rate::RateLimiter,
+    /// Refusals not written since the last written one.
+    pub suppressed: std::sync::atomic::AtomicU64,
+}
+
+impl Auth {
+    /// The checks for a daemon on `port`, with the configured rate limit.
+    pub fn new(pairings: Arc<Pairings>, port: u16, per_second: u32, burst: u32) -> Auth {
+        Auth {
+            pairings,
+            port,
+            limiter: rate::RateLimiter::new(per_second, burst),
+            refusal_audit: rate::RateLimiter::new(per_second, burst),
+            suppressed: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Writes a refusal to the audit log, unless this client's refusals are flooding it.
+    fn audit_refusal(&self, actor: AuditActor, mut details: serde_json::Value) {
+        use std::sync::atomic::Ordering;
+        let key = match (&actor.grant_id, &actor.origin) {
+            (Some(g), _) => format!("grant:{g}"),
+            (None, Some(o)) => format!("origin:{o}"),
+            (None, None) => "local".to_owned(),
+        };
+        if self.refusal_audit.check(&key).is_err() {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
+        if suppressed > 0 {
+            details["suppressed_before"] = json!(suppressed);
+        }
+        audit::record(action::REFUSED, actor, details);
+    }
 }
 
 /// Who is calling, as established by the checks (a request extension).
@@ -100,8 +138,7 @@ pub async fn check(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) 
             .or(authority.as_deref())
             .map(|h| h.chars().take(100).collect::<String>());
         tracing::info!(code = code.as_str(), %method, path, ?origin, "request refused");
-        audit::record(
-            action::REFUSED,
+        auth.audit_refusal(
             actor,
             json!({"code": code.as_str(), "method": method.as_str(), "path": path,
                    "query": token::redact_query(query.as_deref()), "host": host}),
