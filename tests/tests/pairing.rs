@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::security::*;
 use common::*;
 use passerelle_protocol::{GrantList, PairingStatus};
-use passerelle_tests::daemon::find_code;
+use passerelle_tests::pairing::find_code;
 use passerelle_tests::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
