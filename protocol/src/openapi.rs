@@ -195,3 +195,28 @@ pub fn document() -> serde_json::Value {
     doc.info.version = crate::API_VERSION.to_owned();
     serde_json::to_value(doc).expect("OpenAPI document serialises")
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn security_routes_and_bearer_scheme_are_documented() {
+        let doc = super::document();
+        for path in [
+            "/v1/pairings",
+            "/v1/pairings/{pairing_id}",
+            "/v1/pairings/{code}/approve",
+            "/v1/grants/{id}",
+            "/v1/audit",
+            "/v1/readers/{reader}/vitale",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "OpenAPI lacks {path}");
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        assert!(doc["paths"]["/v1/readers"]["get"]["security"].is_array());
+        assert!(doc["paths"]["/v1/status"]["get"].get("security").is_none());
+        assert!(doc["components"]["schemas"].get("AuditEntry").is_some());
+    }
+}

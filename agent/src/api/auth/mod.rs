@@ -254,3 +254,6 @@ pub async fn check(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) 
     }
     resp
 }
+
+#[cfg(test)]
+mod tests;
