@@ -232,6 +232,7 @@ async fn expired_tokens_and_rate_limit() {
         .await
         .unwrap();
     let token = d.token();
+    let web_token = pair_web(&d, APP, &["read_cards"]).await;
 
     // The rate limit, on a route without token (keyed by the local client).
     let mut limited = None;
@@ -263,6 +264,13 @@ async fn expired_tokens_and_rate_limit() {
         "unauthorized",
     )
     .await;
+    // An expired web token: the page can still read the refusal (CORS) and pair again.
+    let resp = get(&d, "/v1/readers", Some(APP), Some(&web_token)).await;
+    assert_eq!(
+        header(&resp, "access-control-allow-origin").as_deref(),
+        Some(APP)
+    );
+    expect_api_error(resp, 401, "unauthorized").await;
 
     let text = std::fs::read_to_string(d.data_dir().join("audit.jsonl")).unwrap();
     let codes: Vec<String> = text

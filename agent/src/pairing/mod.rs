@@ -269,18 +269,17 @@ impl Pairings {
             .map(|g| g.grant.clone())
     }
 
-    /// Whether `origin` may call the API: it holds an unexpired grant, or an administrator
-    /// pre-approved it.
+    /// Whether `origin` may call the API: it holds a grant (even expired: the page then
+    /// reads a CORS-visible `unauthorized` and knows to pair again), or an administrator
+    /// pre-approved it. A revoked grant no longer counts.
     pub fn origin_approved(&self, origin: &str) -> bool {
         if self.preapproved.iter().any(|o| o == origin) {
             return true;
         }
-        let now = OffsetDateTime::now_utc().unix_timestamp();
         let grants = self.grants.lock().unwrap_or_else(|p| p.into_inner());
-        grants.iter().any(|g| {
-            g.expires_unix > now
-                && matches!(&g.grant.client, ClientIdentity::Origin { origin: o } if o == origin)
-        })
+        grants
+            .iter()
+            .any(|g| matches!(&g.grant.client, ClientIdentity::Origin { origin: o } if o == origin))
     }
 }
 
