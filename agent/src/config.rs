@@ -42,6 +42,20 @@ data_dir = ""
 # How many past events the daemon keeps so a client can resume after a disconnect.
 buffer = 1024
 
+[security]
+# How long a paired application's token works, in seconds (default 90 days). Pair again after.
+token_lifetime_seconds = 7776000
+# How long a pairing request waits for the practitioner's approval, in seconds.
+pairing_timeout_seconds = 300
+# Rate limit per token (per origin, or per local client, for calls without a token):
+# sustained requests per second, and the burst allowed above it.
+rate_limit_per_second = 50
+rate_limit_burst = 200
+# Origins an administrator approves in advance ("https://app.example"): they pass the Origin
+# check, and their pairing requests are approved without comparing the code, except for the
+# "admin" scope. Empty: every application is approved by the practitioner.
+preapproved_origins = []
+
 [log]
 # Level: error, warn, info, debug, trace (or a tracing filter such as "passerelle=debug").
 level = "info"
@@ -54,7 +68,7 @@ journald = false
 "#;
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// `[server]`
@@ -67,8 +81,38 @@ pub struct Config {
     pub storage: StorageConfig,
     /// `[events]`
     pub events: EventsConfig,
+    /// `[security]`
+    pub security: SecurityConfig,
     /// `[log]`
     pub log: LogConfig,
+}
+
+/// `[security]`: pairing, tokens, rate limit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Token lifetime from approval, in seconds.
+    pub token_lifetime_seconds: u64,
+    /// How long a pairing request waits for approval, in seconds.
+    pub pairing_timeout_seconds: u64,
+    /// Sustained requests per second per token (or per client without token).
+    pub rate_limit_per_second: u32,
+    /// Requests allowed in a burst above the sustained rate.
+    pub rate_limit_burst: u32,
+    /// Origins approved in advance by an administrator.
+    pub preapproved_origins: Vec<String>,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            token_lifetime_seconds: 90 * 24 * 3600,
+            pairing_timeout_seconds: 300,
+            rate_limit_per_second: 50,
+            rate_limit_burst: 200,
+            preapproved_origins: Vec::new(),
+        }
+    }
 }
 
 /// `[server]`: the API listener.
@@ -160,19 +204,6 @@ pub struct LogConfig {
     pub file: PathBuf,
     /// Also log to journald.
     pub journald: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            readers: ReadersConfig::default(),
-            simulator: SimulatorConfig::default(),
-            storage: StorageConfig::default(),
-            events: EventsConfig::default(),
-            log: LogConfig::default(),
-        }
-    }
 }
 
 impl Default for ServerConfig {
@@ -315,6 +346,24 @@ impl Config {
                 ));
             }
         }
+        let sec = &self.security;
+        if sec.token_lifetime_seconds == 0 || sec.token_lifetime_seconds > 400 * 24 * 3600 {
+            return Err("security.token_lifetime_seconds : de 1 s à 400 jours".into());
+        }
+        if !(10..=3600).contains(&sec.pairing_timeout_seconds) {
+            return Err("security.pairing_timeout_seconds : de 10 à 3600 secondes".into());
+        }
+        if sec.rate_limit_per_second == 0 || sec.rate_limit_burst == 0 {
+            return Err("security.rate_limit_per_second et rate_limit_burst : au moins 1".into());
+        }
+        for (i, origin) in sec.preapproved_origins.iter().enumerate() {
+            if !crate::api::auth::origin::is_pairable(origin) {
+                return Err(format!(
+                    "security.preapproved_origins[{i}] : « {origin} » n'est pas une origine \
+                     (https://hôte[:port], sans chemin ni barre finale)"
+                ));
+            }
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return Err(format!(
                 "log.level : niveau invalide « {} » ({e})",
@@ -390,6 +439,15 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("pin_pad_readers"), "{err}");
+        let err = Config::parse(
+            "[security]\npreapproved_origins = [\"https://a.example/\"]\n",
+            Path::new("c"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("preapproved_origins[0]"), "{err}");
+        let err =
+            Config::parse("[security]\ntoken_lifetime_seconds = 0\n", Path::new("c")).unwrap_err();
+        assert!(err.to_string().contains("token_lifetime_seconds"), "{err}");
         let err = Config::parse("[log]\nlevel = \"bavard[\"\n", Path::new("c")).unwrap_err();
         assert!(err.to_string().contains("log.level"), "{err}");
     }

@@ -8,10 +8,14 @@ use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use axum_server::Handle;
 
+use crate::api::auth::Auth;
 use crate::api::{self, AppState};
+use crate::audit::{self, AuditLog};
 use crate::config::{BackendChoice, Config};
 use crate::events::EventBus;
 use crate::hub::Hub;
+use crate::local;
+use crate::pairing::Pairings;
 use crate::rights::ModelledRightsService;
 use crate::sim::fixtures;
 use crate::tls::{TlsError, TlsFiles};
@@ -44,6 +48,14 @@ pub enum DaemonError {
     /// A listener failed while serving.
     #[error("serveur : {0}")]
     Serve(std::io::Error),
+    /// The audit log, the grants file or the local socket could not be opened.
+    #[error("{what} : {source}")]
+    Security {
+        /// Which.
+        what: String,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
@@ -56,23 +68,18 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     let rustls = RustlsConfig::from_config(tls.server_config()?);
 
-    let (backend, simulator) = backend(&config);
+    let security = |what: &str| {
+        let what = what.to_owned();
+        move |source| DaemonError::Security { what, source }
+    };
+    let audit_path = data_dir.join(audit::FILE_NAME);
+    let audit_log =
+        Arc::new(AuditLog::open(&audit_path).map_err(security(&audit_path.display().to_string()))?);
+    audit::install(audit_log.clone());
     let events = Arc::new(EventBus::new(config.events.buffer));
-    let billing = crate::billing::Billing::open(
-        &data_dir.join(crate::store::FILE_NAME),
-        Arc::new(crate::billing::SystemClock),
-    )?;
-    let hub = Hub::start(backend, events.clone())?;
-    let app = api::router(
-        AppState {
-            hub: hub.clone(),
-            events,
-            started,
-            simulator,
-            rights: Arc::new(ModelledRightsService::from_fixtures()),
-            billing: Arc::new(billing),
-        },
-        config.server.max_body_bytes,
+    let pairings = Arc::new(
+        Pairings::open(&data_dir, &config.security, Some(events.clone()))
+            .map_err(security("autorisations (grants.json)"))?,
     );
 
     let port = config.server.port;
@@ -85,6 +92,36 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }
         Err(e) => return Err(e),
     }
+    let socket = local::socket_path(&data_dir);
+    let (unix, owner) = local::bind(&data_dir).map_err(security(&socket.display().to_string()))?;
+    let local_server = tokio::spawn(local::serve(unix, owner, pairings.clone()));
+
+    let billing = crate::billing::Billing::open(
+        &data_dir.join(crate::store::FILE_NAME),
+        Arc::new(crate::billing::SystemClock),
+    )?;
+    let (backend, simulator) = backend(&config);
+    let hub = Hub::start(backend, events.clone())?;
+    let auth = Arc::new(Auth::new(
+        pairings.clone(),
+        port,
+        config.security.rate_limit_per_second,
+        config.security.rate_limit_burst,
+    ));
+    let app = api::router(
+        AppState {
+            hub: hub.clone(),
+            events,
+            started,
+            simulator,
+            rights: Arc::new(ModelledRightsService::from_fixtures()),
+            billing: Arc::new(billing),
+            pairings,
+            audit: audit_log,
+        },
+        auth,
+        config.server.max_body_bytes,
+    );
 
     let mut servers = tokio::task::JoinSet::new();
     let mut handles = Vec::new();
@@ -103,10 +140,13 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     println!(
         "Passerelle {} : API sur https://localhost:{port}/v1/ (127.0.0.1 et ::1), lecteurs : {:?}.\n\
-         Autorité de certification locale à faire approuver par le navigateur : {}",
+         Autorité de certification locale à faire approuver par le navigateur : {}\n\
+         Jumelages : passerelle pair list --data-dir {} (socket {})",
         env!("CARGO_PKG_VERSION"),
         hub.backend_state().kind,
-        tls.ca.display()
+        tls.ca.display(),
+        data_dir.display(),
+        socket.display()
     );
     tracing::info!(
         port,
@@ -127,6 +167,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         handle.graceful_shutdown(Some(Duration::from_secs(2)));
     }
     while servers.join_next().await.is_some() {}
+    local_server.abort();
+    let _ = std::fs::remove_file(&socket);
     hub.stop();
     outcome
 }

@@ -10,13 +10,16 @@
 
 pub mod apdu;
 pub mod api;
+pub mod audit;
 pub mod billing;
 pub mod cards;
 pub mod config;
 pub mod daemon;
 pub mod events;
 pub mod hub;
+pub mod local;
 pub mod logging;
+pub mod pairing;
 pub mod rights;
 pub mod service;
 pub mod sim;

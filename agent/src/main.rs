@@ -5,9 +5,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use passerelle_agent::config::{Config, DOCUMENTED_DEFAULTS};
+use passerelle_agent::local::client;
 use passerelle_agent::sim::{fixtures, vpcd};
+use passerelle_protocol::Scope;
 
 /// Passerelle: the SESAM-Vitale reader bridge (localhost TLS API).
 #[derive(Parser)]
@@ -46,12 +48,102 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Pairing of applications: requests, approval, grants (through the daemon's socket).
+    Pair {
+        #[command(subcommand)]
+        command: PairCommand,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+        #[command(flatten)]
+        place: Place,
+    },
+}
+
+/// Which daemon: its data directory, given or read from a configuration.
+#[derive(Args)]
+struct Place {
+    /// The daemon's data directory (default: the one of --config, or of the default configuration).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// The daemon's configuration file, to find its data directory.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum PairCommand {
+    /// Asks to pair this local program (as your OS user); prints the code on stderr, waits
+    /// for approval, then prints the token alone on stdout.
+    Request {
+        /// Name shown to the practitioner.
+        #[arg(long)]
+        app_name: String,
+        /// A scope: read_cards, sign, transmit, admin (repeat the option for several).
+        #[arg(long = "scope", required = true, value_parser = parse_scope)]
+        scopes: Vec<Scope>,
+        /// How long to wait for the decision, in seconds.
+        #[arg(long, default_value_t = 300)]
+        wait: u64,
+    },
+    /// Lists the pairing requests and their codes.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approves the waiting request with this code (compare it with the application's).
+    Approve {
+        /// The code, `123-456`.
+        code: String,
+    },
+    /// Refuses the waiting request with this code.
+    Deny {
+        /// The code.
+        code: String,
+    },
+    /// Lists the approved applications.
+    Grants {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revokes a grant: its token stops working at once.
+    Revoke {
+        /// The grant id (see `pair grants`).
+        grant_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verifies the hash chain of the audit log; names the first bad line.
+    Verify,
+}
+
+fn parse_scope(text: &str) -> Result<Scope, String> {
+    Scope::parse(text).ok_or_else(|| {
+        let all: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        format!(
+            "autorisation inconnue « {text} » ; possibles : {}",
+            all.join(", ")
+        )
+    })
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Run { config: None }) {
         Command::Run { config } => run(config),
+        Command::Pair { command, place } => pair(command, place),
+        Command::Audit {
+            command: AuditCommand::Verify,
+            place,
+        } => audit_verify(place),
         Command::Config => {
             print!("{DOCUMENTED_DEFAULTS}");
             ExitCode::SUCCESS
@@ -120,6 +212,71 @@ fn run(config_path: Option<PathBuf>) -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "daemon stopped");
             eprintln!("passerelle : {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The data directory named by `place`.
+fn data_dir(place: &Place) -> Result<PathBuf, String> {
+    if let Some(dir) = &place.data_dir {
+        return Ok(dir.clone());
+    }
+    let (config, _) = Config::load(place.config.as_deref()).map_err(|e| e.to_string())?;
+    Ok(config.data_dir())
+}
+
+fn pair(command: PairCommand, place: Place) -> ExitCode {
+    let outcome = data_dir(&place).and_then(|dir| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        runtime.block_on(async {
+            match command {
+                PairCommand::Request {
+                    app_name,
+                    scopes,
+                    wait,
+                } => {
+                    let wait = std::time::Duration::from_secs(wait);
+                    let token = client::request(&dir, app_name, scopes, wait).await?;
+                    println!("{token}");
+                    Ok(())
+                }
+                PairCommand::List { json } => client::list(&dir, json).await,
+                PairCommand::Approve { code } => client::decide(&dir, code, true).await,
+                PairCommand::Deny { code } => client::decide(&dir, code, false).await,
+                PairCommand::Grants { json } => client::grants(&dir, json).await,
+                PairCommand::Revoke { grant_id } => client::revoke(&dir, grant_id).await,
+            }
+        })
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("passerelle pair : {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn audit_verify(place: Place) -> ExitCode {
+    let dir = match data_dir(&place) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("passerelle audit : {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let path = dir.join(passerelle_agent::audit::FILE_NAME);
+    match passerelle_agent::audit::verify(&path) {
+        Ok(n) => {
+            println!("{} : {n} lignes, chaîne intacte.", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("passerelle audit verify : {} : {e}", path.display());
             ExitCode::FAILURE
         }
     }

@@ -108,6 +108,22 @@ pub enum ErrorCode {
     SigningFailed,
     /// The local billing store failed; logged with details.
     StorageError,
+    /// The `Host` header is not a loopback name or address with the daemon's port (DNS
+    /// rebinding protection).
+    HostNotAllowed,
+    /// The `Origin` header names an application that is not paired.
+    OriginNotAllowed,
+    /// No valid token for this origin: missing, unknown, expired, revoked or issued to
+    /// another client. The answer never says which.
+    Unauthorized,
+    /// The token is valid but lacks the scope this route needs. `details.required`.
+    ScopeMissing,
+    /// Too many requests from this token or client; retry after `details.retry_after_ms`.
+    RateLimited,
+    /// No pairing request with this id (unknown, expired, or asked from another origin).
+    PairingNotFound,
+    /// The pairing request is malformed (no scope, bad name) or too many are pending.
+    PairingInvalid,
 }
 
 impl ErrorCode {
@@ -154,6 +170,13 @@ impl ErrorCode {
             ErrorCode::SignerNotAllowed => 403,
             ErrorCode::SigningFailed => 502,
             ErrorCode::StorageError => 500,
+            ErrorCode::HostNotAllowed | ErrorCode::OriginNotAllowed | ErrorCode::ScopeMissing => {
+                403
+            }
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::PairingNotFound => 404,
+            ErrorCode::PairingInvalid => 400,
         }
     }
 
@@ -205,6 +228,13 @@ impl ErrorCode {
             ErrorCode::SignerNotAllowed => "signer_not_allowed",
             ErrorCode::SigningFailed => "signing_failed",
             ErrorCode::StorageError => "storage_error",
+            ErrorCode::HostNotAllowed => "host_not_allowed",
+            ErrorCode::OriginNotAllowed => "origin_not_allowed",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::ScopeMissing => "scope_missing",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::PairingNotFound => "pairing_not_found",
+            ErrorCode::PairingInvalid => "pairing_invalid",
         }
     }
 }
@@ -299,6 +329,13 @@ mod tests {
             ErrorCode::SignerNotAllowed,
             ErrorCode::SigningFailed,
             ErrorCode::StorageError,
+            ErrorCode::HostNotAllowed,
+            ErrorCode::OriginNotAllowed,
+            ErrorCode::Unauthorized,
+            ErrorCode::ScopeMissing,
+            ErrorCode::RateLimited,
+            ErrorCode::PairingNotFound,
+            ErrorCode::PairingInvalid,
         ] {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, serde_json::Value::String(code.as_str().to_owned()));

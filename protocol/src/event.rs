@@ -56,6 +56,18 @@ pub enum EventKind {
     BackendAvailable,
     /// Events were missed (the requested id is older than the buffer): refetch state.
     Resync,
+    /// An application asks to be paired: compare `code` with the one it shows. Sent only to
+    /// clients whose token has the `admin` scope.
+    PairingRequested {
+        /// The code to compare.
+        code: String,
+        /// Who asks (`https://app.example` or `local:uid=1000`).
+        client: String,
+        /// The name the application gave.
+        app_name: String,
+        /// Scopes asked for (wire names).
+        scopes: Vec<String>,
+    },
 }
 
 impl EventKind {
@@ -69,6 +81,7 @@ impl EventKind {
             EventKind::BackendUnavailable { .. } => "backend_unavailable",
             EventKind::BackendAvailable => "backend_available",
             EventKind::Resync => "resync",
+            EventKind::PairingRequested { .. } => "pairing_requested",
         }
     }
 }

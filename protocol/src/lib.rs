@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod pin;
 pub mod reader;
 pub mod rights;
+pub mod security;
 pub mod status;
 
 pub use billing::{
@@ -37,6 +38,10 @@ pub use reader::{
     SimulatedPinPadKeys,
 };
 pub use rights::{RightsAnswer, RightsRequest};
+pub use security::{
+    AuditActor, AuditEntry, AuditPage, ClientIdentity, Grant, GrantList, PairingCreated,
+    PairingRequest, PairingState, PairingStatus, PendingPairing, PendingPairingList, Scope,
+};
 pub use status::{BackendKind, BackendState, ServiceStatus};
 
 /// Version of the HTTP API described by this crate. Routes live under `/v1/`.

@@ -1,7 +1,12 @@
 //! The OpenAPI document, generated from the types of this crate.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
+use crate::security::{
+    AuditActor, AuditEntry, AuditPage, ClientIdentity, Grant, GrantList, PairingCreated,
+    PairingRequest, PairingState, PairingStatus, PendingPairing, PendingPairingList, Scope,
+};
 use crate::{
     ApiError, BackendKind, BackendState, Card, CardKind, ErrorBody, ErrorCode, Event, EventKind,
     Reader, ReaderList, ServiceStatus, SimulatedCardInsertion,
@@ -18,13 +23,14 @@ mod paths {
     fn status() {}
 
     /// Readers and the card in each.
-    #[utoipa::path(get, path = "/v1/readers", tag = "readers",
+    #[utoipa::path(get, path = "/v1/readers", tag = "readers", security(("bearer" = [])),
         responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
     fn readers() {}
 
     /// Server-Sent Events of readers and cards. Resume with `Last-Event-ID`.
-    #[utoipa::path(get, path = "/v1/events", tag = "events",
-        params(("Last-Event-ID" = Option<u64>, Header, description = "last id seen"),
+    #[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])),
+        params(("access_token" = Option<String>, Query, description = "the token, for EventSource (this route only)"),
+               ("Last-Event-ID" = Option<u64>, Header, description = "last id seen"),
                ("last_event_id" = Option<u64>, Query, description = "same, for clients that cannot set headers")),
         responses((status = 200, description = "text/event-stream of Event", content_type = "text/event-stream"),
                   (status = "default", body = ApiError)))]
@@ -32,14 +38,14 @@ mod paths {
 
     /// Reads the Carte Vitale in a reader (free zones; rights when the card allows it).
     /// Cached until the card is removed.
-    #[utoipa::path(get, path = "/v1/readers/{reader}/vitale", tag = "cards",
+    #[utoipa::path(get, path = "/v1/readers/{reader}/vitale", tag = "cards", security(("bearer" = [])),
         params(("reader" = String, Path, description = "reader name")),
         responses((status = 200, body = crate::VitaleCard), (status = "default", body = ApiError)))]
     fn read_vitale() {}
 
     /// Reads the CPS, CPE or CPF in a reader (holder, practice situations); no PIN needed.
     /// Cached until the card is removed.
-    #[utoipa::path(get, path = "/v1/readers/{reader}/cpx", tag = "cards",
+    #[utoipa::path(get, path = "/v1/readers/{reader}/cpx", tag = "cards", security(("bearer" = [])),
         params(("reader" = String, Path, description = "reader name")),
         responses((status = 200, body = crate::CpxCard), (status = "default", body = ApiError)))]
     fn read_cpx() {}
@@ -94,16 +100,86 @@ mod paths {
     fn simulator_pin_pad() {}
 
     /// Simulated backend only: put a simulated card into a reader.
-    #[utoipa::path(post, path = "/v1/simulator/cards", tag = "simulator",
+    #[utoipa::path(post, path = "/v1/simulator/cards", tag = "simulator", security(("bearer" = [])),
         request_body = crate::SimulatedCardInsertion,
         responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
     fn simulator_insert() {}
 
     /// Simulated backend only: take the card out of a reader.
-    #[utoipa::path(delete, path = "/v1/simulator/cards/{reader}", tag = "simulator",
+    #[utoipa::path(delete, path = "/v1/simulator/cards/{reader}", tag = "simulator", security(("bearer" = [])),
         params(("reader" = String, Path, description = "reader name")),
         responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
     fn simulator_remove() {}
+
+    /// Asks to pair the calling web application (its `Origin`); no token needed. The daemon
+    /// shows the same `code` to the practitioner, who approves it.
+    #[utoipa::path(post, path = "/v1/pairings", tag = "security",
+        request_body = crate::PairingRequest,
+        responses((status = 200, body = crate::PairingCreated), (status = "default", body = ApiError)))]
+    fn pairing_create() {}
+
+    /// State of a pairing request, from the origin that made it; no token needed. The first
+    /// answer after approval carries the token, later ones say `delivered`.
+    #[utoipa::path(get, path = "/v1/pairings/{pairing_id}", tag = "security",
+        params(("pairing_id" = String, Path, description = "the secret id from POST /v1/pairings")),
+        responses((status = 200, body = crate::PairingState), (status = "default", body = ApiError)))]
+    fn pairing_poll() {}
+
+    /// Pairing requests still known, with their codes (scope `admin`).
+    #[utoipa::path(get, path = "/v1/pairings", tag = "security", security(("bearer" = [])),
+        responses((status = 200, body = crate::PendingPairingList), (status = "default", body = ApiError)))]
+    fn pairing_list() {}
+
+    /// Approves the waiting request with this code (scope `admin`).
+    #[utoipa::path(post, path = "/v1/pairings/{code}/approve", tag = "security", security(("bearer" = [])),
+        params(("code" = String, Path, description = "the code, 123-456")),
+        responses((status = 200, body = crate::PendingPairing), (status = "default", body = ApiError)))]
+    fn pairing_approve() {}
+
+    /// Denies the waiting request with this code (scope `admin`).
+    #[utoipa::path(post, path = "/v1/pairings/{code}/deny", tag = "security", security(("bearer" = [])),
+        params(("code" = String, Path, description = "the code, 123-456")),
+        responses((status = 200, body = crate::PendingPairing), (status = "default", body = ApiError)))]
+    fn pairing_deny() {}
+
+    /// Approved applications (scope `admin`).
+    #[utoipa::path(get, path = "/v1/grants", tag = "security", security(("bearer" = [])),
+        responses((status = 200, body = crate::GrantList), (status = "default", body = ApiError)))]
+    fn grants() {}
+
+    /// Revokes a grant: its token stops working at once (scope `admin`).
+    #[utoipa::path(delete, path = "/v1/grants/{id}", tag = "security", security(("bearer" = [])),
+        params(("id" = String, Path, description = "grant id")),
+        responses((status = 200, body = crate::Grant), (status = "default", body = ApiError)))]
+    fn grant_revoke() {}
+
+    /// The audit log, oldest first, after a sequence number (scope `admin`).
+    #[utoipa::path(get, path = "/v1/audit", tag = "security", security(("bearer" = [])),
+        params(("after" = Option<u64>, Query, description = "entries after this seq (default 0)"),
+               ("limit" = Option<u32>, Query, description = "at most this many (default and maximum 1000)")),
+        responses((status = 200, body = crate::AuditPage), (status = "default", body = ApiError)))]
+    fn audit() {}
+}
+
+/// Adds the `bearer` security scheme that the routes needing a token refer to.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Token from pairing (`pst_...`). On GET /v1/events also accepted as \
+                         ?access_token= (EventSource cannot set headers).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
 }
 
 /// The OpenAPI description of API v1.
@@ -138,8 +214,17 @@ mod paths {
         crate::billing::paths::put_basket,
         crate::billing::paths::delete_basket,
         crate::billing::paths::list_lots,
-        crate::billing::paths::lot_b2
+        crate::billing::paths::lot_b2,
+        paths::pairing_create,
+        paths::pairing_poll,
+        paths::pairing_list,
+        paths::pairing_approve,
+        paths::pairing_deny,
+        paths::grants,
+        paths::grant_revoke,
+        paths::audit
     ),
+    modifiers(&BearerScheme),
     components(schemas(
         ApiError,
         ErrorBody,
@@ -176,7 +261,20 @@ mod paths {
         crate::Patient,
         crate::PractitionerRef,
         crate::Prescriber,
-        crate::PricedAct
+        crate::PricedAct,
+        Scope,
+        ClientIdentity,
+        PairingRequest,
+        PairingCreated,
+        PairingStatus,
+        PairingState,
+        PendingPairing,
+        PendingPairingList,
+        Grant,
+        GrantList,
+        AuditActor,
+        AuditEntry,
+        AuditPage
     ))
 )]
 pub struct ApiDoc;
@@ -186,4 +284,29 @@ pub fn document() -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     doc.info.version = crate::API_VERSION.to_owned();
     serde_json::to_value(doc).expect("OpenAPI document serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn security_routes_and_bearer_scheme_are_documented() {
+        let doc = super::document();
+        for path in [
+            "/v1/pairings",
+            "/v1/pairings/{pairing_id}",
+            "/v1/pairings/{code}/approve",
+            "/v1/grants/{id}",
+            "/v1/audit",
+            "/v1/readers/{reader}/vitale",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "OpenAPI lacks {path}");
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        assert!(doc["paths"]["/v1/readers"]["get"]["security"].is_array());
+        assert!(doc["paths"]["/v1/status"]["get"].get("security").is_none());
+        assert!(doc["components"]["schemas"].get("AuditEntry").is_some());
+    }
 }

@@ -1,4 +1,8 @@
 //! The daemon under test: `passerelle run --config FILE` with its own port, data dir, CA.
+//!
+//! Every daemon the rig starts is paired at once as a local client, through the real CLI
+//! (`passerelle pair request` over the Unix socket, approved with `passerelle pair approve`),
+//! with every scope; [`Daemon::client`] sends that token by default.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -28,13 +32,28 @@ pub struct Daemon {
     stderr_log: PathBuf,
     file_log: PathBuf,
     data: tempfile::TempDir,
+    /// Client without a token (trusts the daemon's CA).
     client: Option<reqwest::Client>,
+    /// The rig's token (local client, every scope), kept across restarts.
+    token: Option<String>,
+    /// Client sending `token` by default.
+    authed: Option<reqwest::Client>,
 }
+
+/// Every scope, for the rig's own token.
+pub const ALL_SCOPES: [&str; 4] = ["read_cards", "sign", "transmit", "admin"];
 
 impl Daemon {
     /// Writes a config for `backend` on a free port and starts the daemon; returns once
-    /// `GET /v1/status` answers 200 over TLS trusted through the daemon's own CA.
+    /// `GET /v1/status` answers 200 over TLS trusted through the daemon's own CA and the
+    /// rig is paired (see the module documentation).
     pub async fn start(dir: &TestDir, backend: Backend) -> crate::Result<Daemon> {
+        Daemon::start_with(dir, backend, "").await
+    }
+
+    /// Like [`Daemon::start`], with `extra` appended to the configuration (for example a
+    /// `[security]` section).
+    pub async fn start_with(dir: &TestDir, backend: Backend, extra: &str) -> crate::Result<Daemon> {
         let port = crate::net::free_port()?;
         let data = tempfile::Builder::new()
             .prefix("passerelle-test-")
@@ -48,7 +67,7 @@ impl Daemon {
         };
         let toml = format!(
             "[server]\nport = {port}\n\n[readers]\nbackend = \"{backend}\"\n\n[storage]\ndata_dir = {data:?}\n\n\
-             [log]\nlevel = \"info,passerelle_agent=debug,passerelle=debug\"\nformat = \"human\"\nfile = {log:?}\n",
+             [log]\nlevel = \"info,passerelle_agent=debug,passerelle=debug\"\nformat = \"human\"\nfile = {log:?}\n\n{extra}\n",
             data = data.path().display().to_string(),
             log = file_log.display().to_string(),
         );
@@ -64,6 +83,8 @@ impl Daemon {
             file_log,
             data,
             client: None,
+            token: None,
+            authed: None,
         };
         d.spawn_and_wait().await?;
         Ok(d)
@@ -123,6 +144,13 @@ impl Daemon {
         match res {
             Ok(client) => {
                 self.client = Some(client);
+                // Grants survive a restart: pair only the first time.
+                if self.token.is_none() {
+                    let token = self.pair_local("passerelle-tests", &ALL_SCOPES).await?;
+                    self.token = Some(token);
+                }
+                let token = self.token.clone().unwrap_or_default();
+                self.authed = Some(client_with_token(&self.ca_path(), &token)?);
                 Ok(())
             }
             Err(e) => Err(format!(
@@ -156,9 +184,20 @@ impl Daemon {
         format!("{}{path}", self.base_url())
     }
 
-    /// An HTTPS client that trusts only this daemon's CA (`{data_dir}/tls/ca.pem`).
+    /// An HTTPS client that trusts only this daemon's CA (`{data_dir}/tls/ca.pem`) and
+    /// sends the rig's token (`Authorization: Bearer`, every scope) by default.
     pub fn client(&self) -> reqwest::Client {
+        self.authed.clone().expect("daemon is running")
+    }
+
+    /// The same client without any token (for the attack tests).
+    pub fn client_without_token(&self) -> reqwest::Client {
         self.client.clone().expect("daemon is running")
+    }
+
+    /// The rig's token (a local client's: valid only without an `Origin` header).
+    pub fn token(&self) -> String {
+        self.token.clone().expect("daemon is paired")
     }
 
     /// The daemon's data dir.
@@ -286,17 +325,33 @@ impl Drop for Daemon {
 
 /// An HTTPS client that trusts only the CA in `ca_pem` (no system roots, no proxy).
 pub fn client_trusting(ca_pem: &Path) -> crate::Result<reqwest::Client> {
+    builder_trusting(ca_pem)?
+        .build()
+        .map_err(|e| format!("build client: {e}"))
+}
+
+/// Like [`client_trusting`], sending `Authorization: Bearer TOKEN` on every request.
+pub fn client_with_token(ca_pem: &Path, token: &str) -> crate::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|e| format!("token header: {e}"))?;
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    builder_trusting(ca_pem)?
+        .default_headers(headers)
+        .build()
+        .map_err(|e| format!("build client: {e}"))
+}
+
+fn builder_trusting(ca_pem: &Path) -> crate::Result<reqwest::ClientBuilder> {
     let pem = std::fs::read(ca_pem).map_err(|e| format!("read {}: {e}", ca_pem.display()))?;
     let cert = reqwest::Certificate::from_pem(&pem)
         .map_err(|e| format!("parse {}: {e}", ca_pem.display()))?;
-    reqwest::Client::builder()
+    Ok(reqwest::Client::builder()
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
         .add_root_certificate(cert)
         .no_proxy()
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| format!("build client: {e}"))
+        .connect_timeout(Duration::from_secs(5)))
 }
 
 /// `passerelle run --config CONFIG`, standard output and error appended to `log`.

@@ -4,6 +4,7 @@
 //! - [`PcscdRig`]: a private pcscd for one test at a time (machine-wide lock).
 //! - [`Simcard`]: a `passerelle simcard` process plugged into a vpcd slot.
 //! - [`Daemon`]: a `passerelle run` process with its own data dir, port and CA.
+//! - [`pairing`]: `Daemon::pair_local` (the real `passerelle pair` CLI) and `Daemon::cli`.
 //! - [`SseClient`]: reads `GET /v1/events` one event at a time, with timeouts.
 //! - [`TestDir`]: where a test's logs go (`tests/artifacts/<test>/`), printed on failure.
 //!
@@ -13,6 +14,7 @@
 
 pub mod daemon;
 pub mod net;
+pub mod pairing;
 pub mod paths;
 pub mod pcscd;
 pub mod proc;

@@ -1,5 +1,4 @@
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
 use axum::http::{Request, StatusCode};
@@ -7,31 +6,40 @@ use serde_json::{json, Value};
 use time::macros::datetime;
 use tower::ServiceExt;
 
-use crate::api::{router, AppState};
+use crate::api::test_support::{test_api, PORT};
 use crate::billing::samples::varied;
 use crate::billing::{Billing, FixedClock};
-use crate::events::EventBus;
-use crate::hub::Hub;
 use crate::transport::sim::SimBackend;
+use passerelle_protocol::{ClientIdentity, Scope};
 
 async fn app(dir: &std::path::Path) -> axum::Router {
     app_and_billing(dir).await.0
 }
 
+/// The router with the headers of a paired local client (scope `sign`) added to every
+/// request, and the billing layer behind it.
 async fn app_and_billing(dir: &std::path::Path) -> (axum::Router, Arc<Billing>) {
-    let events = Arc::new(EventBus::new(16));
-    let hub = Hub::start(Arc::new(SimBackend::new(vec![])), events.clone()).unwrap();
     let clock = Arc::new(FixedClock::new(datetime!(2026-03-02 10:00 UTC)));
-    let billing = Arc::new(Billing::open(&dir.join("passerelle.sqlite3"), clock).unwrap());
-    let state = AppState {
-        hub,
-        events,
-        started: Instant::now(),
-        simulator: None,
-        rights: Arc::new(crate::rights::ModelledRightsService::from_fixtures()),
-        billing: billing.clone(),
-    };
-    (router(state, 1 << 20), billing)
+    let api = test_api(
+        dir,
+        SimBackend::new(vec![]),
+        clock,
+        ClientIdentity::Local { uid: 1000 },
+        vec![Scope::Sign],
+    );
+    let bearer = format!("Bearer {}", api.token);
+    let app = api.app.layer(axum::middleware::map_request(
+        move |mut req: Request<Body>| {
+            let bearer = bearer.clone();
+            async move {
+                let headers = req.headers_mut();
+                headers.insert("host", format!("localhost:{PORT}").parse().unwrap());
+                headers.insert("authorization", bearer.parse().unwrap());
+                req
+            }
+        },
+    ));
+    (app, api.billing)
 }
 
 async fn call(

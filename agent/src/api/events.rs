@@ -6,12 +6,14 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::Extension;
 use futures_util::stream::{self, Stream, StreamExt};
-use passerelle_protocol::{ErrorCode, Event};
+use passerelle_protocol::{ErrorCode, Event, EventKind, Scope};
 use serde::Deserialize;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 
+use super::auth::Caller;
 use super::{ApiFailure, AppState};
 
 /// Query parameters of the event stream.
@@ -24,6 +26,7 @@ pub struct EventsQuery {
 /// `GET /v1/events`
 pub async fn stream(
     State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
     headers: HeaderMap,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiFailure> {
@@ -43,8 +46,14 @@ pub async fn stream(
         // This client fell behind the broadcast buffer: it must refetch state.
         Err(BroadcastStreamRecvError::Lagged(_)) => bus.resync(bus.last_id()),
     });
+    // Pairing codes go to admin clients only.
+    let admin = caller.is_some_and(|Extension(c)| c.has(Scope::Admin));
     let events = stream::iter(subscription.replay)
         .chain(live)
+        .filter(move |e| {
+            let shown = admin || !matches!(e.kind, EventKind::PairingRequested { .. });
+            std::future::ready(shown)
+        })
         .map(|e| Ok(to_sse(&e)));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

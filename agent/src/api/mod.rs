@@ -3,6 +3,7 @@
 //! Handlers are thin: they read the [`hub`](crate::hub) and the [`events`](crate::events)
 //! bus and convert layer errors once, here, into [`ApiFailure`].
 
+pub mod auth;
 mod billing;
 mod caller;
 mod cards;
@@ -12,19 +13,24 @@ mod handlers;
 mod json;
 mod pin;
 mod rights;
+mod security;
+#[cfg(test)]
+mod test_support;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
-use axum::Router;
+use axum::{middleware, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use error::ApiFailure;
 
+use crate::audit::AuditLog;
 use crate::events::EventBus;
 use crate::hub::Hub;
+use crate::pairing::Pairings;
 use crate::rights::RightsService;
 use crate::transport::sim::SimBackend;
 
@@ -43,10 +49,14 @@ pub struct AppState {
     pub rights: Arc<dyn RightsService>,
     /// Billing and its store.
     pub billing: Arc<crate::billing::Billing>,
+    /// Pairing requests and grants.
+    pub pairings: Arc<Pairings>,
+    /// The audit log (`GET /v1/audit`).
+    pub audit: Arc<AuditLog>,
 }
 
-/// The whole router.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+/// The whole router, every route behind the security checks of [`auth::check`].
+pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/v1/status", get(handlers::status))
         .route("/v1/readers", get(handlers::readers))
@@ -81,9 +91,17 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         )
         .route("/v1/lots", get(billing::lots))
         .route("/v1/lots/{id}/b2", get(billing::lot_b2))
+        .route("/v1/pairings", post(security::create).get(security::list))
+        .route("/v1/pairings/{id}", get(security::poll))
+        .route("/v1/pairings/{code}/approve", post(security::approve))
+        .route("/v1/pairings/{code}/deny", post(security::deny))
+        .route("/v1/grants", get(security::grants))
+        .route("/v1/grants/{id}", delete(security::revoke))
+        .route("/v1/audit", get(security::audit))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn_with_state(auth, auth::check))
         .layer(CatchPanicLayer::custom(error::panicked))
         .with_state(state)
 }

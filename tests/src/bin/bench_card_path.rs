@@ -132,7 +132,10 @@ async fn run(plan: &Plan) -> Result<(), String> {
     let cold = Summary::of(&cold.iter().map(|c| c.0).collect::<Vec<_>>());
 
     // The daemon for everything else.
-    let daemon = Daemon::start(&dir, Backend::Pcsc).await?;
+    // The rate limit would turn most of wrk's requests into 429s: lift it for the bench.
+    let unlimited =
+        "[security]\nrate_limit_per_second = 1000000000\nrate_limit_burst = 1000000000\n";
+    let daemon = Daemon::start_with(&dir, Backend::Pcsc, unlimited).await?;
     let pid = daemon.pid().ok_or("daemon has no pid")?;
     daemon
         .wait_readers(

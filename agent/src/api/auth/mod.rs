@@ -1,0 +1,259 @@
+//! The security checks of every request, as one axum middleware ([`check`]).
+//!
+//! In this order (TLS and loopback are the listener's job, before any of this):
+//! 1. [`host`]: `Host` is `localhost`, `127.0.0.1` or `[::1]` with our port (DNS rebinding);
+//! 2. [`origin`]: an `Origin`, when present, is approved (pairing routes: any pairable
+//!    origin); a CORS preflight from such an origin is answered here ([`cors`]);
+//! 3. [`token`]: a valid, unexpired token bound to that origin (a local client's token
+//!    with no `Origin` at all) — unless [`scopes`] says the route needs none;
+//! 4. [`scopes`]: the token has the route's scope;
+//! 5. [`rate`]: the token's (or origin's) bucket is not empty.
+//!
+//! The body limit applies after, when the handler reads the body. Every refusal is JSON
+//! with a stable code, carries CORS headers only for an approved origin, and is written to
+//! the audit log. Handlers find the authenticated [`Caller`] in the request extensions.
+
+pub mod cors;
+pub mod host;
+pub mod origin;
+pub mod rate;
+pub mod scopes;
+pub mod token;
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use passerelle_protocol::{AuditActor, ClientIdentity, ErrorCode, Grant, Scope};
+use serde_json::json;
+
+use super::ApiFailure;
+use crate::audit::{self, action};
+
+use crate::pairing::Pairings;
+use scopes::Access;
+
+/// What the checks need.
+pub struct Auth {
+    /// Grants and pairing requests.
+    pub pairings: Arc<Pairings>,
+    /// Our TLS port (the `Host` check).
+    pub port: u16,
+    /// Requests per token / client.
+    pub limiter: rate::RateLimiter,
+    /// Audit lines about refusals per client: a flood of refused requests must not fill
+    /// the disk. Refusals beyond it are counted, and the count goes into the next line.
+    pub refusal_audit: rate::RateLimiter,
+    /// Refusals not written since the last written one.
+    pub suppressed: std::sync::atomic::AtomicU64,
+}
+
+impl Auth {
+    /// The checks for a daemon on `port`, with the configured rate limit.
+    pub fn new(pairings: Arc<Pairings>, port: u16, per_second: u32, burst: u32) -> Auth {
+        Auth {
+            pairings,
+            port,
+            limiter: rate::RateLimiter::new(per_second, burst),
+            refusal_audit: rate::RateLimiter::new(per_second, burst),
+            suppressed: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Writes a refusal to the audit log, unless this client's refusals are flooding it.
+    fn audit_refusal(&self, actor: AuditActor, mut details: serde_json::Value) {
+        use std::sync::atomic::Ordering;
+        let key = match (&actor.grant_id, &actor.origin) {
+            (Some(g), _) => format!("grant:{g}"),
+            (None, Some(o)) => format!("origin:{o}"),
+            (None, None) => "local".to_owned(),
+        };
+        if self.refusal_audit.check(&key).is_err() {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
+        if suppressed > 0 {
+            details["suppressed_before"] = json!(suppressed);
+        }
+        audit::record(action::REFUSED, actor, details);
+    }
+}
+
+/// Who is calling, as established by the checks (a request extension).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The `Origin` header, already approved (or pairable, on pairing routes).
+    pub origin: Option<String>,
+    /// The grant of the token, on routes that need one.
+    pub grant: Option<Grant>,
+}
+
+impl Caller {
+    /// Whether the caller's token has `scope`.
+    pub fn has(&self, scope: Scope) -> bool {
+        self.grant
+            .as_ref()
+            .is_some_and(|g| g.scopes.contains(&scope))
+    }
+
+    /// The caller for the audit log.
+    pub fn actor(&self) -> AuditActor {
+        AuditActor {
+            origin: self.origin.clone(),
+            grant_id: self.grant.as_ref().map(|g| g.id.clone()),
+            ..Default::default()
+        }
+    }
+}
+
+/// Whether `grant` may be used by a request with this `origin`.
+fn bound_to(grant: &Grant, origin: Option<&str>) -> bool {
+    match (&grant.client, origin) {
+        (ClientIdentity::Origin { origin: o }, Some(given)) => o == given,
+        (ClientIdentity::Local { .. }, None) => true,
+        _ => false,
+    }
+}
+
+/// The middleware: see the module documentation for the order.
+pub async fn check(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let authority = req.uri().authority().map(|a| a.to_string());
+    let headers = req.headers();
+    let refuse = |failure: ApiFailure, origin: Option<&str>, cors: bool, grant: Option<&Grant>| {
+        let code = failure.0.error.code;
+        let actor = AuditActor {
+            origin: origin.map(str::to_owned),
+            grant_id: grant.map(|g| g.id.clone()),
+            ..Default::default()
+        };
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or(authority.as_deref())
+            .map(|h| h.chars().take(100).collect::<String>());
+        tracing::info!(code = code.as_str(), %method, path, ?origin, "request refused");
+        auth.audit_refusal(
+            actor,
+            json!({"code": code.as_str(), "method": method.as_str(), "path": path,
+                   "query": token::redact_query(query.as_deref()), "host": host}),
+        );
+        let mut resp = failure.into_response();
+        if code == ErrorCode::Unauthorized {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let (true, Some(o)) = (cors, origin) {
+            cors::decorate(&mut resp, o);
+        }
+        resp
+    };
+
+    // 1. Host.
+    if !host::allowed(req.uri(), headers, auth.port) {
+        let f = ApiFailure::new(
+            ErrorCode::HostNotAllowed,
+            "Adresse refusée : Passerelle ne répond qu'à localhost, 127.0.0.1 ou [::1] sur son port.",
+        );
+        return refuse(f, None, false, None);
+    }
+    // 2. Origin.
+    let Ok(origin) = origin::from_headers(headers) else {
+        let f = ApiFailure::new(ErrorCode::OriginNotAllowed, "En-tête Origin invalide.");
+        return refuse(f, None, false, None);
+    };
+    // A preflight is judged by the method it announces.
+    let preflight = cors::is_preflight(&method, headers);
+    let announced = headers
+        .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+        .and_then(|m| m.to_str().ok())
+        .and_then(|m| m.parse::<axum::http::Method>().ok());
+    let access = match (preflight, announced) {
+        (true, Some(m)) => scopes::required(&m, &path),
+        _ => scopes::required(&method, &path),
+    };
+    if let Some(o) = &origin {
+        let ok = match access {
+            Access::Pairing => origin::is_pairable(o),
+            _ => auth.pairings.origin_approved(o),
+        };
+        if !ok {
+            let f = ApiFailure::new(
+                ErrorCode::OriginNotAllowed,
+                "Cette application web n'est pas jumelée avec Passerelle : demandez un jumelage.",
+            )
+            .details(json!({ "origin": o }));
+            return refuse(f, Some(o), false, None);
+        }
+        if preflight {
+            return cors::preflight(o, headers);
+        }
+    }
+    // 3 and 4. Token bound to the origin, with the route's scope.
+    let mut caller = Caller {
+        origin: origin.clone(),
+        grant: None,
+    };
+    if let Access::Scope(scope) = access {
+        let grant = token::bearer(
+            headers,
+            query.as_deref(),
+            scopes::token_in_query(&method, &path),
+        )
+        .and_then(|t| auth.pairings.authenticate(&t))
+        .filter(|g| bound_to(g, origin.as_deref()));
+        let Some(grant) = grant else {
+            let f = ApiFailure::new(
+                ErrorCode::Unauthorized,
+                "Application non autorisée : jeton absent, invalide ou expiré. Jumelez l'application avec Passerelle.",
+            );
+            return refuse(f, origin.as_deref(), true, None);
+        };
+        if !grant.scopes.contains(&scope) {
+            let f = ApiFailure::new(
+                ErrorCode::ScopeMissing,
+                format!(
+                    "Cette application n'a pas l'autorisation « {} » nécessaire ici.",
+                    scope.as_str()
+                ),
+            )
+            .details(json!({ "required": scope.as_str() }));
+            return refuse(f, origin.as_deref(), true, Some(&grant));
+        }
+        caller.grant = Some(grant);
+    }
+    // 5. Rate limit.
+    let key = match (&caller.grant, &origin) {
+        (Some(g), _) => format!("grant:{}", g.id),
+        (None, Some(o)) => format!("origin:{o}"),
+        (None, None) => "local".to_owned(),
+    };
+    if let Err(wait) = auth.limiter.check(&key) {
+        let ms = wait.as_millis().max(1) as u64;
+        let f = ApiFailure::new(
+            ErrorCode::RateLimited,
+            "Trop de requêtes : ralentissez puis réessayez.",
+        )
+        .details(json!({ "retry_after_ms": ms }));
+        let mut resp = refuse(f, origin.as_deref(), true, caller.grant.as_ref());
+        let secs = ms.div_ceil(1000).to_string();
+        if let Ok(v) = HeaderValue::from_str(&secs) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+    req.extensions_mut().insert(caller);
+    let mut resp = next.run(req).await;
+    if let Some(o) = &origin {
+        cors::decorate(&mut resp, o);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests;

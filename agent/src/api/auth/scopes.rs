@@ -1,0 +1,150 @@
+//! Which routes need which scope: the one table.
+//!
+//! | route | access |
+//! |---|---|
+//! | `GET /v1/status`, `GET /v1/openapi.json` | no token |
+//! | `POST /v1/pairings`, `GET /v1/pairings/{pairing_id}` | pairing (no token; any pairable origin) |
+//! | `GET /v1/readers`, `GET /v1/readers/{r}/vitale`, `GET /v1/readers/{r}/cpx`, `GET /v1/events` | `read_cards` |
+//! | `GET /v1/readers/{r}/pin`, `DELETE /v1/readers/{r}/jobs/{id}`, `POST /v1/rights` | `read_cards` |
+//! | `POST /v1/readers/{r}/pin/verify`, `…/pin/unblock`, `…/signature` | `sign` |
+//! | `/v1/fse…`, `/v1/baskets…`, `GET /v1/lots…` (billing) | `sign` |
+//! | `GET /v1/pairings`, `POST /v1/pairings/{code}/approve`, `POST /v1/pairings/{code}/deny` | `admin` |
+//! | `GET /v1/grants`, `DELETE /v1/grants/{id}`, `GET /v1/audit` | `admin` |
+//! | `/v1/simulator/...` | `admin` |
+//! | anything else (unknown paths, future routes not yet listed here) | `admin` |
+//!
+//! A route missing from this table needs `admin`: new routes fail closed until they are
+//! listed (lot transmission and return routes will need `transmit`).
+
+use axum::http::Method;
+use passerelle_protocol::Scope;
+
+/// What a request needs to pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token (the Host and Origin checks still apply).
+    Public,
+    /// The pairing routes: no token, and any pairable origin (not yet approved by
+    /// definition) passes the Origin check and gets CORS answers.
+    Pairing,
+    /// A valid token with this scope.
+    Scope(Scope),
+}
+
+/// The access rule of `method path`.
+pub fn required(method: &Method, path: &str) -> Access {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let get = method == Method::GET;
+    let post = method == Method::POST;
+    match segments.as_slice() {
+        ["v1", "status"] | ["v1", "openapi.json"] if get => Access::Public,
+        ["v1", "pairings"] if post => Access::Pairing,
+        ["v1", "pairings", _] if get => Access::Pairing,
+        ["v1", "readers"] | ["v1", "events"] if get => Access::Scope(Scope::ReadCards),
+        ["v1", "readers", _, "vitale" | "cpx" | "pin"] if get => Access::Scope(Scope::ReadCards),
+        ["v1", "readers", _, "jobs", _] if method == Method::DELETE => {
+            Access::Scope(Scope::ReadCards)
+        }
+        ["v1", "rights"] if post => Access::Scope(Scope::ReadCards),
+        ["v1", "readers", _, "pin", "verify" | "unblock"] | ["v1", "readers", _, "signature"]
+            if post =>
+        {
+            Access::Scope(Scope::Sign)
+        }
+        ["v1", "fse" | "fse.csv" | "baskets", ..] | ["v1", "lots", ..] => {
+            Access::Scope(Scope::Sign)
+        }
+        _ => Access::Scope(Scope::Admin),
+    }
+}
+
+/// Whether the token may also come as `?access_token=` (EventSource cannot set headers).
+pub fn token_in_query(method: &Method, path: &str) -> bool {
+    method == Method::GET && path == "/v1/events"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_route_table() {
+        let g = Method::GET;
+        assert_eq!(required(&g, "/v1/status"), Access::Public);
+        assert_eq!(
+            required(&Method::DELETE, "/v1/status"),
+            Access::Scope(Scope::Admin)
+        );
+        assert_eq!(required(&Method::POST, "/v1/pairings"), Access::Pairing);
+        assert_eq!(required(&g, "/v1/pairings/abc"), Access::Pairing);
+        assert_eq!(required(&g, "/v1/pairings"), Access::Scope(Scope::Admin));
+        assert_eq!(
+            required(&Method::POST, "/v1/pairings/123-456/approve"),
+            Access::Scope(Scope::Admin)
+        );
+        assert_eq!(required(&g, "/v1/readers"), Access::Scope(Scope::ReadCards));
+        assert_eq!(
+            required(&g, "/v1/readers/Lecteur%200/vitale"),
+            Access::Scope(Scope::ReadCards)
+        );
+        assert_eq!(
+            required(&g, "/v1/readers/a/b/vitale"),
+            Access::Scope(Scope::Admin)
+        );
+        assert_eq!(required(&g, "/v1/events"), Access::Scope(Scope::ReadCards));
+        assert_eq!(
+            required(&g, "/v1/readers/a/pin"),
+            Access::Scope(Scope::ReadCards)
+        );
+        assert_eq!(
+            required(&Method::POST, "/v1/readers/a/pin/verify"),
+            Access::Scope(Scope::Sign)
+        );
+        assert_eq!(
+            required(&Method::POST, "/v1/readers/a/signature"),
+            Access::Scope(Scope::Sign)
+        );
+        assert_eq!(
+            required(&g, "/v1/readers/a/signature"),
+            Access::Scope(Scope::Admin)
+        );
+        assert_eq!(
+            required(&Method::DELETE, "/v1/readers/a/jobs/7"),
+            Access::Scope(Scope::ReadCards)
+        );
+        assert_eq!(
+            required(&Method::POST, "/v1/rights"),
+            Access::Scope(Scope::ReadCards)
+        );
+        assert_eq!(
+            required(&Method::POST, "/v1/fse"),
+            Access::Scope(Scope::Sign)
+        );
+        assert_eq!(required(&g, "/v1/lots/3/b2"), Access::Scope(Scope::Sign));
+        assert_eq!(required(&g, "/v1/audit"), Access::Scope(Scope::Admin));
+        assert_eq!(required(&g, "/v1/nope"), Access::Scope(Scope::Admin));
+        assert!(token_in_query(&g, "/v1/events"));
+        assert!(!token_in_query(&g, "/v1/readers"));
+    }
+
+    /// Every path of the OpenAPI document has an explicit rule or is meant to be admin.
+    #[test]
+    fn auth_every_documented_route_is_classified() {
+        let doc = passerelle_protocol::openapi::document();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for method in ops.as_object().unwrap().keys() {
+                let m: Method = method.to_uppercase().parse().unwrap();
+                let concrete = path.replace('{', "x").replace('}', "");
+                let access = required(&m, &concrete);
+                let admin_by_design = path.starts_with("/v1/simulator")
+                    || path.starts_with("/v1/grants")
+                    || path == "/v1/audit"
+                    || (path.starts_with("/v1/pairings") && access == Access::Scope(Scope::Admin));
+                assert!(
+                    access != Access::Scope(Scope::Admin) || admin_by_design,
+                    "{method} {path} falls to the admin default: list it in scopes.rs"
+                );
+            }
+        }
+    }
+}

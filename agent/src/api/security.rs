@@ -1,0 +1,152 @@
+//! Pairing, grants and audit routes. The checks already ran ([`auth::check`](super::auth::check));
+//! handlers read the [`Caller`] they established.
+
+use axum::extract::{Path, Query, State};
+use axum::{Extension, Json};
+use passerelle_protocol::{
+    AuditPage, ClientIdentity, ErrorCode, Grant, GrantList, PairingCreated, PairingRequest,
+    PairingState, PendingPairing, PendingPairingList,
+};
+use serde::Deserialize;
+
+use super::auth::Caller;
+use super::json::JsonBody;
+use super::{ApiFailure, AppState};
+use crate::pairing::PairingError;
+
+impl From<PairingError> for ApiFailure {
+    fn from(e: PairingError) -> Self {
+        match e {
+            PairingError::NotFound => ApiFailure::new(
+                ErrorCode::PairingNotFound,
+                "Demande de jumelage ou autorisation inconnue (ou expirée).",
+            ),
+            PairingError::Invalid(message) => ApiFailure::new(ErrorCode::PairingInvalid, message),
+            PairingError::Io(e) => {
+                tracing::error!(error = %e, "grants file");
+                ApiFailure::new(
+                    ErrorCode::Internal,
+                    "Passerelle n'a pas pu enregistrer l'autorisation. L'incident a été journalisé.",
+                )
+            }
+        }
+    }
+}
+
+/// The web identity of a pairing caller: its `Origin`, required over TCP.
+fn web_client(caller: &Caller) -> Result<ClientIdentity, ApiFailure> {
+    caller
+        .origin
+        .clone()
+        .map(|origin| ClientIdentity::Origin { origin })
+        .ok_or_else(|| {
+            ApiFailure::new(
+                ErrorCode::PairingInvalid,
+                "Jumelage sans en-tête Origin : un programme local se jumelle par le socket Unix \
+                 (`passerelle pair request`).",
+            )
+        })
+}
+
+/// `POST /v1/pairings`
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonBody(body): JsonBody<PairingRequest>,
+) -> Result<Json<PairingCreated>, ApiFailure> {
+    let client = web_client(&caller)?;
+    Ok(Json(state.pairings.request(client, body)?))
+}
+
+/// `GET /v1/pairings/{pairing_id}`
+pub async fn poll(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<PairingState>, ApiFailure> {
+    let client = web_client(&caller)?;
+    Ok(Json(state.pairings.poll(&id, &client)?))
+}
+
+/// `GET /v1/pairings` (admin)
+pub async fn list(State(state): State<AppState>) -> Json<PendingPairingList> {
+    Json(PendingPairingList {
+        pairings: state.pairings.pending(),
+    })
+}
+
+/// `POST /v1/pairings/{code}/approve` (admin)
+pub async fn approve(
+    state: State<AppState>,
+    caller: Extension<Caller>,
+    code: Path<String>,
+) -> Result<Json<PendingPairing>, ApiFailure> {
+    decide(state, caller, code, true)
+}
+
+/// `POST /v1/pairings/{code}/deny` (admin)
+pub async fn deny(
+    state: State<AppState>,
+    caller: Extension<Caller>,
+    code: Path<String>,
+) -> Result<Json<PendingPairing>, ApiFailure> {
+    decide(state, caller, code, false)
+}
+
+fn decide(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    approve: bool,
+) -> Result<Json<PendingPairing>, ApiFailure> {
+    Ok(Json(state.pairings.decide(
+        &code,
+        approve,
+        caller.actor(),
+    )?))
+}
+
+/// `GET /v1/grants` (admin)
+pub async fn grants(State(state): State<AppState>) -> Json<GrantList> {
+    Json(GrantList {
+        grants: state.pairings.grants(),
+    })
+}
+
+/// `DELETE /v1/grants/{id}` (admin)
+pub async fn revoke(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Grant>, ApiFailure> {
+    Ok(Json(state.pairings.revoke(&id, caller.actor())?))
+}
+
+/// Query of `GET /v1/audit`.
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    /// Entries after this sequence number (default 0: from the start).
+    #[serde(default)]
+    after: u64,
+    /// At most this many (default and maximum 1000).
+    limit: Option<usize>,
+}
+
+/// `GET /v1/audit` (admin)
+pub async fn audit(
+    State(state): State<AppState>,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AuditPage>, ApiFailure> {
+    let Query(q) = query.map_err(|_| {
+        ApiFailure::new(
+            ErrorCode::BadRequest,
+            "Paramètres invalides : after et limit sont des nombres.",
+        )
+    })?;
+    let limit = q.limit.unwrap_or(1000).min(1000);
+    let entries = state.audit.read_after(q.after, limit).map_err(|e| {
+        tracing::error!(error = %e, "audit log read");
+        ApiFailure::new(ErrorCode::Internal, "Journal d'audit illisible.")
+    })?;
+    Ok(Json(AuditPage { entries }))
+}

@@ -1,0 +1,71 @@
+//! An in-process API for unit tests: the whole router (checks included) over a simulated
+//! backend, a billing store in a temporary directory, and a paired client's token.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use passerelle_protocol::{ClientIdentity, PairingRequest, Scope};
+
+use super::auth::Auth;
+use super::{router, AppState};
+use crate::audit::AuditLog;
+use crate::billing::{Billing, Clock};
+use crate::config::SecurityConfig;
+use crate::events::EventBus;
+use crate::hub::Hub;
+use crate::pairing::Pairings;
+use crate::rights::ModelledRightsService;
+use crate::transport::sim::SimBackend;
+
+/// The port the `Host` check expects.
+pub(crate) const PORT: u16 = 39443;
+
+/// The router, the token of a client paired as `identity` with `scopes`, and the pieces.
+pub(crate) struct TestApi {
+    pub app: axum::Router,
+    pub token: String,
+    pub billing: Arc<Billing>,
+}
+
+/// Builds the API over `sim`, data in `dir`, billing on `clock`.
+pub(crate) fn test_api(
+    dir: &std::path::Path,
+    sim: SimBackend,
+    clock: Arc<dyn Clock>,
+    identity: ClientIdentity,
+    scopes: Vec<Scope>,
+) -> TestApi {
+    let events = Arc::new(EventBus::new(16));
+    let hub = Hub::start(Arc::new(sim.clone()), events.clone()).unwrap();
+    let pairings = Arc::new(Pairings::open(dir, &SecurityConfig::default(), None).unwrap());
+    let asked = PairingRequest {
+        app_name: "App".into(),
+        scopes,
+    };
+    let created = pairings.request(identity.clone(), asked).unwrap();
+    pairings
+        .decide(&created.code, true, Default::default())
+        .unwrap();
+    let token = pairings
+        .poll(&created.pairing_id, &identity)
+        .unwrap()
+        .token
+        .unwrap();
+    let billing = Arc::new(Billing::open(&dir.join("passerelle.sqlite3"), clock).unwrap());
+    let state = AppState {
+        hub,
+        events,
+        started: Instant::now(),
+        simulator: Some(sim),
+        rights: Arc::new(ModelledRightsService::from_fixtures()),
+        billing: billing.clone(),
+        pairings: pairings.clone(),
+        audit: Arc::new(AuditLog::open(&dir.join("audit.jsonl")).unwrap()),
+    };
+    let auth = Arc::new(Auth::new(pairings, PORT, 100, 100));
+    TestApi {
+        app: router(state, auth, 1 << 20),
+        token,
+        billing,
+    }
+}

@@ -1,0 +1,123 @@
+//! The grants file: approved applications, persisted so they survive a restart.
+//!
+//! `{data_dir}/grants.json`, 0600, rewritten whole on every change with an atomic write
+//! (temporary file, fsync, rename, fsync of the directory). Tokens are stored as their
+//! SHA-256 only.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use passerelle_protocol::Grant;
+use serde::{Deserialize, Serialize};
+
+/// File name of the grants inside the data directory.
+pub const FILE_NAME: &str = "grants.json";
+
+/// A grant as stored: the wire [`Grant`] plus the token's hash and expiry in Unix seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredGrant {
+    /// What clients see.
+    pub grant: Grant,
+    /// Hex SHA-256 of the token.
+    pub token_sha256: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub expires_unix: i64,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct FileFormat {
+    version: u32,
+    grants: Vec<StoredGrant>,
+}
+
+/// Reads and writes the grants file.
+#[derive(Debug, Clone)]
+pub struct GrantFile {
+    path: PathBuf,
+}
+
+impl GrantFile {
+    /// The grants file at `path` (not read yet).
+    pub fn new(path: &Path) -> GrantFile {
+        GrantFile {
+            path: path.to_owned(),
+        }
+    }
+
+    /// Loads the grants; a missing file is no grants.
+    pub fn load(&self) -> std::io::Result<Vec<StoredGrant>> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => {
+                let file: FileFormat = serde_json::from_slice(&bytes).map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{} : {e}", self.path.display()),
+                    )
+                })?;
+                Ok(file.grants)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces the file with `grants`, atomically.
+    pub fn save(&self, grants: &[StoredGrant]) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(&FileFormat {
+            version: 1,
+            grants: grants.to_vec(),
+        })
+        .map_err(std::io::Error::other)?;
+        let tmp = self.path.with_extension("json.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(&json)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, &self.path)?;
+        if let Some(dir) = self.path.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passerelle_protocol::{ClientIdentity, Scope};
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn round_trip_and_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = GrantFile::new(&dir.path().join(FILE_NAME));
+        assert!(file.load().unwrap().is_empty());
+        let g = StoredGrant {
+            grant: Grant {
+                id: "ab".into(),
+                client: ClientIdentity::Local { uid: 1 },
+                app_name: "x".into(),
+                scopes: vec![Scope::Admin],
+                created_at: "t".into(),
+                expires_at: "t".into(),
+            },
+            token_sha256: "00".into(),
+            expires_unix: 5,
+        };
+        file.save(std::slice::from_ref(&g)).unwrap();
+        file.save(std::slice::from_ref(&g)).unwrap();
+        assert_eq!(file.load().unwrap(), vec![g]);
+        let mode = std::fs::metadata(dir.path().join(FILE_NAME))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,117 @@
+use super::*;
+
+fn config(lifetime: u64) -> SecurityConfig {
+    SecurityConfig {
+        token_lifetime_seconds: lifetime,
+        preapproved_origins: vec!["https://clinic.example".into()],
+        ..SecurityConfig::default()
+    }
+}
+
+fn web(origin: &str) -> ClientIdentity {
+    ClientIdentity::Origin {
+        origin: origin.into(),
+    }
+}
+
+fn ask(scopes: Vec<Scope>) -> PairingRequest {
+    PairingRequest {
+        app_name: "Facturation".into(),
+        scopes,
+    }
+}
+
+#[test]
+fn approve_then_token_once_then_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Pairings::open(dir.path(), &config(3600), None).unwrap();
+    let app = web("https://app.example");
+    let created = p.request(app.clone(), ask(vec![Scope::ReadCards])).unwrap();
+    assert!(!p.origin_approved("https://app.example"));
+    let state = p.poll(&created.pairing_id, &app).unwrap();
+    assert_eq!(state.status, PairingStatus::Pending);
+    // Another origin cannot poll it.
+    assert!(matches!(
+        p.poll(&created.pairing_id, &web("https://evil.example")),
+        Err(PairingError::NotFound)
+    ));
+    assert_eq!(p.pending()[0].code, created.code);
+    p.decide(&created.code, true, AuditActor::default())
+        .unwrap();
+    let state = p.poll(&created.pairing_id, &app).unwrap();
+    let token = state.token.expect("token on the first poll");
+    let again = p.poll(&created.pairing_id, &app).unwrap();
+    assert_eq!(again.status, PairingStatus::Delivered);
+    assert!(again.token.is_none());
+    let grant = p.authenticate(&token).expect("valid token");
+    assert_eq!(grant.client, app);
+    assert!(p.origin_approved("https://app.example"));
+    assert!(p.authenticate("pst_00").is_none());
+
+    // Survives a reopen; the file never holds the token.
+    let reopened = Pairings::open(dir.path(), &config(3600), None).unwrap();
+    assert_eq!(reopened.authenticate(&token), Some(grant.clone()));
+    let text = std::fs::read_to_string(dir.path().join(store::FILE_NAME)).unwrap();
+    assert!(!text.contains(&token));
+
+    reopened.revoke(&grant.id, AuditActor::default()).unwrap();
+    assert!(reopened.authenticate(&token).is_none());
+    assert!(Pairings::open(dir.path(), &config(3600), None)
+        .unwrap()
+        .authenticate(&token)
+        .is_none());
+}
+
+#[test]
+fn deny_expire_and_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Pairings::open(dir.path(), &config(0), None).unwrap();
+    let app = web("https://app.example");
+    assert!(p.request(app.clone(), ask(vec![])).is_err());
+    let bad_name = PairingRequest {
+        app_name: " ".into(),
+        scopes: vec![Scope::Sign],
+    };
+    assert!(p.request(app.clone(), bad_name).is_err());
+    let created = p.request(app.clone(), ask(vec![Scope::Sign])).unwrap();
+    p.decide(&created.code, false, AuditActor::default())
+        .unwrap();
+    assert_eq!(
+        p.poll(&created.pairing_id, &app).unwrap().status,
+        PairingStatus::Denied
+    );
+    assert!(p
+        .decide(&created.code, true, AuditActor::default())
+        .is_err());
+    // A zero lifetime gives a token that is already expired.
+    let created = p.request(app.clone(), ask(vec![Scope::Sign])).unwrap();
+    p.decide(&created.code, true, AuditActor::default())
+        .unwrap();
+    let token = p.poll(&created.pairing_id, &app).unwrap().token.unwrap();
+    assert!(p.authenticate(&token).is_none());
+    // Floods are capped per client.
+    for _ in 0..4 {
+        let _ = p.request(app.clone(), ask(vec![Scope::Sign]));
+    }
+    assert!(matches!(
+        p.request(app, ask(vec![Scope::Sign])),
+        Err(PairingError::Invalid(_))
+    ));
+}
+
+#[test]
+fn preapproved_origins_skip_the_code_but_not_for_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Pairings::open(dir.path(), &config(3600), None).unwrap();
+    let clinic = web("https://clinic.example");
+    assert!(p.origin_approved("https://clinic.example"));
+    let c = p
+        .request(clinic.clone(), ask(vec![Scope::ReadCards]))
+        .unwrap();
+    assert!(p.poll(&c.pairing_id, &clinic).unwrap().token.is_some());
+    let c = p.request(clinic.clone(), ask(vec![Scope::Admin])).unwrap();
+    assert_eq!(
+        p.poll(&c.pairing_id, &clinic).unwrap().status,
+        PairingStatus::Pending
+    );
+}
