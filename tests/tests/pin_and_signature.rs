@@ -165,6 +165,42 @@ async fn pin_tries_rights_signature_blocking_and_unblocking() {
         assert!(!openssl_verifies(&dir, b"other data", &signed));
     }
 
+    // The audit log has each PIN verification and signature, with the card serial, and
+    // never a PIN.
+    let audit: passerelle_protocol::AuditPage =
+        daemon.get_json("/v1/audit?limit=1000").await.unwrap();
+    let of = |action: &str| {
+        audit
+            .entries
+            .iter()
+            .filter(|e| e.action == action)
+            .collect::<Vec<_>>()
+    };
+    let verifications = of("pin_verification");
+    assert_eq!(
+        verifications.len(),
+        4,
+        "two wrong PINs, a malformed one, the right one"
+    );
+    assert!(verifications
+        .iter()
+        .all(|e| e.actor.card_serial.as_deref() == Some(cpx.serial.as_str())));
+    assert_eq!(verifications[3].details["verified"], true);
+    assert_eq!(verifications[2].details["verified"], false);
+    assert_eq!(
+        of("signature").len(),
+        3,
+        "one refused without PIN, two made"
+    );
+    // (The hashes are hex and may hold any 4 digits: who and what are searched.)
+    for e in &audit.entries {
+        let text = format!("{} {}", serde_json::to_string(&e.actor).unwrap(), e.details);
+        assert!(
+            !text.contains(DURAND_PIN) && !text.contains("\"0000\"") && !text.contains("12a4"),
+            "no PIN in the audit: {text}"
+        );
+    }
+
     // Three wrong PINs: blocked, and the right PIN is then never sent.
     for (code, status) in [
         ("pin_incorrect", 403),

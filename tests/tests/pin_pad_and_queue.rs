@@ -58,7 +58,6 @@ async fn the_pin_typed_on_the_pad_and_a_visible_cancellable_queue() {
         tokio::spawn(async move {
             client
                 .post(url)
-                .header("Origin", "https://facturation.example")
                 .json(&json!({ "secure_pin_entry": true }))
                 .send()
                 .await
@@ -68,10 +67,8 @@ async fn the_pin_typed_on_the_pad_and_a_visible_cancellable_queue() {
     let held = wait_queue(&daemon, |r| r.queue.holder.is_some()).await;
     let holder = held.queue.holder.unwrap();
     assert_eq!(holder.operation, "verify_pin");
-    assert_eq!(
-        holder.client.as_deref(),
-        Some("https://facturation.example")
-    );
+    // The application's name, from its grant (the rig pairs as `passerelle-tests`).
+    assert_eq!(holder.client.as_deref(), Some("passerelle-tests"));
 
     // Meanwhile another application asks for the CPS: it waits, visibly.
     let waiting = {

@@ -1,25 +1,41 @@
-//! Who is calling, as the reader queue and the logs show it.
+//! Who is calling, as the reader queue, the logs and the audit log show it.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::ORIGIN;
 use axum::http::request::Parts;
+use passerelle_protocol::ClientIdentity;
 
+use super::auth;
 use crate::service::Caller;
 
-/// Extracts the [`Caller`]: the request's `Origin` (browser applications), when it is
-/// printable ASCII of a sane length.
+/// Extracts the [`Caller`]: the application of the token the checks accepted (its name,
+/// its origin or OS user, its grant id), else the request's `Origin` when printable.
 pub struct RequestCaller(pub Caller);
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestCaller {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let client = parts
+        let checked = parts.extensions.get::<auth::Caller>();
+        let mut actor = checked.map(auth::Caller::actor).unwrap_or_default();
+        let grant = checked.and_then(|c| c.grant.as_ref());
+        if let Some(ClientIdentity::Local { uid }) = grant.map(|g| &g.client) {
+            actor.uid = Some(*uid);
+        }
+        let origin = parts
             .headers
             .get(ORIGIN)
             .and_then(|v| v.to_str().ok())
             .filter(|v| v.len() <= 200)
             .map(str::to_owned);
-        Ok(RequestCaller(Caller { client }))
+        let client = match (grant, &origin) {
+            (Some(g), Some(o)) => Some(format!("{} ({o})", g.app_name)),
+            (Some(g), None) => Some(g.app_name.clone()),
+            (None, o) => o.clone(),
+        };
+        if actor.origin.is_none() {
+            actor.origin = origin;
+        }
+        Ok(RequestCaller(Caller { client, actor }))
     }
 }

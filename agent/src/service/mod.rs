@@ -6,13 +6,17 @@
 pub mod cards;
 pub mod pin;
 
+use passerelle_protocol::AuditActor;
+
 use crate::transport::worker::JobLabel;
 
-/// Who asks for an operation, as shown in the reader's queue and the logs.
+/// Who asks for an operation, as shown in the reader's queue, the logs and the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
-    /// The client's origin or name, when known.
+    /// The client's name and origin, when known.
     pub client: Option<String>,
+    /// The same, for the audit log (origin or OS user, grant id; never a token).
+    pub actor: AuditActor,
 }
 
 impl Caller {
@@ -22,5 +26,15 @@ impl Caller {
             operation,
             client: self.client.clone(),
         }
+    }
+
+    /// Records `action` on the card of `reader` in the audit log, with the card serial
+    /// when known.
+    pub fn audit(&self, action: &str, card_serial: Option<String>, details: serde_json::Value) {
+        let actor = AuditActor {
+            card_serial,
+            ..self.actor.clone()
+        };
+        crate::audit::record(action, actor, details);
     }
 }

@@ -60,6 +60,17 @@ pub async fn verify(
         Ok(_) => tracing::info!(reader, client = ?caller.client, "PIN verified"),
         Err(e) => tracing::info!(reader, client = ?caller.client, error = %e, "PIN not verified"),
     }
+    let details = match &outcome {
+        Ok(v) => serde_json::json!({ "reader": reader, "verified": true,
+            "tries_before": v.tries_before, "secure_pin_entry": pin_pad }),
+        Err(e) => serde_json::json!({ "reader": reader, "verified": false,
+            "error": e.to_string(), "secure_pin_entry": pin_pad }),
+    };
+    caller.audit(
+        "pin_verification",
+        serial(hub, reader, caller).await,
+        details,
+    );
     let done = outcome?;
     Ok(PinVerified {
         tries_before: done.tries_before,
@@ -85,6 +96,11 @@ pub async fn unblock(
         .await?;
     hub.remember(reader, slot.insertion, |m| m.pin_verified = false);
     tracing::info!(reader, client = ?caller.client, ok = outcome.is_ok(), "PIN unblock");
+    caller.audit(
+        "pin_unblock",
+        serial(hub, reader, caller).await,
+        serde_json::json!({ "reader": reader, "unblocked": outcome.is_ok() }),
+    );
     outcome
 }
 
@@ -111,8 +127,16 @@ pub async fn sign(
     if signed == Err(CardError::PinRequired) {
         hub.remember(reader, slot.insertion, |m| m.pin_verified = false);
     }
-    let signature = signed?;
-    check_signature(&certificate, &digest, &signature)?;
+    let checked = signed.and_then(|signature| {
+        check_signature(&certificate, &digest, &signature).map(|()| signature)
+    });
+    caller.audit(
+        "signature",
+        Some(card.serial.clone()),
+        serde_json::json!({ "reader": reader, "digest_sha256": hex::encode(digest),
+            "signed": checked.is_ok() }),
+    );
+    let signature = checked?;
     tracing::info!(reader, client = ?caller.client, card = %card.serial, "signature made");
     let b64 = base64::engine::general_purpose::STANDARD;
     Ok(CardSignature {
@@ -121,4 +145,13 @@ pub async fn sign(
         certificate: b64.encode(certificate.as_slice()),
         card_serial: card.serial.clone(),
     })
+}
+
+/// The serial of the CPx card in `reader`, for the audit log (read once per insertion;
+/// `None` if it cannot be read now).
+async fn serial(hub: &Hub, reader: &str, caller: &Caller) -> Option<String> {
+    cpx(hub, reader, caller, false)
+        .await
+        .ok()
+        .map(|card| card.serial.clone())
 }
