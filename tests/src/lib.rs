@@ -6,6 +6,7 @@
 //! - [`Daemon`]: a `passerelle run` process with its own data dir, port and CA.
 //! - [`pairing`]: `Daemon::pair_local` (the real `passerelle pair` CLI) and `Daemon::cli`.
 //! - [`SseClient`]: reads `GET /v1/events` one event at a time, with timeouts.
+//! - [`TwoCards`]: pcscd, the daemon and a Vitale + a CPx card, all seen: the usual set-up.
 //! - [`TestDir`]: where a test's logs go (`tests/artifacts/<test>/`), printed on failure.
 //!
 //! Every wait has a deadline; nothing sleeps a fixed time to decide an outcome.
@@ -20,6 +21,7 @@ pub mod pcscd;
 pub mod proc;
 pub mod simcard;
 pub mod sse;
+pub mod two_cards;
 pub mod wait;
 
 pub use daemon::{Backend, Daemon};
@@ -27,6 +29,7 @@ pub use paths::{passerelle_bin, TestDir};
 pub use pcscd::{PcscdRig, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1};
 pub use simcard::Simcard;
 pub use sse::{describe, Resume, SseClient, SseEvent};
+pub use two_cards::TwoCards;
 pub use wait::{poll_until, Deadline};
 
 /// Result type of the rig: errors are plain messages meant for a test failure.

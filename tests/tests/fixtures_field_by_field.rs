@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use common::expect_api_error;
 use passerelle_protocol::{CpxCard, PinVerified, VitaleCard};
-use passerelle_tests::{
-    Backend, Daemon, PcscdRig, Simcard, TestDir, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1,
-};
+use passerelle_tests::{Daemon, Simcard, TestDir, TwoCards, READER_0, READER_1};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -186,16 +184,12 @@ fn check_cpx(card: &CpxCard, f: &Value) {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_fixture_read_back_field_for_field_through_pcscd() {
     let dir = TestDir::new("every_fixture_read_back_field_for_field_through_pcscd");
-    let _pcscd = PcscdRig::start(&dir).unwrap();
-    let daemon = Daemon::start(&dir, Backend::Pcsc).await.unwrap();
-    let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:nguyen", &[]).unwrap();
-    let mut cpx = Simcard::start(&dir, VPCD_PORT_1, "cps:durand-sage-femme", &[]).unwrap();
-    vitale.wait_line("inserted", WAIT).await.unwrap();
-    cpx.wait_line("inserted", WAIT).await.unwrap();
-    daemon
-        .wait_readers("both cards", WAIT, |l| {
-            l.readers.iter().filter(|r| r.card.is_some()).count() == 2
-        })
+    let TwoCards {
+        pcscd: _pcscd,
+        daemon,
+        mut vitale,
+        mut cpx,
+    } = TwoCards::start(&dir, "vitale:nguyen", "cps:durand-sage-femme")
         .await
         .unwrap();
 

@@ -10,9 +10,7 @@ use std::time::Duration;
 use base64::Engine;
 use common::expect_api_error;
 use passerelle_protocol::{CardSignature, CpxCard, PinStatus, PinVerified, VitaleCard};
-use passerelle_tests::{
-    Backend, Daemon, PcscdRig, Simcard, TestDir, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1,
-};
+use passerelle_tests::{Daemon, Simcard, TestDir, TwoCards, READER_0, READER_1};
 use serde_json::json;
 use sha2::Digest;
 
@@ -90,14 +88,14 @@ async fn sign(daemon: &Daemon, data: &[u8]) -> reqwest::Response {
 #[tokio::test(flavor = "multi_thread")]
 async fn pin_tries_rights_signature_blocking_and_unblocking() {
     let dir = TestDir::new("pin_tries_rights_signature_blocking_and_unblocking");
-    let _pcscd = PcscdRig::start(&dir).unwrap();
-    let daemon = Daemon::start(&dir, Backend::Pcsc).await.unwrap();
-    let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:martin-famille", &[]).unwrap();
-    let mut cps = Simcard::start(&dir, VPCD_PORT_1, "cps:durand-sage-femme", &[]).unwrap();
-    vitale.wait_line("inserted", WAIT).await.unwrap();
-    cps.wait_line("inserted", WAIT).await.unwrap();
-    wait_card(&daemon, READER_0, true).await;
-    wait_card(&daemon, READER_1, true).await;
+    let TwoCards {
+        pcscd: _pcscd,
+        daemon,
+        vitale: _vitale,
+        cpx: cps,
+    } = TwoCards::start(&dir, "vitale:martin-famille", "cps:durand-sage-femme")
+        .await
+        .unwrap();
 
     let status: PinStatus = daemon.get_json(&route(READER_1, "pin")).await.unwrap();
     assert_eq!(
@@ -288,14 +286,14 @@ async fn pull_during<F, Fut>(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_card_pulled_out_at_every_apdu_burns_no_try_and_caches_nothing() {
     let dir = TestDir::new("a_card_pulled_out_at_every_apdu_burns_no_try_and_caches_nothing");
-    let _pcscd = PcscdRig::start(&dir).unwrap();
-    let daemon = Daemon::start(&dir, Backend::Pcsc).await.unwrap();
-    let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:nguyen", &[]).unwrap();
-    let mut cps = Simcard::start(&dir, VPCD_PORT_1, "cps:lefevre-medecin", &[]).unwrap();
-    vitale.wait_line("inserted", WAIT).await.unwrap();
-    cps.wait_line("inserted", WAIT).await.unwrap();
-    wait_card(&daemon, READER_0, true).await;
-    wait_card(&daemon, READER_1, true).await;
+    let TwoCards {
+        pcscd: _pcscd,
+        daemon,
+        mut vitale,
+        cpx: mut cps,
+    } = TwoCards::start(&dir, "vitale:nguyen", "cps:lefevre-medecin")
+        .await
+        .unwrap();
     let c = daemon.client();
 
     // PIN verification (SELECT, GET DATA, VERIFY), with a wrong PIN: after each pull the

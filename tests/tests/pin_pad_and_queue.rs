@@ -27,6 +27,19 @@ async fn cps_reader(daemon: &Daemon) -> Reader {
         .unwrap()
 }
 
+/// Starts a PIN verification on the reader's pad; it waits until keys are typed.
+fn pad_entry(daemon: &Daemon) -> tokio::task::JoinHandle<reqwest::Response> {
+    let (client, url) = (daemon.client(), daemon.url(&route("pin/verify")));
+    tokio::spawn(async move {
+        client
+            .post(url)
+            .json(&json!({ "secure_pin_entry": true }))
+            .send()
+            .await
+            .unwrap()
+    })
+}
+
 /// Polls the reader until `pred` holds.
 async fn wait_queue(daemon: &Daemon, pred: impl Fn(&Reader) -> bool) -> Reader {
     for _ in 0..200 {
@@ -53,17 +66,7 @@ async fn the_pin_typed_on_the_pad_and_a_visible_cancellable_queue() {
     );
 
     // The practitioner is asked to type on the pad: the request holds the reader.
-    let entry = {
-        let (client, url) = (daemon.client(), daemon.url(&route("pin/verify")));
-        tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&json!({ "secure_pin_entry": true }))
-                .send()
-                .await
-                .unwrap()
-        })
-    };
+    let entry = pad_entry(&daemon);
     let held = wait_queue(&daemon, |r| r.queue.holder.is_some()).await;
     let holder = held.queue.holder.unwrap();
     assert_eq!(holder.operation, "verify_pin");
@@ -110,17 +113,7 @@ async fn the_pin_typed_on_the_pad_and_a_visible_cancellable_queue() {
     let e = expect_api_error(entry.await.unwrap(), 403, "pin_incorrect").await;
     assert_eq!(e.error.details.unwrap()["tries_left"], 2);
 
-    let entry = {
-        let (client, url) = (daemon.client(), daemon.url(&route("pin/verify")));
-        tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&json!({ "secure_pin_entry": true }))
-                .send()
-                .await
-                .unwrap()
-        })
-    };
+    let entry = pad_entry(&daemon);
     wait_queue(&daemon, |r| r.queue.holder.is_some()).await;
     let _: serde_json::Value = daemon
         .post_json(PAD, &json!({ "cancel": true }))

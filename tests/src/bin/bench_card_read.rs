@@ -15,9 +15,7 @@ use std::ffi::CString;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use passerelle_tests::{
-    Backend, Daemon, PcscdRig, Simcard, TestDir, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1,
-};
+use passerelle_tests::{Daemon, Simcard, TestDir, TwoCards, READER_0, READER_1};
 use pcsc::{Context, Disposition, Protocols, Scope, ShareMode};
 use stats::Summary;
 
@@ -155,18 +153,12 @@ async fn compare(
 
 async fn run(rounds: usize) -> Result<(), String> {
     let dir = TestDir::new("bench_card_read");
-    let _rig = PcscdRig::start(&dir)?;
-    let daemon = Daemon::start(&dir, Backend::Pcsc).await?;
-    let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:martin-famille", &[])?;
-    let mut cps = Simcard::start(&dir, VPCD_PORT_1, "cps:durand-sage-femme", &[])?;
-    let wait = Duration::from_secs(15);
-    vitale.wait_line("inserted", wait).await?;
-    cps.wait_line("inserted", wait).await?;
-    daemon
-        .wait_readers("both cards", wait, |l| {
-            l.readers.iter().filter(|r| r.card.is_some()).count() == 2
-        })
-        .await?;
+    let TwoCards {
+        pcscd: _pcscd,
+        daemon,
+        vitale,
+        cpx: cps,
+    } = TwoCards::start(&dir, "vitale:martin-famille", "cps:durand-sage-femme").await?;
     let mut summary = serde_json::Map::new();
     println!(
         "{:<14} {:>6} {:>22} {:>22} {:>8}",
