@@ -81,6 +81,19 @@ async fn the_pin_typed_on_the_pad_and_a_visible_cancellable_queue() {
     let reader = wait_queue(&daemon, |r| r.queue.waiting.len() == 1).await;
     let job = &reader.queue.waiting[0];
     assert_eq!(job.operation, "read_cpx");
+    // Another application (read_cards only) may not cancel it; its owner may.
+    let other = daemon
+        .pair_local("autre-application", &["read_cards"])
+        .await
+        .unwrap();
+    let refused = daemon
+        .client_without_token()
+        .delete(daemon.url(&route(&format!("jobs/{}", job.id))))
+        .bearer_auth(other)
+        .send()
+        .await
+        .unwrap();
+    expect_api_error(refused, 403, "scope_missing").await;
     let cancel = daemon
         .client()
         .delete(daemon.url(&route(&format!("jobs/{}", job.id))))

@@ -7,10 +7,11 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::Json;
-use passerelle_protocol::{CpxCard, ErrorCode, ReaderList, VitaleCard};
+use axum::{Extension, Json};
+use passerelle_protocol::{CpxCard, ErrorCode, ReaderList, Scope, VitaleCard};
 use serde::Deserialize;
 
+use super::auth;
 use super::caller::RequestCaller;
 use super::{ApiFailure, AppState};
 use crate::service;
@@ -49,17 +50,36 @@ pub async fn cpx(
 }
 
 /// `DELETE /v1/readers/{reader}/jobs/{id}`: cancels a card operation that waits for the
-/// reader (one that holds the card is never cut short). Answers the readers.
+/// reader (one that holds the card is never cut short). An application cancels its own
+/// operations; an `admin` client any. Answers the readers.
 pub async fn cancel_job(
     State(state): State<AppState>,
     Path((reader, id)): Path<(String, u64)>,
+    RequestCaller(caller): RequestCaller,
+    checked: Option<Extension<auth::Caller>>,
 ) -> Result<Json<ReaderList>, ApiFailure> {
-    let slot = state.hub.worker(&reader)?;
-    if !slot.cancel(id) {
-        return Err(ApiFailure::new(
+    let worker = state.hub.worker(&reader)?;
+    let not_found = || {
+        ApiFailure::new(
             ErrorCode::JobNotFound,
             "Aucune opération en attente avec ce numéro sur ce lecteur (elle est peut-être déjà terminée ou en cours).",
+        )
+    };
+    let job = worker
+        .queue()
+        .waiting
+        .into_iter()
+        .find(|j| j.id == id)
+        .ok_or_else(not_found)?;
+    let admin = checked.is_some_and(|Extension(c)| c.has(Scope::Admin));
+    if !admin && job.client != caller.client {
+        return Err(ApiFailure::new(
+            ErrorCode::ScopeMissing,
+            "Cette opération a été demandée par une autre application : seule elle, ou un poste d'administration, peut l'annuler.",
         ));
+    }
+    if !worker.cancel(id) {
+        return Err(not_found());
     }
     Ok(Json(ReaderList {
         readers: state.hub.readers(),
