@@ -138,7 +138,10 @@ mod paths {
         crate::billing::paths::put_basket,
         crate::billing::paths::delete_basket,
         crate::billing::paths::list_lots,
-        crate::billing::paths::lot_b2
+        crate::billing::paths::lot_b2,
+        crate::billing::paths::sign_fse,
+        crate::billing::paths::build_lots,
+        crate::billing::paths::lot_signature
     ),
     components(schemas(
         ApiError,
@@ -167,10 +170,14 @@ mod paths {
         crate::FseList,
         crate::FseMode,
         crate::FseOutcome,
+        crate::FseSignRequest,
+        crate::FseSignResponse,
         crate::FseStatus,
         crate::InsuranceNature,
         crate::Lot,
+        crate::LotBuildRequest,
         crate::LotList,
+        crate::LotSignature,
         crate::LotStatus,
         crate::Organism,
         crate::Patient,

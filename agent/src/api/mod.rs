@@ -4,6 +4,7 @@
 //! bus and convert layer errors once, here, into [`ApiFailure`].
 
 mod billing;
+mod billing_sign;
 mod caller;
 mod cards;
 mod error;
@@ -71,6 +72,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         )
         .route("/v1/fse", post(billing::create).get(billing::list))
         .route("/v1/fse.csv", get(billing::list_csv))
+        .route("/v1/fse/sign", post(billing_sign::sign_fse))
         .route("/v1/fse/{id}", get(billing::get).delete(billing::delete))
         .route("/v1/baskets", get(billing::baskets))
         .route(
@@ -79,8 +81,12 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
                 .put(billing::put_basket)
                 .delete(billing::delete_basket),
         )
-        .route("/v1/lots", get(billing::lots))
+        .route(
+            "/v1/lots",
+            get(billing::lots).post(billing_sign::build_lots),
+        )
         .route("/v1/lots/{id}/b2", get(billing::lot_b2))
+        .route("/v1/lots/{id}/signature", get(billing_sign::lot_signature))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
