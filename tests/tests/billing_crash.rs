@@ -62,6 +62,8 @@ struct Ledger {
     next_tag: u64,
     next_key: u64,
     retried: usize,
+    /// Creations stored before the kill but never answered: their retry found them.
+    committed_unanswered: usize,
 }
 
 fn tag_of(prescriber: &Option<Prescriber>) -> u64 {
@@ -266,7 +268,16 @@ async fn billing_survives_sigkill_at_random_points() {
             (std::mem::take(&mut l.pending), l.last_create.take())
         };
         let (client, base) = (daemon.client(), daemon.base_url());
+        let before: FseList = daemon.get_json("/v1/fse?limit=10000").await.unwrap();
+        let stored: BTreeSet<u64> = before.fse.iter().map(|f| tag_of(&f.prescriber)).collect();
         for call in &pending {
+            if call.path == "/v1/fse" {
+                let first = &call.body["fse"][0]["prescriber"]["id"];
+                let tag = first.as_str().and_then(|t| t[1..].parse().ok());
+                if tag.is_some_and(|t| stored.contains(&t)) {
+                    ledger.lock().unwrap().committed_unanswered += 1;
+                }
+            }
             let answer = send(&client, &base, call).await.unwrap();
             let mut l = ledger.lock().unwrap();
             l.retried += 1;
@@ -325,13 +336,14 @@ async fn billing_survives_sigkill_at_random_points() {
     }
     let l = ledger.lock().unwrap();
     eprintln!(
-        "{KILLS} kills in {:.1} s: {} FSE acknowledged, {} signatures, {} lots ({} in all), {} requests sent again",
+        "{KILLS} kills in {:.1} s: {} FSE acknowledged, {} signatures, {} lots ({} in all), {} requests sent again ({} creations stored before the kill, unanswered)",
         started.elapsed().as_secs_f64(),
         l.created.len(),
         l.signed.len(),
         l.lots.len(),
         lots.lots.len(),
-        l.retried
+        l.retried,
+        l.committed_unanswered
     );
     assert!(!l.lots.is_empty() && !l.signed.is_empty() && l.retried > 0);
 }
