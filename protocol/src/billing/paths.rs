@@ -117,6 +117,8 @@ mod tests {
         }
         assert!(doc["paths"]["/v1/fse"]["post"].is_object());
         assert!(doc["paths"]["/v1/lots"]["post"].is_object());
+        assert!(doc["paths"]["/v1/lots"]["get"].is_object());
+        assert!(doc["paths"]["/v1/fse/sign"]["post"].is_object());
         assert!(doc["components"]["schemas"]["FseSignRequest"].is_object());
         for schema in ["FseDraft", "Fse", "ActInput", "Lot", "ErrorCode"] {
             assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
