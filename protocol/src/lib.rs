@@ -20,8 +20,9 @@ pub mod status;
 
 pub use billing::{
     ActInput, Amounts, Basket, BasketList, Fse, FseBatchRequest, FseBatchResponse, FseDraft,
-    FseList, FseMode, FseOutcome, FseStatus, InsuranceNature, Lot, LotList, LotStatus, Organism,
-    Patient, PractitionerRef, Prescriber, PricedAct,
+    FseList, FseMode, FseOutcome, FseSignRequest, FseSignResponse, FseStatus, InsuranceNature, Lot,
+    LotBuildRequest, LotList, LotSignature, LotStatus, Organism, Patient, PractitionerRef,
+    Prescriber, PricedAct,
 };
 pub use cards::{
     Ald, Amc, Beneficiary, CpxCard, DataSource, Holder, Nir, PracticeMode, Rights, RightsPeriod,

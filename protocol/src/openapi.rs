@@ -222,7 +222,10 @@ impl Modify for BearerScheme {
         paths::pairing_deny,
         paths::grants,
         paths::grant_revoke,
-        paths::audit
+        paths::audit,
+        crate::billing::paths::sign_fse,
+        crate::billing::paths::build_lots,
+        crate::billing::paths::lot_signature
     ),
     modifiers(&BearerScheme),
     components(schemas(
@@ -252,10 +255,14 @@ impl Modify for BearerScheme {
         crate::FseList,
         crate::FseMode,
         crate::FseOutcome,
+        crate::FseSignRequest,
+        crate::FseSignResponse,
         crate::FseStatus,
         crate::InsuranceNature,
         crate::Lot,
+        crate::LotBuildRequest,
         crate::LotList,
+        crate::LotSignature,
         crate::LotStatus,
         crate::Organism,
         crate::Patient,

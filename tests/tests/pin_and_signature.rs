@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use base64::Engine;
-use common::expect_api_error;
+use common::{expect_api_error, route, wait_card};
 use passerelle_protocol::{CardSignature, CpxCard, PinStatus, PinVerified, VitaleCard};
 use passerelle_tests::{Daemon, Simcard, TestDir, TwoCards, READER_0, READER_1};
 use serde_json::json;
@@ -19,21 +19,6 @@ const DURAND_PIN: &str = "4729";
 const DURAND_PUK: &str = "20462913";
 /// The VERIFY header as the simulated card logs it (its data masked).
 const VERIFY: &str = "00 20 00 81 [PIN masqué]";
-
-fn route(reader: &str, what: &str) -> String {
-    format!("/v1/readers/{}/{what}", reader.replace(' ', "%20"))
-}
-
-async fn wait_card(daemon: &Daemon, reader: &str, present: bool) {
-    daemon
-        .wait_readers("card state", WAIT, |l| {
-            l.readers
-                .iter()
-                .any(|r| r.name == reader && r.card.is_some() == present)
-        })
-        .await
-        .unwrap();
-}
 
 async fn verify(daemon: &Daemon, pin: &str) -> reqwest::Response {
     daemon

@@ -1,7 +1,6 @@
 //! Billing routes: FSE (grouped creation with `Idempotency-Key`, history with filters and
-//! CSV, deletion), pre-coded baskets, lots and their B2 file. Signing routes need the CPS
-//! and are added by the card layer over [`Billing::sign_fse_batch`] and
-//! [`Billing::build_and_sign_lots`].
+//! CSV, deletion), pre-coded baskets, lots and their B2 file. The signing routes, which
+//! need the CPS, are in `billing_sign.rs`.
 
 use std::sync::Arc;
 
@@ -30,7 +29,7 @@ impl From<BillingError> for ApiFailure {
 }
 
 /// Runs a blocking billing call off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Billing) -> Result<T, BillingError> + Send + 'static,
 ) -> Result<T, ApiFailure> {
@@ -46,20 +45,41 @@ fn bad_request(what: &str, cause: String) -> ApiFailure {
         .details(serde_json::json!({ "cause": cause }))
 }
 
+/// The request's `Idempotency-Key` header, if any (its shape is checked by billing).
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiFailure> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => Ok(Some(
+            v.to_str()
+                .map_err(|e| bad_request("En-tête Idempotency-Key", e.to_string()))?
+                .to_owned(),
+        )),
+    }
+}
+
+/// One outcome of a grouped call, as the API renders it.
+pub(super) fn outcome(index: usize, r: Result<Fse, ApiFailure>) -> FseOutcome {
+    match r {
+        Ok(fse) => FseOutcome {
+            index,
+            fse: Some(fse),
+            error: None,
+        },
+        Err(e) => FseOutcome {
+            index,
+            fse: None,
+            error: Some(e.0.error),
+        },
+    }
+}
+
 /// `POST /v1/fse`: each FSE accepted or refused on its own.
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
     JsonBody(request): JsonBody<FseBatchRequest>,
 ) -> Result<Json<FseBatchResponse>, ApiFailure> {
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|e| bad_request("En-tête Idempotency-Key", e.to_string()))?
-                .to_owned(),
-        ),
-    };
+    let key = idempotency_key(&headers)?;
     let outcomes = blocking(&state, move |b| {
         b.create_batch(&request.fse, key.as_deref())
     })
@@ -67,18 +87,7 @@ pub async fn create(
     let results = outcomes
         .into_iter()
         .enumerate()
-        .map(|(index, r)| match r {
-            Ok(fse) => FseOutcome {
-                index,
-                fse: Some(fse),
-                error: None,
-            },
-            Err(e) => FseOutcome {
-                index,
-                fse: None,
-                error: Some(ApiFailure::from(e).0.error),
-            },
-        })
+        .map(|(index, r)| outcome(index, r.map_err(ApiFailure::from)))
         .collect();
     Ok(Json(FseBatchResponse { results }))
 }
@@ -135,7 +144,8 @@ pub async fn list_csv(
     .await
 }
 
-fn id(path: Result<Path<i64>, PathRejection>) -> Result<i64, ApiFailure> {
+/// The id in the path, or a clean refusal.
+pub(super) fn id(path: Result<Path<i64>, PathRejection>) -> Result<i64, ApiFailure> {
     path.map(|Path(id)| id)
         .map_err(|e| bad_request("Identifiant", e.body_text()))
 }

@@ -200,3 +200,43 @@ async fn a_signed_lot_is_served_as_its_b2_file() {
         (StatusCode::CONFLICT, json!("fse_in_lot"))
     );
 }
+
+#[tokio::test]
+async fn signing_routes_refuse_cleanly_without_a_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let cases = [
+        (
+            "/v1/fse/sign",
+            json!({ "reader": "absent", "fse": [1] }),
+            404,
+            "reader_not_found",
+        ),
+        (
+            "/v1/lots",
+            json!({ "reader": "absent" }),
+            404,
+            "reader_not_found",
+        ),
+        (
+            "/v1/fse/sign",
+            json!({ "reader": "absent", "fse": "1" }),
+            400,
+            "invalid_json",
+        ),
+        ("/v1/lots", json!({ "situation": 0 }), 400, "invalid_json"),
+    ];
+    for (uri, body, status, code) in cases {
+        let (got, e) = call(&app, "POST", uri, Some("k"), Some(body)).await;
+        assert_eq!(
+            (got.as_u16(), json_of(&e)["error"]["code"].clone()),
+            (status, json!(code)),
+            "{uri}"
+        );
+    }
+    let (status, e) = call(&app, "GET", "/v1/lots/7/signature", None, None).await;
+    assert_eq!(
+        (status, json_of(&e)["error"]["code"].clone()),
+        (StatusCode::NOT_FOUND, json!("lot_not_found"))
+    );
+}

@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod billing;
+mod billing_sign;
 mod caller;
 mod cards;
 mod error;
@@ -81,6 +82,7 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> 
         )
         .route("/v1/fse", post(billing::create).get(billing::list))
         .route("/v1/fse.csv", get(billing::list_csv))
+        .route("/v1/fse/sign", post(billing_sign::sign_fse))
         .route("/v1/fse/{id}", get(billing::get).delete(billing::delete))
         .route("/v1/baskets", get(billing::baskets))
         .route(
@@ -89,7 +91,10 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> 
                 .put(billing::put_basket)
                 .delete(billing::delete_basket),
         )
-        .route("/v1/lots", get(billing::lots))
+        .route(
+            "/v1/lots",
+            get(billing::lots).post(billing_sign::build_lots),
+        )
         .route("/v1/lots/{id}/b2", get(billing::lot_b2))
         .route("/v1/pairings", post(security::create).get(security::list))
         .route("/v1/pairings/{id}", get(security::poll))
@@ -98,6 +103,7 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> 
         .route("/v1/grants", get(security::grants))
         .route("/v1/grants/{id}", delete(security::revoke))
         .route("/v1/audit", get(security::audit))
+        .route("/v1/lots/{id}/signature", get(billing_sign::lot_signature))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -23,6 +23,15 @@ fn billing(dir: &std::path::Path) -> Billing {
     Billing::open(&dir.join("b.sqlite3"), clock).unwrap()
 }
 
+/// Creates `drafts` (all accepted); their ids.
+fn created(b: &Billing, drafts: &[passerelle_protocol::FseDraft]) -> Vec<i64> {
+    b.create_batch(drafts, None)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.unwrap().id)
+        .collect()
+}
+
 /// Signs with the fixture key until `fail_after` signatures, then fails.
 struct Flaky {
     inner: FixtureSigner,
@@ -105,12 +114,7 @@ fn a_failed_lot_signature_keeps_nothing_and_consumes_no_number() {
             )
         })
         .collect();
-    let ids: Vec<i64> = b
-        .create_batch(&drafts, None)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.unwrap().id)
-        .collect();
+    let ids = created(&b, &drafts);
     let fixture =
         || FixtureSigner::new("durand-sage-femme", identity(CardKind::Cps, true, true)).unwrap();
     b.sign_fse_batch(&fixture(), &ids).unwrap();
@@ -169,4 +173,58 @@ fn concurrent_writers_never_share_a_number() {
     numbers.sort();
     let expected: Vec<String> = (1..=80).map(|n| format!("{n:09}")).collect();
     assert_eq!(numbers, expected);
+}
+
+#[test]
+fn keyed_signing_and_lot_build_never_sign_or_number_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = billing(dir.path());
+    let drafts: Vec<_> = (0..4).map(|i| varied(i, "2026-03-02")).collect();
+    let ids = created(&b, &drafts);
+    let counted = Flaky {
+        inner: FixtureSigner::new("durand-sage-femme", identity(CardKind::Cps, true, true))
+            .unwrap(),
+        left: Cell::new(1000),
+    };
+    let first = b
+        .sign_fse_batch_keyed(&counted, &ids[..3], Some("s1"))
+        .unwrap();
+    assert!(first.iter().all(Result::is_ok));
+    assert_eq!(counted.left.get(), 997);
+    // The retry answers the same FSE, signs only the new one.
+    let again = b.sign_fse_batch_keyed(&counted, &ids, Some("s1")).unwrap();
+    assert!(again.iter().all(Result::is_ok), "{again:?}");
+    assert_eq!(counted.left.get(), 996);
+    // Without the key, an FSE already signed is refused.
+    let e = b
+        .sign_fse_batch_keyed(&counted, &ids[..1], Some("s2"))
+        .unwrap();
+    assert_eq!(
+        e[0].as_ref().unwrap_err().code(),
+        ErrorCode::InvalidTransition
+    );
+
+    let lots = b.build_and_sign_lots_keyed(&counted, Some("l1")).unwrap();
+    assert!(!lots.is_empty());
+    let used = counted.left.get();
+    let retry = b.build_and_sign_lots_keyed(&counted, Some("l1")).unwrap();
+    assert_eq!(
+        retry.iter().map(|l| l.id).collect::<Vec<_>>(),
+        lots.iter().map(|l| l.id).collect::<Vec<_>>()
+    );
+    assert_eq!(counted.left.get(), used, "no signature on replay");
+    assert_eq!(b.lots(None).unwrap().len(), lots.len());
+    let other = Flaky {
+        inner: FixtureSigner::new("durand-sage-femme", {
+            let mut i = identity(CardKind::Cps, true, true);
+            i.billing_number = "69318877".into();
+            i
+        })
+        .unwrap(),
+        left: Cell::new(10),
+    };
+    let reused = b.build_and_sign_lots_keyed(&other, Some("l1")).unwrap_err();
+    assert_eq!(reused.code(), ErrorCode::IdempotencyKeyReused);
+    let bad = b.build_and_sign_lots_keyed(&counted, Some("")).unwrap_err();
+    assert_eq!(bad.code(), ErrorCode::InvalidFseField);
 }

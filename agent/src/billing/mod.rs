@@ -16,6 +16,7 @@ pub mod clock;
 pub mod error;
 pub mod export;
 pub mod fse;
+pub mod fse_sign;
 pub mod lot;
 pub mod numbering;
 pub mod samples;

@@ -19,6 +19,17 @@ pub use crate::store::fse_rows::FseFilter;
 /// Most FSE in one grouped creation.
 pub const MAX_BATCH: usize = 1000;
 
+/// Refuses an `Idempotency-Key` that is empty, longer than 128 bytes or not visible ASCII.
+pub fn check_idempotency_key(key: &str) -> Result<(), BillingError> {
+    if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(BillingError::invalid(
+            "Idempotency-Key",
+            "de 1 à 128 caractères ASCII visibles.",
+        ));
+    }
+    Ok(())
+}
+
 /// Billing: the store, the tariff table and the clock.
 pub struct Billing {
     pub(super) store: Store,
@@ -62,12 +73,7 @@ impl Billing {
             ));
         }
         if let Some(key) = idempotency_key {
-            if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(BillingError::invalid(
-                    "Idempotency-Key",
-                    "de 1 à 128 caractères ASCII visibles.",
-                ));
-            }
+            check_idempotency_key(key)?;
         }
         let now = self.clock.now();
         let (drawn_up, today) = (format_instant(now), super::clock::paris_date(now));

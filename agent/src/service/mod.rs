@@ -3,6 +3,7 @@
 //! workers (one job at a time per reader). It knows nothing of HTTP: the API calls it and
 //! converts its [`CardError`](crate::cards::CardError)s once, at the edge.
 
+pub mod billing_signer;
 pub mod cards;
 pub mod pin;
 

@@ -4,7 +4,10 @@
 use rusqlite::Connection;
 
 /// The migrations, in order.
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_billing.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_billing.sql"),
+    include_str!("migrations/0002_signing_keys.sql"),
+];
 
 /// Applies the migrations `conn` does not have yet; returns how many ran.
 pub fn run(conn: &mut Connection) -> rusqlite::Result<usize> {

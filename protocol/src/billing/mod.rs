@@ -1,5 +1,6 @@
 //! Billing on the wire: FSE (feuilles de soins électroniques), acts, baskets, lots.
-//! [`fse`] holds an FSE and its parts, [`lots`] the grouped calls, baskets and lots.
+//! [`fse`] holds an FSE and its parts, [`lots`] the grouped calls, baskets and lots,
+//! [`signing`] the signing calls with the CPS.
 //!
 //! Money is always integer cents (`*_cents`), never floats. Dates are `YYYY-MM-DD`,
 //! instants RFC 3339 (UTC). NGAP coefficients are decimal strings (`"7.5"`, at most two
@@ -10,6 +11,8 @@
 pub mod fse;
 pub mod lots;
 pub(crate) mod paths;
+pub mod signing;
 
 pub use fse::*;
 pub use lots::*;
+pub use signing::*;

@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use crate::{
-    ApiError, Basket, BasketList, Fse, FseBatchRequest, FseBatchResponse, FseList, LotList,
+    ApiError, Basket, BasketList, Fse, FseBatchRequest, FseBatchResponse, FseList, FseSignRequest,
+    FseSignResponse, LotBuildRequest, LotList, LotSignature,
 };
 
 /// Creates FSE; each is accepted or refused on its own (`results[i].error`). With
@@ -73,6 +74,29 @@ fn list_lots() {}
     responses((status = 200, description = "B2 file", content_type = "application/octet-stream"), (status = "default", body = ApiError)))]
 fn lot_b2() {}
 
+/// Signs draft FSE in one go with the CPS in `reader` (signature désynchronisée), PIN
+/// verified (`pin_required` otherwise). Refused for a CPE or a situation that may not sign
+/// invoices (`signer_not_allowed`); then each FSE is signed or refused on its own. With
+/// `Idempotency-Key`, an FSE already signed under that key is answered, not signed again.
+#[utoipa::path(post, path = "/v1/fse/sign", tag = "billing", request_body = FseSignRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key of this request")),
+    responses((status = 200, body = FseSignResponse), (status = "default", body = ApiError)))]
+fn sign_fse() {}
+
+/// Builds and signs, with the CPS in `reader`, the lots of every signed FSE of the
+/// situation's billing number (per organism, B2 file signed). All or nothing. Refused for a
+/// CPE or a situation without the right to sign lots (`signer_not_allowed`). With
+/// `Idempotency-Key`, a retry answers the lots of the first call, signing nothing.
+#[utoipa::path(post, path = "/v1/lots", tag = "billing", request_body = LotBuildRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key of this request")),
+    responses((status = 200, body = LotList), (status = "default", body = ApiError)))]
+fn build_lots() {}
+
+/// The signature of a lot's B2 file and the signer's certificate (base64).
+#[utoipa::path(get, path = "/v1/lots/{id}/signature", tag = "billing", params(("id" = i64, Path, description = "lot id")),
+    responses((status = 200, body = LotSignature), (status = "default", body = ApiError)))]
+fn lot_signature() {}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -86,10 +110,16 @@ mod tests {
             "/v1/baskets/{name}",
             "/v1/lots",
             "/v1/lots/{id}/b2",
+            "/v1/fse/sign",
+            "/v1/lots/{id}/signature",
         ] {
             assert!(doc["paths"][path].is_object(), "{path}");
         }
         assert!(doc["paths"]["/v1/fse"]["post"].is_object());
+        assert!(doc["paths"]["/v1/lots"]["post"].is_object());
+        assert!(doc["paths"]["/v1/lots"]["get"].is_object());
+        assert!(doc["paths"]["/v1/fse/sign"]["post"].is_object());
+        assert!(doc["components"]["schemas"]["FseSignRequest"].is_object());
         for schema in ["FseDraft", "Fse", "ActInput", "Lot", "ErrorCode"] {
             assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
         }

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod billing;
 pub mod security;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +11,23 @@ use std::time::Duration;
 use passerelle_protocol::ApiError;
 use passerelle_tests::daemon::content_type;
 use passerelle_tests::Daemon;
+
+/// `/v1/readers/{reader}/{what}`, the reader name escaped.
+pub fn route(reader: &str, what: &str) -> String {
+    format!("/v1/readers/{}/{what}", reader.replace(' ', "%20"))
+}
+
+/// Waits (10 s at most) until `reader` has a card (`present`) or none.
+pub async fn wait_card(daemon: &Daemon, reader: &str, present: bool) {
+    daemon
+        .wait_readers("card state", Duration::from_secs(10), |l| {
+            l.readers
+                .iter()
+                .any(|r| r.name == reader && r.card.is_some() == present)
+        })
+        .await
+        .unwrap();
+}
 
 /// The usual wait limit.
 pub const T15: Duration = Duration::from_secs(15);

@@ -7,7 +7,7 @@
 //! | `GET /v1/readers`, `GET /v1/readers/{r}/vitale`, `GET /v1/readers/{r}/cpx`, `GET /v1/events` | `read_cards` |
 //! | `GET /v1/readers/{r}/pin`, `DELETE /v1/readers/{r}/jobs/{id}`, `POST /v1/rights` | `read_cards` |
 //! | `POST /v1/readers/{r}/pin/verify`, `…/pin/unblock`, `…/signature` | `sign` |
-//! | `/v1/fse…`, `/v1/baskets…`, `GET /v1/lots…` (billing) | `sign` |
+//! | `/v1/fse…` (create, list, sign), `/v1/baskets…`, `/v1/lots…` (build, list, B2, signature) | `sign` |
 //! | `GET /v1/pairings`, `POST /v1/pairings/{code}/approve`, `POST /v1/pairings/{code}/deny` | `admin` |
 //! | `GET /v1/grants`, `DELETE /v1/grants/{id}`, `GET /v1/audit` | `admin` |
 //! | `/v1/simulator/...` | `admin` |
