@@ -161,11 +161,39 @@ mod paths {
     fn audit() {}
 }
 
-/// Adds the `bearer` security scheme that the routes needing a token refer to.
+/// Routes that take no token (`METHOD path` as in the document): the public ones and the
+/// two pairing routes a page calls before it has a token. Every other route declares the
+/// `bearer` scheme (the agent's scope table is checked against this in its unit tests).
+pub const ROUTES_WITHOUT_TOKEN: [&str; 3] = [
+    "GET /v1/status",
+    "POST /v1/pairings",
+    "GET /v1/pairings/{pairing_id}",
+];
+
+/// Adds the `bearer` security scheme and declares it on every route that needs a token.
 struct BearerScheme;
 
 impl Modify for BearerScheme {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::SecurityRequirement;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                ("GET", &mut item.get),
+                ("POST", &mut item.post),
+                ("PUT", &mut item.put),
+                ("DELETE", &mut item.delete),
+                ("PATCH", &mut item.patch),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                if !ROUTES_WITHOUT_TOKEN.contains(&format!("{method} {path}").as_str()) {
+                    op.security = Some(vec![SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]);
+                }
+            }
+        }
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -293,8 +321,46 @@ pub fn document() -> serde_json::Value {
     serde_json::to_value(doc).expect("OpenAPI document serialises")
 }
 
+/// The OpenAPI document as pretty JSON with a final newline: the exact content of the
+/// committed `docs/openapi.json`.
+pub fn document_pretty() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).expect("OpenAPI document serialises");
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
+    /// `docs/openapi.json` is the generated document. Regenerate it with
+    /// `PASSERELLE_WRITE_OPENAPI=1 cargo test -p passerelle-protocol committed_openapi`.
+    #[test]
+    fn committed_openapi_json_is_the_generated_document() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+        let generated = super::document_pretty();
+        if std::env::var("PASSERELLE_WRITE_OPENAPI").is_ok_and(|v| v == "1") {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "docs/openapi.json differs from the generated document; regenerate it with \
+             PASSERELLE_WRITE_OPENAPI=1 cargo test -p passerelle-protocol committed_openapi"
+        );
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1() {
+        let doc = super::document();
+        assert!(
+            doc["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.1.")),
+            "{}",
+            doc["openapi"]
+        );
+    }
+
     #[test]
     fn security_routes_and_bearer_scheme_are_documented() {
         let doc = super::document();

@@ -6,6 +6,7 @@
 pub mod auth;
 mod billing;
 mod billing_sign;
+mod body;
 mod caller;
 mod cards;
 mod error;
@@ -107,6 +108,7 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> 
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn_with_state(max_body_bytes, body::buffer))
         .layer(middleware::from_fn_with_state(auth, auth::check))
         .layer(CatchPanicLayer::custom(error::panicked))
         .with_state(state)

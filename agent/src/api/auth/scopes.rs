@@ -144,6 +144,13 @@ mod tests {
                     access != Access::Scope(Scope::Admin) || admin_by_design,
                     "{method} {path} falls to the admin default: list it in scopes.rs"
                 );
+                // The document declares the bearer scheme exactly where a token is needed.
+                let needs_token = matches!(access, Access::Scope(_));
+                let declared = ops[method].get("security").is_some();
+                assert_eq!(
+                    needs_token, declared,
+                    "{method} {path}: token needed {needs_token}, bearer declared {declared}"
+                );
             }
         }
     }

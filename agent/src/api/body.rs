@@ -1,0 +1,55 @@
+//! Request bodies are read whole before the handler runs.
+//!
+//! A handler that answers before reading the body (an unsupported `Content-Type`, a body
+//! over the limit) makes the server close a connection whose client is still sending;
+//! the client then gets a reset instead of the JSON answer. So the body (every JSON body
+//! here is small) is read first, up to `server.max_body_bytes`; a larger one is read on
+//! and thrown away up to [`DRAIN_LIMIT`] so its client can read `payload_too_large`
+//! (beyond that the connection is closed).
+
+use axum::body::{Body, HttpBody};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use passerelle_protocol::ErrorCode;
+
+use super::error::ApiFailure;
+
+/// How many bytes of a refused body are read and thrown away before the answer.
+pub const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The middleware: buffers the body up to `max` bytes, else answers `payload_too_large`.
+pub async fn buffer(State(max): State<usize>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    if body.is_end_stream() {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let mut stream = body.into_data_stream();
+    let mut kept: Vec<u8> = Vec::new();
+    let mut seen: usize = 0;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return ApiFailure::new(
+                ErrorCode::BadRequest,
+                "Le corps de la requête n'a pas pu être lu.",
+            )
+            .into_response();
+        };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= max {
+            kept.extend_from_slice(&chunk);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen > max {
+        return ApiFailure::new(
+            ErrorCode::PayloadTooLarge,
+            "Le corps de la requête est trop volumineux.",
+        )
+        .details(serde_json::json!({ "max_bytes": max }))
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(kept))).await
+}
