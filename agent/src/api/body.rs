@@ -5,7 +5,9 @@
 //! the client then gets a reset instead of the JSON answer. So the body (every JSON body
 //! here is small) is read first, up to `server.max_body_bytes`; a larger one is read on
 //! and thrown away up to [`DRAIN_LIMIT`] so its client can read `payload_too_large`
-//! (beyond that the connection is closed).
+//! (beyond that the connection is closed). It runs outside the security checks, so a
+//! refused request's body is read as well and the client's keep-alive connection survives
+//! the refusal (`tests/tests/keep_alive.rs`).
 
 use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};

@@ -108,8 +108,10 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> 
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(middleware::from_fn_with_state(max_body_bytes, body::buffer))
         .layer(middleware::from_fn_with_state(auth, auth::check))
+        // Outside the checks: a refused request's body is read too, so the connection
+        // stays usable for the client's next request (keep-alive).
+        .layer(middleware::from_fn_with_state(max_body_bytes, body::buffer))
         .layer(CatchPanicLayer::custom(error::panicked))
         .with_state(state)
 }
