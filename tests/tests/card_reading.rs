@@ -4,17 +4,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::expect_api_error;
+use common::{expect_api_error, route, wait_card};
 use passerelle_protocol::{CardKind, CpxCard, PracticeMode, VitaleCard};
 use passerelle_tests::{
     Backend, Daemon, PcscdRig, Simcard, TestDir, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn route(reader: &str, what: &str) -> String {
-    format!("/v1/readers/{}/{what}", reader.replace(' ', "%20"))
-}
 
 /// APDUs pcscd has logged so far (it runs with `--apdu`).
 fn apdus_logged(dir: &TestDir) -> usize {
@@ -114,14 +110,7 @@ async fn a_card_pulled_out_mid_read_gives_a_clean_error_and_caches_nothing() {
     )
     .unwrap();
     vitale.wait_line("inserted", WAIT).await.unwrap();
-    daemon
-        .wait_readers("the Vitale", WAIT, |l| {
-            l.readers
-                .iter()
-                .any(|r| r.name == READER_0 && r.card.is_some())
-        })
-        .await
-        .unwrap();
+    wait_card(&daemon, READER_0, true).await;
     let resp = daemon
         .client()
         .get(daemon.url(&route(READER_0, "vitale")))
@@ -137,25 +126,11 @@ async fn a_card_pulled_out_mid_read_gives_a_clean_error_and_caches_nothing() {
     );
     vitale.wait_line("removed", WAIT).await.unwrap();
     // pcscd notices a vanished virtual card at its next poll; until then nobody can know.
-    daemon
-        .wait_readers("the removal seen", WAIT, |l| {
-            l.readers
-                .iter()
-                .any(|r| r.name == READER_0 && r.card.is_none())
-        })
-        .await
-        .unwrap();
+    wait_card(&daemon, READER_0, false).await;
 
     // Back in: a full, correct read (nothing was kept from the half read).
     vitale.do_and_wait("insert", "inserted").await.unwrap();
-    daemon
-        .wait_readers("the Vitale back", WAIT, |l| {
-            l.readers
-                .iter()
-                .any(|r| r.name == READER_0 && r.card.is_some())
-        })
-        .await
-        .unwrap();
+    wait_card(&daemon, READER_0, true).await;
     let card: VitaleCard = daemon.get_json(&route(READER_0, "vitale")).await.unwrap();
     assert_eq!(card.insured.last_name, "NGUYEN");
 }

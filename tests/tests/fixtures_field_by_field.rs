@@ -6,16 +6,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::expect_api_error;
+use common::{expect_api_error, route, wait_card};
 use passerelle_protocol::{CpxCard, PinVerified, VitaleCard};
 use passerelle_tests::{Daemon, Simcard, TestDir, TwoCards, READER_0, READER_1};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn route(reader: &str, what: &str) -> String {
-    format!("/v1/readers/{}/{what}", reader.replace(' ', "%20"))
-}
 
 fn fixture(name: &str) -> Value {
     let path = format!(
@@ -38,14 +34,7 @@ fn s(v: &Value) -> &str {
 async fn swap(daemon: &Daemon, sim: &mut Simcard, reader: &str, spec: &str) {
     // Out first, so the daemon sees a removal even when both cards have the same ATR.
     sim.do_and_wait("remove", "removed").await.unwrap();
-    daemon
-        .wait_readers("the card out", WAIT, |l| {
-            l.readers
-                .iter()
-                .any(|r| r.name == reader && r.card.is_none())
-        })
-        .await
-        .unwrap();
+    wait_card(daemon, reader, false).await;
     sim.do_and_wait(&format!("insert {spec}"), "inserted")
         .await
         .unwrap();
