@@ -6,10 +6,9 @@
 //! (see [`super::fse::signature_digest`]) and of the B2 bytes of a lot.
 
 use passerelle_protocol::CardKind;
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
-use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::Sha256;
-use x509_cert::der::{Decode, Encode};
 
 use crate::sim::fixtures;
 
@@ -96,20 +95,15 @@ impl BillingSigner for FixtureSigner {
     }
 }
 
-/// Checks a PKCS#1 v1.5 SHA-256 signature of `digest` against the key of a DER certificate.
+/// Checks a PKCS#1 v1.5 SHA-256 signature of `digest` against the key of a DER certificate
+/// (the card layer's own check, [`crate::cards::check_signature`]).
 pub fn verify(
     certificate_der: &[u8],
     digest: &[u8; 32],
     signature: &[u8],
 ) -> Result<(), SignError> {
-    let cert = x509_cert::Certificate::from_der(certificate_der)
-        .map_err(|e| SignError(format!("certificat illisible : {e}")))?;
-    let spki = cert
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .map_err(|e| SignError(e.to_string()))?;
-    let key = RsaPublicKey::from_public_key_der(&spki).map_err(|e| SignError(e.to_string()))?;
-    key.verify(Pkcs1v15Sign::new::<Sha256>(), digest, signature)
-        .map_err(|_| SignError("signature invalide".into()))
+    crate::cards::check_signature(certificate_der, digest, signature).map_err(|e| match e {
+        crate::cards::CardError::SignatureNotVerified => SignError("signature invalide".into()),
+        _ => SignError("certificat illisible".into()),
+    })
 }
