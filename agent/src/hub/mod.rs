@@ -44,6 +44,18 @@ struct ReaderEntry {
     memo: CardMemo,
 }
 
+impl ReaderEntry {
+    /// This reader as a card operation needs it; `None` when it holds no card.
+    fn slot(&self) -> Option<CardSlot> {
+        Some(CardSlot {
+            worker: self.worker.clone(),
+            insertion: self.card_events,
+            card: self.card.clone()?,
+            memo: self.memo.clone(),
+        })
+    }
+}
+
 /// A reader holding a card, as a card operation needs it.
 pub struct CardSlot {
     /// The reader's worker, to run card jobs.
@@ -131,13 +143,7 @@ impl Hub {
             .readers
             .get(reader)
             .ok_or(TransportError::ReaderNotFound)?;
-        let card = entry.card.clone().ok_or(TransportError::NoCard)?;
-        Ok(CardSlot {
-            worker: entry.worker.clone(),
-            insertion: entry.card_events,
-            card,
-            memo: entry.memo.clone(),
-        })
+        entry.slot().ok_or(TransportError::NoCard)
     }
 
     /// Updates what is known of the card of `reader`, if that card is still the one of
@@ -157,18 +163,7 @@ impl Hub {
             .readers
             .iter()
             .filter(|(_, e)| e.memo.pin_verified)
-            .filter_map(|(name, e)| {
-                let card = e.card.clone()?;
-                Some((
-                    name.clone(),
-                    CardSlot {
-                        worker: e.worker.clone(),
-                        insertion: e.card_events,
-                        card,
-                        memo: e.memo.clone(),
-                    },
-                ))
-            })
+            .filter_map(|(name, e)| Some((name.clone(), e.slot()?)))
             .collect()
     }
 
