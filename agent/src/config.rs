@@ -55,6 +55,10 @@ rate_limit_burst = 200
 # check, and their pairing requests are approved without comparing the code, except for the
 # "admin" scope. Empty: every application is approved by the practitioner.
 preapproved_origins = []
+# Origins of the billing applications used in a browser on this workstation. The installer
+# writes Chrome/Chromium's LoopbackNetworkAllowedForUrls policy for them (Local Network
+# Access), and `passerelle doctor` checks that policy. They still have to pair.
+app_origins = []
 
 [log]
 # Level: error, warn, info, debug, trace (or a tracing filter such as "passerelle=debug").
@@ -101,6 +105,8 @@ pub struct SecurityConfig {
     pub rate_limit_burst: u32,
     /// Origins approved in advance by an administrator.
     pub preapproved_origins: Vec<String>,
+    /// Origins of the browser billing applications of this workstation (LNA policy).
+    pub app_origins: Vec<String>,
 }
 
 impl Default for SecurityConfig {
@@ -111,6 +117,7 @@ impl Default for SecurityConfig {
             rate_limit_per_second: 50,
             rate_limit_burst: 200,
             preapproved_origins: Vec::new(),
+            app_origins: Vec::new(),
         }
     }
 }
@@ -356,12 +363,18 @@ impl Config {
         if sec.rate_limit_per_second == 0 || sec.rate_limit_burst == 0 {
             return Err("security.rate_limit_per_second et rate_limit_burst : au moins 1".into());
         }
-        for (i, origin) in sec.preapproved_origins.iter().enumerate() {
-            if !crate::api::auth::origin::is_pairable(origin) {
-                return Err(format!(
-                    "security.preapproved_origins[{i}] : « {origin} » n'est pas une origine \
-                     (https://hôte[:port], sans chemin ni barre finale)"
-                ));
+        let origins = [
+            ("preapproved_origins", &sec.preapproved_origins),
+            ("app_origins", &sec.app_origins),
+        ];
+        for (key, list) in origins {
+            for (i, origin) in list.iter().enumerate() {
+                if !crate::api::auth::origin::is_pairable(origin) {
+                    return Err(format!(
+                        "security.{key}[{i}] : « {origin} » n'est pas une origine \
+                         (https://hôte[:port], sans chemin ni barre finale)"
+                    ));
+                }
             }
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {

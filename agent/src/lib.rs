@@ -17,6 +17,7 @@ pub mod config;
 pub mod daemon;
 pub mod events;
 pub mod hub;
+pub mod installation;
 pub mod local;
 pub mod logging;
 pub mod pairing;
