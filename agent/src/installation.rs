@@ -20,6 +20,15 @@ use sha2::{Digest, Sha256};
 
 /// Name of the service (systemd unit `passerelle.service`).
 pub const SERVICE_NAME: &str = "passerelle";
+/// The service manager's label: unit `passerelle.service` (no organisation prefix).
+pub fn service_label() -> service_manager::ServiceLabel {
+    service_manager::ServiceLabel {
+        qualifier: None,
+        organization: None,
+        application: SERVICE_NAME.into(),
+    }
+}
+
 /// Debian's directory of locally added authorities (then `update-ca-certificates`).
 pub const SYSTEM_ANCHOR: &str = "/usr/local/share/ca-certificates/passerelle-local-ca.crt";
 /// Debian's bundle of trusted authorities, rebuilt by `update-ca-certificates`.

@@ -15,6 +15,7 @@ pub mod billing;
 pub mod cards;
 pub mod config;
 pub mod daemon;
+pub mod doctor;
 pub mod events;
 pub mod hub;
 pub mod installation;

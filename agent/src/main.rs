@@ -55,6 +55,17 @@ enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// Checks readers, certificate, trust stores, port, service, browser policy, store and
+    /// audit log, and says in French what is wrong (exit code 1 when something is).
+    Doctor {
+        /// Configuration file. Default: the installed service's, else the user's, else the
+        /// embedded defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// JSON output (one object per finding), for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -144,6 +155,7 @@ fn main() -> ExitCode {
             command: AuditCommand::Verify,
             place,
         } => audit_verify(place),
+        Command::Doctor { config, json } => doctor(config, json),
         Command::Config => {
             print!("{DOCUMENTED_DEFAULTS}");
             ExitCode::SUCCESS
@@ -279,6 +291,49 @@ fn audit_verify(place: Place) -> ExitCode {
             eprintln!("passerelle audit verify : {} : {e}", path.display());
             ExitCode::FAILURE
         }
+    }
+}
+
+fn doctor(config_path: Option<PathBuf>, json: bool) -> ExitCode {
+    use passerelle_agent::doctor::{self, Doctor, SystemPlaces};
+    use passerelle_agent::installation::Installation;
+    let installation = match Installation::find() {
+        Ok(record) => record,
+        Err(e) => {
+            eprintln!("passerelle doctor : {e}");
+            None
+        }
+    };
+    let config_path = config_path.or_else(|| installation.as_ref().map(|i| i.config_file.clone()));
+    let config = match Config::load(config_path.as_deref()) {
+        Ok((config, _)) => config,
+        Err(e) => {
+            eprintln!("PROBLÈME  configuration : {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let doctor = Doctor {
+        config,
+        installation,
+        homes: std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .into_iter()
+            .collect(),
+        system: SystemPlaces::of_this_machine(),
+    };
+    let findings = doctor.run();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&findings).expect("findings serialise")
+        );
+    } else {
+        print!("{}", doctor::render(&findings));
+    }
+    if doctor::all_well(&findings) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

@@ -20,7 +20,7 @@ use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
 use time::{Duration, OffsetDateTime};
 
 /// The daemon certificate is renewed when it expires within this many days.
-const RENEW_BEFORE_DAYS: i64 = 30;
+pub const RENEW_BEFORE_DAYS: i64 = 30;
 /// Validity of the daemon certificate (browsers cap leaf validity near 398 days).
 const LEAF_DAYS: i64 = 397;
 
@@ -81,14 +81,8 @@ impl TlsFiles {
         let pem = read(&self.chain)?;
         let cert = CertificateDer::from_pem_slice(&pem)
             .map_err(|e| TlsError::Certificate(e.to_string()))?;
-        let parsed = <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&cert)
-            .map_err(|e| TlsError::Certificate(e.to_string()))?;
-        let not_after = parsed
-            .tbs_certificate
-            .validity
-            .not_after
-            .to_unix_duration()
-            .as_secs() as i64;
+        let not_after = not_after(&cert)
+            .ok_or_else(|| TlsError::Certificate("date d'expiration illisible".into()))?;
         let limit = OffsetDateTime::now_utc() + Duration::days(RENEW_BEFORE_DAYS);
         Ok(not_after < limit.unix_timestamp())
     }
@@ -115,6 +109,13 @@ impl TlsFiles {
 
 /// Makes a name-constrained authority and a daemon certificate; returns (ca, leaf, leaf key)
 /// as PEM. The authority's key is dropped at the end of this function.
+/// When a certificate (DER) expires, in seconds since the Unix epoch.
+pub fn not_after(cert: &CertificateDer<'_>) -> Option<i64> {
+    let parsed = <x509_cert::Certificate as x509_cert::der::Decode>::from_der(cert).ok()?;
+    let not_after = parsed.tbs_certificate.validity.not_after.to_unix_duration();
+    Some(not_after.as_secs() as i64)
+}
+
 fn generate(now: OffsetDateTime) -> Result<(String, String, String), TlsError> {
     let err = |e: rcgen::Error| TlsError::Certificate(e.to_string());
     let ca_key = KeyPair::generate().map_err(err)?;
