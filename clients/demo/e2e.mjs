@@ -1,105 +1,127 @@
-// End-to-end driver of the demo page in headless Chromium (Debian's /usr/bin/chromium,
-// never a downloaded browser), run by tests/tests/browser.rs.
+// End-to-end driver of the demo page in headless Chromium, run by tests/tests/browser.rs.
 //
 // Environment: DAEMON_URL (https://localhost:PORT), TLS_DIR (the daemon's {data_dir}/tls:
-// ca.pem, server.pem, server.key), OUT_DIR (screenshot, browser console log).
-// It serves this directory and the client's build on https://127.0.0.1:<free port> (another
-// origin than the daemon's) with the daemon's own certificate, trusts the daemon's CA in a
-// private NSS database (HOME is a temp dir), opens the page, and talks on stdout:
-//   APP <origin>       the page's origin
-//   CODE <123-456>     the pairing code the page shows (the test approves it with the CLI)
-//   RESULT <json>      what the page shows at the end
-// Exit status 0 when the page read the Carte Vitale.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
-import { createServer } from "node:https";
-import { tmpdir } from "node:os";
-import { extname, join, normalize, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+// ca.pem, server.pem, server.key), OUT_DIR (screenshots, browser console log), CPS_PIN and
+// WRONG_PIN (typed into the PIN field, wrong one first), BENEFICIARY (index on the Vitale
+// of the patient of the FSE). The page is served from another https origin than the
+// daemon's (e2e-setup.mjs). Talks on stdout, one line each:
+//   APP <origin>          the page's origin
+//   CODE <123-456>        the pairing code the page shows (the test approves it with the CLI)
+//   WAITING_CPS <json>    the page lists the readers, the CPS reader empty: insert the CPS now
+//   RESULT <json>         what the page showed along the way and at the end
+// Exit status 0 when the page shows the FSE signed.
+import { mkdirSync, writeFileSync, appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { launchTrusting, serveApp } from "./e2e-setup.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const { DAEMON_URL, TLS_DIR, OUT_DIR } = process.env;
-if (!DAEMON_URL || !TLS_DIR || !OUT_DIR) {
-  console.error("e2e: set DAEMON_URL, TLS_DIR and OUT_DIR");
+const { DAEMON_URL, TLS_DIR, OUT_DIR, CPS_PIN, WRONG_PIN, BENEFICIARY } = process.env;
+if (!DAEMON_URL || !TLS_DIR || !OUT_DIR || !CPS_PIN || !WRONG_PIN || !BENEFICIARY) {
+  console.error("e2e: set DAEMON_URL, TLS_DIR, OUT_DIR, CPS_PIN, WRONG_PIN and BENEFICIARY");
   process.exit(2);
 }
 mkdirSync(OUT_DIR, { recursive: true });
 const consoleLog = join(OUT_DIR, "browser-console.log");
 writeFileSync(consoleLog, "");
 
-// --- the application's origin: a static https server -----------------------------------
-const roots = { "/client/": join(here, "../typescript/dist/"), "/": here + "/" };
-const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
-const server = createServer(
-  { cert: readFileSync(join(TLS_DIR, "server.pem")), key: readFileSync(join(TLS_DIR, "server.key")) },
-  (req, res) => {
-    const path = new URL(req.url, "https://x").pathname;
-    const prefix = Object.keys(roots).find((p) => path.startsWith(p));
-    const rel = normalize(path.slice(prefix.length) || "index.html");
-    if (rel.startsWith("..") || rel.includes("node_modules")) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = readFileSync(join(roots[prefix], rel));
-      res.writeHead(200, { "Content-Type": types[extname(rel)] ?? "application/octet-stream" });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  },
-);
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const appOrigin = `https://127.0.0.1:${server.address().port}`;
+const { server, origin: appOrigin } = await serveApp(TLS_DIR);
 console.log(`APP ${appOrigin}`);
+const browser = await launchTrusting(join(TLS_DIR, "ca.pem"));
 
-// --- trust the daemon's CA in a private NSS database ------------------------------------
-const home = mkdtempSync(join(tmpdir(), "passerelle-chromium-"));
-const nss = join(home, ".pki", "nssdb");
-mkdirSync(nss, { recursive: true });
-execFileSync("certutil", ["-d", `sql:${nss}`, "-N", "--empty-password"]);
-execFileSync("certutil", ["-d", `sql:${nss}`, "-A", "-t", "C,,", "-n", "passerelle-test-ca", "-i", join(TLS_DIR, "ca.pem")]);
+/** What the page shows in the reader table: `[{reader, card}]`. */
+const readersShown = (page) =>
+  page.$$eval("#readers tr", (rows) => rows.map((r) => ({ reader: r.dataset.reader, card: r.dataset.card })));
+/** The text of element `id`. */
+const text = (page, id) => page.$eval(`#${id}`, (e) => e.textContent);
+/** Waits until `fn` (run in the page) is true, or the page shows an error. */
+const until = (page, fn, arg, timeout = 20000) =>
+  page.waitForFunction(
+    ([src, a]) => document.body.dataset.state === "error" || new Function("a", src)(a),
+    [`return (${fn})(a)`, arg],
+    { timeout },
+  );
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  env: { ...process.env, HOME: home },
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const result = { origin: null };
 let ok = false;
 try {
   const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
   page.on("console", (m) => appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`));
   page.on("pageerror", (e) => appendFileSync(consoleLog, `[pageerror] ${e}\n`));
-  const url = `${appOrigin}/?auto=1&daemon=${encodeURIComponent(DAEMON_URL)}`;
-  await page.goto(url);
+  // Every GET the page makes, by path: the reader list must be fetched once, then kept
+  // up to date from the event stream alone.
+  const gets = {};
+  page.on("request", (r) => {
+    if (r.method() !== "GET" || !r.url().startsWith(DAEMON_URL)) return;
+    const path = new URL(r.url()).pathname;
+    gets[path] = (gets[path] ?? 0) + 1;
+  });
+  await page.goto(`${appOrigin}/?auto=1&daemon=${encodeURIComponent(DAEMON_URL)}`);
   const code = await page.waitForFunction(
-    () => document.body.dataset.code || document.body.dataset.error,
-    null, { timeout: 20000 },
+    () => document.body.dataset.code || document.body.dataset.error, null, { timeout: 20000 },
   ).then((h) => h.jsonValue());
   if (!/^\d{3}-\d{3}$/.test(code)) throw new Error(`no pairing code: ${code}`);
   console.log(`CODE ${code}`);
-  await page.waitForFunction(
-    () => ["lu", "error", "aucune carte Vitale"].includes(document.body.dataset.state),
-    null, { timeout: 60000 },
-  );
+
+  // Paired: the Vitale is read, the CPS reader is empty. The test inserts the CPS.
+  await until(page, () => document.getElementById("insured").textContent !== "" &&
+    document.getElementById("stream").textContent === "connecté", null, 60000);
+  result.readersBefore = await readersShown(page);
+  await page.screenshot({ path: join(OUT_DIR, "demo-waiting-cps.png"), fullPage: true });
+  console.log(`WAITING_CPS ${JSON.stringify(result.readersBefore)}`);
+  await until(page, () => document.querySelector('#readers tr[data-card="cps"]'));
+  result.readersAfter = await readersShown(page);
+  result.events = await page.$$eval("#events li", (li) => li.map((l) => l.textContent));
+
+  // The CPS is read on its own; its PIN: a wrong one first, then the right one.
+  await until(page, () => document.getElementById("pin-state").dataset.verified === "no");
+  result.practitioner = await text(page, "practitioner");
+  result.cpsSerial = await text(page, "cps-serial");
+  result.pinBefore = await text(page, "pin-state");
+  const triesBefore = await page.$eval("#pin-state", (e) => e.dataset.triesLeft);
+  await page.fill("#pin", WRONG_PIN);
+  await page.click("#verify");
+  await until(page, () => document.getElementById("pin-error").textContent !== "");
+  result.pinError = await text(page, "pin-error");
+  await until(page, (before) => document.getElementById("pin-state").dataset.triesLeft !== before, triesBefore);
+  result.pinAfterWrong = await text(page, "pin-state");
+  await page.fill("#pin", CPS_PIN);
+  await page.click("#verify");
+  await until(page, () => document.getElementById("pin-state").dataset.verified === "yes");
+  result.pinAfterRight = await text(page, "pin-state");
+  result.pinErrorAfterRight = await text(page, "pin-error");
+
+  // The FSE: created for the chosen beneficiary, then signed with the CPS.
+  await until(page, () => !document.getElementById("fse-section").hidden);
+  result.rights = await text(page, "rights");
+  await page.selectOption("#beneficiary", BENEFICIARY);
+  await page.click("#create-fse");
+  await until(page, () => document.body.dataset.fse || document.getElementById("fse-error").textContent);
+  result.draftStatus = await page.$eval("#fse-status", (e) => e.dataset.status ?? null);
+  await page.click("#sign-fse");
+  await until(page, () => document.body.dataset.fse === "signed" || document.getElementById("fse-error").textContent);
   await page.screenshot({ path: join(OUT_DIR, "demo.png"), fullPage: true });
-  const result = await page.evaluate(() => ({
-    origin: location.origin,
-    state: document.body.dataset.state,
-    error: document.body.dataset.error ?? null,
-    readers: [...document.querySelectorAll("#readers tr")].map((tr) => tr.innerText),
-    insured: document.getElementById("insured").textContent,
-    nir: document.getElementById("nir").textContent,
-    beneficiaries: [...document.querySelectorAll("#beneficiaries tr")].map((tr) => tr.innerText),
+  Object.assign(result, await page.evaluate(() => {
+    const t = (id) => document.getElementById(id).textContent;
+    return {
+      origin: location.origin,
+      state: document.body.dataset.state,
+      error: document.body.dataset.error ?? null,
+      insured: t("insured"),
+      nir: t("nir"),
+      beneficiaries: [...document.querySelectorAll("#beneficiaries tr")].map((tr) => tr.innerText),
+      fse: {
+        id: t("fse-id"), number: t("fse-number"), patient: t("fse-patient"),
+        amount: t("fse-amount"), amountCents: document.getElementById("fse-amount").dataset.cents,
+        status: document.getElementById("fse-status").dataset.status, statusText: t("fse-status"),
+        signedAt: t("fse-signed-at"), error: t("fse-error"),
+      },
+    };
   }));
-  console.log(`RESULT ${JSON.stringify(result)}`);
-  ok = result.state === "lu";
+  result.gets = gets;
+  ok = result.fse.status === "signed";
 } catch (e) {
   console.error(`e2e: ${e}`);
 } finally {
+  console.log(`RESULT ${JSON.stringify(result)}`);
   await browser.close();
   server.close();
 }

@@ -1,35 +1,61 @@
 //! The demo billing page (`clients/demo/`) in headless Chromium, served from another https
-//! origin, pairs with the daemon (approved through the CLI), lists the readers and reads
-//! a simulated Carte Vitale behind pcscd. Driven by `clients/demo/e2e.mjs`
-//! (playwright-core, Debian's `/usr/bin/chromium`); screenshot in
-//! `tests/artifacts/browser_demo_page_pairs_and_reads_a_vitale/demo.png`.
+//! origin, against the daemon behind the real pcscd: it pairs (approved through the CLI),
+//! lists the readers and keeps the list live from the event stream (the CPS is inserted
+//! while the page is open), reads the Vitale and the CPS, verifies the CPS PIN typed in its
+//! form (a wrong one first: the French refusal is shown), creates an FSE for a beneficiary
+//! of the Vitale and signs it with the CPS. What the page showed is compared with what the
+//! daemon says through the API (the FSE, the PIN state, the audit log). Driven by
+//! `clients/demo/e2e.mjs` (playwright-core, Debian's `/usr/bin/chromium`); screenshots in
+//! `tests/artifacts/browser_demo_page_bills_with_live_readers/`: `demo-waiting-cps.png`
+//! (the CPS reader still empty) and `demo.png` (the FSE signed).
 //!
 //! Runs only with `PASSERELLE_BROWSER_TESTS=1` (set by `scripts/test-clients`, which
 //! installs the npm packages and builds the TypeScript client first).
+
+mod common;
 
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use passerelle_tests::{Backend, Daemon, PcscdRig, Simcard, TestDir, VPCD_PORT_0};
+use common::route;
+use passerelle_protocol::{AuditPage, Fse, FseStatus, PinStatus};
+use passerelle_tests::{
+    Backend, Daemon, PcscdRig, Simcard, TestDir, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1,
+};
+use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const WAIT: Duration = Duration::from_secs(10);
+/// The fixture CPS (`agent/fixtures/cards/cps-durand-sage-femme.json`) and its PIN.
+const CPS: &str = "cps:durand-sage-femme";
+const CPS_PIN: &str = "4729";
+const WRONG_PIN: &str = "0000";
+/// The spouse on the `martin-famille` Vitale: the patient of the FSE.
+const BENEFICIARY: usize = 1;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn browser_demo_page_pairs_and_reads_a_vitale() {
+async fn browser_demo_page_bills_with_live_readers() {
     if std::env::var("PASSERELLE_BROWSER_TESTS").as_deref() != Ok("1") {
         eprintln!("skipped: set PASSERELLE_BROWSER_TESTS=1 (scripts/test-clients does)");
         return;
     }
-    let dir = TestDir::new("browser_demo_page_pairs_and_reads_a_vitale");
+    let dir = TestDir::new("browser_demo_page_bills_with_live_readers");
     let _pcscd = PcscdRig::start(&dir).unwrap();
     let daemon = Daemon::start(&dir, Backend::Pcsc).await.unwrap();
     let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:martin-famille", &[]).unwrap();
+    // The CPS starts out of its reader: the page must see it arrive.
+    let mut cps = Simcard::start(&dir, VPCD_PORT_1, CPS, &["--start-removed"]).unwrap();
     vitale.wait_line("inserted", WAIT).await.unwrap();
     daemon
-        .wait_readers("the Vitale identified", WAIT, |l| {
-            l.readers.iter().any(|r| r.card.is_some())
+        .wait_readers("the Vitale identified, the CPS reader empty", WAIT, |l| {
+            let card = |name: &str| {
+                l.readers
+                    .iter()
+                    .find(|r| r.name == name)
+                    .map(|r| r.card.is_some())
+            };
+            card(READER_0) == Some(true) && card(READER_1) == Some(false)
         })
         .await
         .unwrap();
@@ -40,6 +66,9 @@ async fn browser_demo_page_pairs_and_reads_a_vitale() {
         .env("DAEMON_URL", format!("https://localhost:{}", daemon.port()))
         .env("TLS_DIR", daemon.data_dir().join("tls"))
         .env("OUT_DIR", dir.path())
+        .env("CPS_PIN", CPS_PIN)
+        .env("WRONG_PIN", WRONG_PIN)
+        .env("BENEFICIARY", BENEFICIARY.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -72,28 +101,154 @@ async fn browser_demo_page_pairs_and_reads_a_vitale() {
                     "{}",
                     String::from_utf8_lossy(&approve.stderr)
                 );
+            } else if line.starts_with("WAITING_CPS ") {
+                // The page shows the readers, the CPS reader empty: the practitioner
+                // inserts the card, the page is not reloaded.
+                cps.do_and_wait("insert", "inserted").await.unwrap();
             } else if let Some(json) = line.strip_prefix("RESULT ") {
-                result = Some(serde_json::from_str::<serde_json::Value>(json).unwrap());
+                result = Some(serde_json::from_str::<Value>(json).unwrap());
             }
         }
         node.wait().await.unwrap()
     };
-    let status = tokio::time::timeout(Duration::from_secs(120), run)
+    let started = std::time::Instant::now();
+    let status = tokio::time::timeout(Duration::from_secs(180), run)
         .await
-        .expect("the browser run ends within 120 s");
+        .expect("the browser run ends within 180 s");
+    eprintln!("[test] browser run: {:?}", started.elapsed());
     let result = result.expect("the page's result");
-    assert!(status.success(), "e2e driver failed: {result}");
-    assert_eq!(result["state"], "lu", "{result}");
+    assert!(status.success(), "e2e driver failed: {result:#}");
     assert!(app_origin.starts_with("https://127.0.0.1:"));
     assert_eq!(result["origin"], app_origin.as_str());
+    assert!(dir.file("demo.png").exists() && dir.file("demo-waiting-cps.png").exists());
+
+    // Readers, live: the CPS reader empty, then holding the CPS, from the event stream
+    // alone (the list was fetched once).
+    let shown = |key: &str, reader: &str| {
+        result[key]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["reader"] == reader))
+            .map(|r| r["card"].clone())
+    };
+    assert_eq!(
+        shown("readersBefore", READER_0),
+        Some(json!("vitale")),
+        "{result:#}"
+    );
+    assert_eq!(
+        shown("readersBefore", READER_1),
+        Some(json!("")),
+        "{result:#}"
+    );
+    assert_eq!(
+        shown("readersAfter", READER_1),
+        Some(json!("cps")),
+        "{result:#}"
+    );
+    assert_eq!(result["gets"]["/v1/readers"], 1, "{result:#}");
+    assert_eq!(result["gets"]["/v1/events"], 1, "{result:#}");
+    let events = result["events"].to_string();
+    assert!(
+        events.contains(&format!("card_inserted — {READER_1}")),
+        "{events}"
+    );
+
+    // The Vitale and the CPS as read.
     assert_eq!(result["insured"], "MARTIN PIERRE");
     assert_eq!(result["nir"], "178067511223315");
     assert_eq!(result["beneficiaries"].as_array().map(Vec::len), Some(4));
-    assert!(result["readers"].to_string().contains("vitale"), "{result}");
-    assert!(dir.file("demo.png").exists(), "screenshot saved");
+    assert_eq!(result["practitioner"], "MME CLAIRE DURAND");
+    assert_eq!(result["cpsSerial"], "2500012345");
+    assert!(
+        result["rights"].as_str().unwrap().contains("caisse 751"),
+        "{result:#}"
+    );
 
-    // The grant is bound to the page's origin and has only the scope it asked for.
-    let grants: serde_json::Value = daemon.get_json("/v1/grants").await.unwrap();
+    // The PIN: the wrong one refused in French with the tries left, then the right one.
+    let pin_error = result["pinError"].as_str().unwrap();
+    assert!(
+        pin_error.starts_with("Code PIN incorrect : 2 essai(s) restant(s)"),
+        "{pin_error}"
+    );
+    assert!(pin_error.ends_with("(pin_incorrect)"), "{pin_error}");
+    assert!(result["pinBefore"]
+        .as_str()
+        .unwrap()
+        .contains("3 essai(s) restant(s) sur 3"));
+    assert!(result["pinAfterWrong"]
+        .as_str()
+        .unwrap()
+        .contains("2 essai(s) restant(s) sur 3"));
+    let pin_right = result["pinAfterRight"].as_str().unwrap();
+    assert!(
+        pin_right.starts_with("code PIN vérifié — 3 essai(s)"),
+        "{pin_right}"
+    );
+    assert_eq!(result["pinErrorAfterRight"], "");
+    let pin: PinStatus = daemon.get_json(&route(READER_1, "pin")).await.unwrap();
+    assert!(pin.verified && pin.tries_left == pin.tries_max, "{pin:?}");
+
+    // The FSE the page shows is the one the daemon stored, signed by the CPS.
+    let page_fse = &result["fse"];
+    assert_eq!(result["draftStatus"], "draft", "{result:#}");
+    assert_eq!(page_fse["status"], "signed", "{result:#}");
+    assert_eq!(page_fse["statusText"], "signée");
+    assert_eq!(page_fse["error"], "");
+    let id: i64 = page_fse["id"].as_str().unwrap().parse().unwrap();
+    let fse: Fse = daemon.get_json(&format!("/v1/fse/{id}")).await.unwrap();
+    assert_eq!(fse.status, FseStatus::Signed);
+    assert_eq!(page_fse["number"], fse.number.as_str());
+    assert_eq!(fse.number.len(), 9);
+    assert_eq!(page_fse["amountCents"], fse.amounts.total_cents.to_string());
+    assert!(fse.amounts.total_cents > 0);
+    assert_eq!(
+        page_fse["signedAt"],
+        fse.signed_at.clone().unwrap().as_str()
+    );
+    assert_eq!(
+        (
+            fse.patient.first_name.as_str(),
+            fse.patient.quality.as_str()
+        ),
+        ("SOPHIE", "02")
+    );
+    assert_eq!(page_fse["patient"], "MARTIN SOPHIE");
+    assert_eq!(fse.practitioner.billing_number, "69312233");
+    assert_eq!(fse.patient.insured_nir, "178067511223315");
+    assert_eq!(
+        (fse.organism.regime.as_str(), fse.organism.caisse.as_str()),
+        ("01", "751")
+    );
+
+    // The daemon's audit log: both PIN tries and the signature came from the page's origin,
+    // the refusal with the message the page showed.
+    let audit: AuditPage = daemon.get_json("/v1/audit?limit=1000").await.unwrap();
+    let from_page: Vec<_> = audit
+        .entries
+        .iter()
+        .filter(|e| e.actor.origin.as_deref() == Some(app_origin.as_str()))
+        .collect();
+    let pins: Vec<&Value> = from_page
+        .iter()
+        .filter(|e| e.action == "pin_verification")
+        .map(|e| &e.details)
+        .collect();
+    assert_eq!(pins.len(), 2, "{pins:?}");
+    assert_eq!(pins[0]["verified"], false);
+    assert!(
+        pin_error.starts_with(pins[0]["error"].as_str().unwrap()),
+        "{pins:?}"
+    );
+    assert_eq!(pins[1]["verified"], true);
+    assert!(
+        from_page
+            .iter()
+            .any(|e| e.action == "signature" && e.details["signed"] == true),
+        "{from_page:?}"
+    );
+
+    // The grant is bound to the page's origin with the scopes it asked for.
+    let grants: Value = daemon.get_json("/v1/grants").await.unwrap();
     let grant = grants["grants"]
         .as_array()
         .and_then(|g| {
@@ -102,5 +257,5 @@ async fn browser_demo_page_pairs_and_reads_a_vitale() {
         })
         .cloned()
         .unwrap_or_else(|| panic!("no grant for {app_origin}: {grants}"));
-    assert_eq!(grant["scopes"], serde_json::json!(["read_cards"]));
+    assert_eq!(grant["scopes"], json!(["read_cards", "sign"]));
 }
