@@ -163,9 +163,7 @@ impl Daemon {
     /// Stops the daemon (SIGTERM, then SIGKILL after 5 s) and starts it again with the
     /// same config, port and data dir; waits until it answers.
     pub async fn restart(&mut self) -> crate::Result<()> {
-        if let Some(mut child) = self.child.take() {
-            proc::stop(&mut child, Duration::from_secs(5));
-        }
+        self.stop();
         self.spawn_and_wait().await
     }
 
@@ -198,6 +196,18 @@ impl Daemon {
     /// The rig's token (a local client's: valid only without an `Origin` header).
     pub fn token(&self) -> String {
         self.token.clone().expect("daemon is paired")
+    }
+
+    /// The daemon's configuration file.
+    pub fn config_path(&self) -> &Path {
+        &self.config
+    }
+
+    /// Stops the daemon (SIGTERM, then SIGKILL after 5 s); [`Daemon::restart`] starts it again.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            proc::stop(&mut child, Duration::from_secs(5));
+        }
     }
 
     /// The daemon's data dir.
