@@ -106,7 +106,8 @@ pub enum ErrorCode {
     SignerNotAllowed,
     /// The card could not sign.
     SigningFailed,
-    /// The local billing store failed; logged with details.
+    /// The local billing store is unavailable (disk full, file locked or damaged); logged
+    /// with details. 503: nothing was recorded, the same request can be sent again.
     StorageError,
     /// The `Host` header is not a loopback name or address with the daemon's port (DNS
     /// rebinding protection).
@@ -169,7 +170,7 @@ impl ErrorCode {
             ErrorCode::LotNotFound => 404,
             ErrorCode::SignerNotAllowed => 403,
             ErrorCode::SigningFailed => 502,
-            ErrorCode::StorageError => 500,
+            ErrorCode::StorageError => 503,
             ErrorCode::HostNotAllowed | ErrorCode::OriginNotAllowed | ErrorCode::ScopeMissing => {
                 403
             }

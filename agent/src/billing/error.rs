@@ -162,7 +162,10 @@ impl BillingError {
     pub fn to_body(&self) -> ErrorBody {
         let message = match self {
             BillingError::Storage(_) => {
-                "Erreur de la base de facturation locale. L'incident a été journalisé.".to_owned()
+                "La base de facturation locale est indisponible (disque plein, fichier verrouillé ou \
+                 abîmé) : rien n'a été enregistré. Réessayez ; si cela continue, lancez \
+                 `passerelle doctor`. L'incident a été journalisé."
+                    .to_owned()
             }
             other => other.to_string(),
         };

@@ -32,12 +32,14 @@ pub fn bearer(headers: &HeaderMap, query: Option<&str>, query_allowed: bool) -> 
     from_header.or(from_query).filter(|t| !t.is_empty())
 }
 
-/// The query string without `access_token` (for logs and the audit trail).
+/// The query string for the audit trail: parameter names only, values elided (a value may
+/// be a NIR, `?patient=…`), and never `access_token`.
 pub fn redact_query(query: Option<&str>) -> String {
     query
         .unwrap_or("")
         .split('&')
         .filter(|p| !p.is_empty() && !p.starts_with("access_token="))
+        .map(|p| format!("{}=…", p.split('=').next().unwrap_or("")))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -60,7 +62,11 @@ mod tests {
         assert_eq!(bearer(&h, None, false), None);
         assert_eq!(
             redact_query(Some("access_token=s&last_event_id=3")),
-            "last_event_id=3"
+            "last_event_id=…"
+        );
+        assert_eq!(
+            redact_query(Some("patient=178067511223315&access_token=s&flag")),
+            "patient=…&flag=…"
         );
     }
 }
