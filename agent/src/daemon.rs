@@ -94,7 +94,6 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     let socket = local::socket_path(&data_dir);
     let (unix, owner) = local::bind(&data_dir).map_err(security(&socket.display().to_string()))?;
-    let local_server = tokio::spawn(local::serve(unix, owner, pairings.clone()));
 
     let billing = crate::billing::Billing::open(
         &data_dir.join(crate::store::FILE_NAME),
@@ -108,20 +107,18 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         config.security.rate_limit_per_second,
         config.security.rate_limit_burst,
     ));
-    let app = api::router(
-        AppState {
-            hub: hub.clone(),
-            events,
-            started,
-            simulator,
-            rights: Arc::new(ModelledRightsService::from_fixtures()),
-            billing: Arc::new(billing),
-            pairings,
-            audit: audit_log,
-        },
-        auth,
-        config.server.max_body_bytes,
-    );
+    let state = AppState {
+        hub: hub.clone(),
+        events,
+        started,
+        simulator,
+        rights: Arc::new(ModelledRightsService::from_fixtures()),
+        billing: Arc::new(billing),
+        pairings,
+        audit: audit_log,
+    };
+    let local_server = tokio::spawn(local::serve(unix, owner, state.clone()));
+    let app = api::router(state, auth, config.server.max_body_bytes);
 
     let mut servers = tokio::task::JoinSet::new();
     let mut handles = Vec::new();

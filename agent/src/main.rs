@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use passerelle_agent::config::{Config, DOCUMENTED_DEFAULTS};
-use passerelle_agent::local::client;
+use passerelle_agent::local::{admin, client};
 use passerelle_agent::sim::{fixtures, vpcd};
 use passerelle_protocol::Scope;
 
@@ -65,6 +65,25 @@ enum Command {
         /// JSON output (one object per finding), for scripts.
         #[arg(long)]
         json: bool,
+    },
+    /// The daemon's state: readers, cards, pairing requests waiting (through its socket).
+    Status {
+        /// JSON output (as `GET /v1/status`).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// The lots, oldest first (through the daemon's socket).
+    Lots {
+        /// Only this practitioner's (billing number).
+        #[arg(long)]
+        practitioner: Option<String>,
+        /// JSON output (as `GET /v1/lots`).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        place: Place,
     },
     /// The audit log.
     Audit {
@@ -156,6 +175,16 @@ fn main() -> ExitCode {
             place,
         } => audit_verify(place),
         Command::Doctor { config, json } => doctor(config, json),
+        Command::Status { json, place } => on_socket("status", &place, |dir| async move {
+            admin::status(&dir, json).await
+        }),
+        Command::Lots {
+            practitioner,
+            json,
+            place,
+        } => on_socket("lots", &place, |dir| async move {
+            admin::lots(&dir, practitioner, json).await
+        }),
         Command::Config => {
             print!("{DOCUMENTED_DEFAULTS}");
             ExitCode::SUCCESS
@@ -238,39 +267,48 @@ fn data_dir(place: &Place) -> Result<PathBuf, String> {
     Ok(config.data_dir())
 }
 
-fn pair(command: PairCommand, place: Place) -> ExitCode {
-    let outcome = data_dir(&place).and_then(|dir| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+/// Runs `work` on the data directory of `place` in a small runtime; prints its error.
+fn on_socket<F, Fut>(name: &str, place: &Place, work: F) -> ExitCode
+where
+    F: FnOnce(PathBuf) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let outcome = data_dir(place).and_then(|dir| {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())?;
-        runtime.block_on(async {
-            match command {
-                PairCommand::Request {
-                    app_name,
-                    scopes,
-                    wait,
-                } => {
-                    let wait = std::time::Duration::from_secs(wait);
-                    let token = client::request(&dir, app_name, scopes, wait).await?;
-                    println!("{token}");
-                    Ok(())
-                }
-                PairCommand::List { json } => client::list(&dir, json).await,
-                PairCommand::Approve { code } => client::decide(&dir, code, true).await,
-                PairCommand::Deny { code } => client::decide(&dir, code, false).await,
-                PairCommand::Grants { json } => client::grants(&dir, json).await,
-                PairCommand::Revoke { grant_id } => client::revoke(&dir, grant_id).await,
-            }
-        })
+            .map_err(|e| e.to_string())?
+            .block_on(work(dir))
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("passerelle pair : {e}");
+            eprintln!("passerelle {name} : {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn pair(command: PairCommand, place: Place) -> ExitCode {
+    on_socket("pair", &place, |dir| async move {
+        match command {
+            PairCommand::Request {
+                app_name,
+                scopes,
+                wait,
+            } => {
+                let wait = std::time::Duration::from_secs(wait);
+                let token = client::request(&dir, app_name, scopes, wait).await?;
+                println!("{token}");
+                Ok(())
+            }
+            PairCommand::List { json } => client::list(&dir, json).await,
+            PairCommand::Approve { code } => client::decide(&dir, code, true).await,
+            PairCommand::Deny { code } => client::decide(&dir, code, false).await,
+            PairCommand::Grants { json } => client::grants(&dir, json).await,
+            PairCommand::Revoke { grant_id } => client::revoke(&dir, grant_id).await,
+        }
+    })
 }
 
 fn audit_verify(place: Place) -> ExitCode {

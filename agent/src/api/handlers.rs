@@ -16,14 +16,19 @@ use crate::sim::fixtures;
 
 /// `GET /v1/status`
 pub async fn status(State(state): State<AppState>) -> Json<ServiceStatus> {
-    Json(ServiceStatus {
+    Json(service_status(&state))
+}
+
+/// The daemon's state, for `GET /v1/status` and `passerelle status` (local socket).
+pub fn service_status(state: &AppState) -> ServiceStatus {
+    ServiceStatus {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         api_version: API_VERSION.to_owned(),
         backend: state.hub.backend_state(),
         readers: state.hub.readers(),
         uptime_seconds: state.started.elapsed().as_secs(),
         last_event_id: state.events.last_id(),
-    })
+    }
 }
 
 /// `GET /v1/readers`

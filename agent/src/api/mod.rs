@@ -11,7 +11,7 @@ mod caller;
 mod cards;
 mod error;
 mod events;
-mod handlers;
+pub(crate) mod handlers;
 mod json;
 mod pin;
 mod rights;

@@ -96,7 +96,7 @@ pub async fn request(
 }
 
 /// Asks `req` and prints the answer: JSON, or one line per item (`empty` when none).
-async fn show<T: serde::Serialize + DeserializeOwned>(
+pub(super) async fn show<T: serde::Serialize + DeserializeOwned>(
     data_dir: &Path,
     req: LocalRequest,
     as_json: bool,

@@ -8,15 +8,15 @@
 //! Trust model: a process running as the daemon's user can already read and write the
 //! data directory, so the socket gives it nothing more: it may both ask to pair and approve.
 
+pub mod admin;
 pub mod client;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use passerelle_protocol::{
-    AuditActor, ClientIdentity, ErrorBody, ErrorCode, GrantList, PairingRequest,
+    AuditActor, ClientIdentity, ErrorBody, ErrorCode, GrantList, LotList, PairingRequest,
     PendingPairingList, Scope,
 };
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,9 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
+use crate::api::AppState;
 use crate::audit::{self, action};
-use crate::pairing::{PairingError, Pairings};
+use crate::pairing::PairingError;
 
 /// File name of the socket inside the data directory.
 pub const SOCKET_NAME: &str = "passerelle.sock";
@@ -68,6 +69,14 @@ pub enum LocalRequest {
         /// The grant id.
         grant_id: String,
     },
+    /// The daemon's state, as `GET /v1/status` answers it.
+    Status,
+    /// The lots, as `GET /v1/lots` answers them (optionally one practitioner's).
+    Lots {
+        /// A practitioner's billing number.
+        #[serde(default)]
+        practitioner: Option<String>,
+    },
 }
 
 /// The answer: `{"ok": ...}` or `{"error": {code, message}}`.
@@ -108,13 +117,13 @@ pub fn bind(data_dir: &Path) -> std::io::Result<(UnixListener, u32)> {
 }
 
 /// Serves the socket until the task is dropped.
-pub async fn serve(listener: UnixListener, owner: u32, pairings: Arc<Pairings>) {
+pub async fn serve(listener: UnixListener, owner: u32, state: AppState) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                let pairings = pairings.clone();
+                let state = state.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = connection(stream, owner, pairings).await {
+                    if let Err(e) = connection(stream, owner, state).await {
                         tracing::debug!(error = %e, "local socket connection ended");
                     }
                 });
@@ -127,11 +136,7 @@ pub async fn serve(listener: UnixListener, owner: u32, pairings: Arc<Pairings>) 
     }
 }
 
-async fn connection(
-    stream: UnixStream,
-    owner: u32,
-    pairings: Arc<Pairings>,
-) -> std::io::Result<()> {
+async fn connection(stream: UnixStream, owner: u32, state: AppState) -> std::io::Result<()> {
     let uid = stream.peer_cred()?.uid();
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
@@ -159,7 +164,7 @@ async fn connection(
             return send(&mut write, &error(ErrorCode::Unauthorized, message)).await;
         }
         let response = match serde_json::from_str::<LocalRequest>(&line) {
-            Ok(req) => handle(req, uid, &pairings),
+            Ok(req) => handle(req, uid, &state).await,
             Err(e) => error(ErrorCode::InvalidJson, &format!("Requête illisible : {e}")),
         };
         send(&mut write, &response).await?;
@@ -183,7 +188,8 @@ fn error(code: ErrorCode, message: &str) -> LocalResponse {
     })
 }
 
-fn handle(req: LocalRequest, uid: u32, pairings: &Pairings) -> LocalResponse {
+async fn handle(req: LocalRequest, uid: u32, state: &AppState) -> LocalResponse {
+    let pairings = &state.pairings;
     let me = ClientIdentity::Local { uid };
     let by = AuditActor {
         uid: Some(uid),
@@ -203,6 +209,21 @@ fn handle(req: LocalRequest, uid: u32, pairings: &Pairings) -> LocalResponse {
             grants: pairings.grants()
         })),
         LocalRequest::Revoke { grant_id } => pairings.revoke(&grant_id, by).map(|g| json!(g)),
+        LocalRequest::Status => Ok(json!(crate::api::handlers::service_status(state))),
+        LocalRequest::Lots { practitioner } => {
+            let billing = state.billing.clone();
+            let lots = tokio::task::spawn_blocking(move || billing.lots(practitioner.as_deref()))
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()));
+            return match lots {
+                Ok(Ok(lots)) => LocalResponse::Ok(json!(LotList { lots })),
+                Ok(Err(e)) => LocalResponse::Error(e.to_body()),
+                Err(e) => error(
+                    ErrorCode::Internal,
+                    &format!("lecture des lots interrompue : {e}"),
+                ),
+            };
+        }
     };
     match result {
         Ok(v) => LocalResponse::Ok(v),

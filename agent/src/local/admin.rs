@@ -1,0 +1,118 @@
+//! Headless administration through the socket: `passerelle status` and `passerelle lots`,
+//! for a workstation without a screen (the same answers as `GET /v1/status` and
+//! `GET /v1/lots`, without pairing: the socket admits root and the daemon's own user).
+
+use std::path::Path;
+
+use passerelle_protocol::{
+    BackendKind, CardKind, Lot, LotList, LotStatus, PairingStatus, ServiceStatus,
+};
+
+use super::client::{show, LocalClient};
+use super::LocalRequest;
+
+/// `passerelle status`: version, uptime, reader backend, readers and their cards, the
+/// pairing requests waiting for a decision.
+pub async fn status(data_dir: &Path, as_json: bool) -> Result<(), String> {
+    let mut client = LocalClient::connect(data_dir).await?;
+    let status: ServiceStatus = client.call(&LocalRequest::Status).await?;
+    if as_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    let pending: passerelle_protocol::PendingPairingList =
+        client.call(&LocalRequest::PairList).await?;
+    let waiting = pending
+        .pairings
+        .iter()
+        .filter(|p| p.status == PairingStatus::Pending)
+        .count();
+    for line in describe_status(&status, waiting) {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// `passerelle lots`: one line per lot, oldest first.
+pub async fn lots(
+    data_dir: &Path,
+    practitioner: Option<String>,
+    as_json: bool,
+) -> Result<(), String> {
+    let lines = |l: &LotList| l.lots.iter().map(describe_lot).collect();
+    let req = LocalRequest::Lots { practitioner };
+    show(data_dir, req, as_json, lines, "Aucun lot.").await
+}
+
+fn describe_status(s: &ServiceStatus, pending: usize) -> Vec<String> {
+    let minutes = s.uptime_seconds / 60;
+    let mut lines = vec![format!(
+        "Passerelle {} (API {}), en marche depuis {} h {:02} min",
+        s.version,
+        s.api_version,
+        minutes / 60,
+        minutes % 60
+    )];
+    let backend = match s.backend.kind {
+        BackendKind::Pcsc => "lecteurs PC/SC",
+        BackendKind::Simulated => "lecteurs simulés",
+    };
+    lines.push(match (&s.backend.available, &s.backend.message) {
+        (true, _) => format!("Lecteurs : {backend}, disponibles"),
+        (false, Some(why)) => format!("Lecteurs : {backend}, indisponibles ({why})"),
+        (false, None) => format!("Lecteurs : {backend}, indisponibles"),
+    });
+    for reader in &s.readers {
+        let card = match &reader.card {
+            Some(card) => card_name(card.kind).to_owned(),
+            None => "vide".to_owned(),
+        };
+        let busy = if reader.queue.holder.is_some() {
+            format!(", occupé ({} en attente)", reader.queue.waiting.len())
+        } else {
+            String::new()
+        };
+        lines.push(format!("  {} : {card}{busy}", reader.name));
+    }
+    lines.push(match pending {
+        0 => "Jumelages en attente : aucun".to_owned(),
+        n => format!("Jumelages en attente : {n} (voir `passerelle pair list`)"),
+    });
+    lines
+}
+
+fn card_name(kind: CardKind) -> &'static str {
+    match kind {
+        CardKind::Vitale => "Carte Vitale",
+        CardKind::Cps => "CPS",
+        CardKind::Cpe => "CPE",
+        CardKind::Cpf => "CPF",
+        CardKind::Unknown => "carte inconnue",
+    }
+}
+
+fn describe_lot(lot: &Lot) -> String {
+    let status = match lot.status {
+        LotStatus::Signed => "signé, à envoyer",
+        LotStatus::Sent => "envoyé",
+        LotStatus::Acknowledged => "accusé reçu",
+        LotStatus::Rejected => "rejeté, à renvoyer",
+    };
+    format!(
+        "lot {} (id {})  praticien {}  organisme {}/{}/{}  {} FSE  {},{:02} €  {}  créé {}",
+        lot.number,
+        lot.id,
+        lot.practitioner,
+        lot.organism.regime,
+        lot.organism.caisse,
+        lot.organism.centre,
+        lot.invoice_count,
+        lot.total_cents / 100,
+        lot.total_cents % 100,
+        status,
+        lot.created
+    )
+}
