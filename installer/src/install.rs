@@ -45,7 +45,12 @@ pub fn run(args: InstallArgs) -> Result<(), InstallError> {
         unit_file: places.unit_file.clone(),
         ca_fingerprint: String::new(),
         app_origins: origins,
-        trust: Vec::new(),
+        // The previous entries stay recorded until they are removed, so a failed install
+        // can still be undone.
+        trust: previous
+            .as_ref()
+            .map(|p| p.trust.clone())
+            .unwrap_or_default(),
         policy_files: Vec::new(),
         created: previous
             .as_ref()
@@ -105,35 +110,7 @@ fn steps(
 
     write_config(record)?;
 
-    // Trust the current authority, then remove what trusted a previous one.
-    let mut trusted = Vec::new();
-    if mode == ServiceMode::System {
-        if trust::system::available() {
-            trusted.push(trust::system::add(&ca_pem, &mut record.created)?);
-        } else {
-            println!("Magasin du système non géré ici (update-ca-certificates absent) : ignoré.");
-        }
-    }
-    let nickname = ca_nickname(&fingerprint);
-    for home in homes {
-        trusted.extend(trust::nss::add_in_home(
-            home,
-            &tls.ca,
-            &nickname,
-            &mut record.created,
-        )?);
-    }
-    trusted.extend(native_trust(&tls.ca, &ca_pem)?);
-    for entry in &trusted {
-        println!("Confiance ajoutée : {}", trust::describe(entry));
-    }
-    record.trust = trusted;
-    if let Some(prev) = previous {
-        for old in prev.trust.iter().filter(|e| !record.trust.contains(e)) {
-            trust::remove(old)?;
-            println!("Ancienne confiance retirée : {}", trust::describe(old));
-        }
-    }
+    trust_current(record, &ca_pem, &tls.ca, homes)?;
 
     // The Local Network Access policy.
     if !record.app_origins.is_empty() {
@@ -185,6 +162,55 @@ fn steps(
         println!("Service démarré.");
     }
     Ok(())
+}
+
+/// Trusts the current authority in every store, each entry recorded as soon as it is
+/// added; then removes the entries that trusted a previous authority (or a home no longer
+/// chosen).
+fn trust_current(
+    record: &mut Installation,
+    ca_pem: &str,
+    ca: &Path,
+    homes: &[PathBuf],
+) -> Result<(), InstallError> {
+    let stale: Vec<TrustEntry> = std::mem::take(&mut record.trust);
+    record.trust = stale.clone();
+    let mut current = Vec::new();
+    if record.mode == ServiceMode::System {
+        if trust::system::available() {
+            let entry = trust::system::add(ca_pem, &mut record.created)?;
+            added(record, &mut current, entry);
+        } else {
+            println!("Magasin du système non géré ici (update-ca-certificates absent) : ignoré.");
+        }
+    }
+    let nickname = ca_nickname(&record.ca_fingerprint);
+    for home in homes {
+        let mut entries = Vec::new();
+        let result =
+            trust::nss::add_in_home(home, ca, &nickname, &mut record.created, &mut entries);
+        for entry in entries {
+            added(record, &mut current, entry);
+        }
+        result?;
+    }
+    for entry in native_trust(ca, ca_pem)? {
+        added(record, &mut current, entry);
+    }
+    for old in stale.iter().filter(|e| !current.contains(e)) {
+        trust::remove(old)?;
+        record.trust.retain(|e| e != old);
+        println!("Ancienne confiance retirée : {}", trust::describe(old));
+    }
+    Ok(())
+}
+
+fn added(record: &mut Installation, current: &mut Vec<TrustEntry>, entry: TrustEntry) {
+    println!("Confiance ajoutée : {}", trust::describe(&entry));
+    if !record.trust.contains(&entry) {
+        record.trust.push(entry.clone());
+    }
+    current.push(entry);
 }
 
 fn write_config(record: &mut Installation) -> Result<(), InstallError> {

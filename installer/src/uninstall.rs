@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use passerelle_agent::installation::{Installation, TrustEntry};
+use passerelle_agent::installation::Installation;
 
 use crate::error::InstallError;
 use crate::{fsutil, policy, service, trust};
@@ -38,15 +38,15 @@ pub fn run(record: Installation, record_path: &Path, purge: bool) -> Result<(), 
     if !record.app_origins.is_empty() && !cfg!(target_os = "linux") {
         step("Politique retirée", policy::remove_native());
     }
-    for entry in &record.trust {
-        if let TrustEntry::Nss { db, .. } = entry {
-            if record.created.contains(db) {
-                step(
-                    &format!("Base NSS créée par l'installation : {}", db.display()),
-                    remove_created_db(db),
-                );
-            }
-        }
+    for db in record
+        .created
+        .iter()
+        .filter(|d| d.join("cert9.db").is_file())
+    {
+        step(
+            &format!("Base NSS créée par l'installation : {}", db.display()),
+            remove_created_db(db),
+        );
     }
     step(
         &format!("Fiche retirée : {}", record_path.display()),

@@ -156,7 +156,8 @@ fn home_snapshot(home: &Path) -> Vec<(PathBuf, Option<Entry>)> {
         .collect()
 }
 
-fn make_other_ca(dir: &Path) -> PathBuf {
+/// Adds another authority ("Autre autorite", made in `dir`) to the NSS database `db`.
+fn add_other_ca(db: &Path, dir: &Path) {
     let pem = dir.join("other-ca.pem");
     run(&[
         "openssl",
@@ -176,7 +177,18 @@ fn make_other_ca(dir: &Path) -> PathBuf {
         "-out",
         pem.to_str().unwrap(),
     ]);
-    pem
+    run(&[
+        "certutil",
+        "-A",
+        "-d",
+        &format!("sql:{}", db.display()),
+        "-t",
+        "C,,",
+        "-n",
+        "Autre autorite",
+        "-i",
+        pem.to_str().unwrap(),
+    ]);
 }
 
 /// A system install with the LNA policy and a home with a Firefox profile; checks every
@@ -196,19 +208,7 @@ fn system_install_then_uninstall_leaves_the_machine_as_it_was() {
     std::fs::create_dir_all(&profile).unwrap();
     let ff_db = format!("sql:{}", profile.display());
     run(&["certutil", "-N", "-d", &ff_db, "--empty-password"]);
-    let other = make_other_ca(dir.path());
-    run(&[
-        "certutil",
-        "-A",
-        "-d",
-        &ff_db,
-        "-t",
-        "C,,",
-        "-n",
-        "Autre autorite",
-        "-i",
-        other.to_str().unwrap(),
-    ]);
+    add_other_ca(&profile, dir.path());
     run(&["chown", "-R", "65534:65534", home.to_str().unwrap()]);
     let ff_before = nss_list(&profile);
     let home_before = home_snapshot(&home);
@@ -337,7 +337,11 @@ fn system_install_then_uninstall_leaves_the_machine_as_it_was() {
             }
         }
     }
-    assert_eq!(keys, [key.clone()], "the only private key is server.key");
+    assert_eq!(
+        keys,
+        std::slice::from_ref(&key),
+        "the only private key is server.key"
+    );
     let key_pub = public_key(&["openssl", "pkey", "-in", key_s, "-pubout"]);
     assert_eq!(
         key_pub,
@@ -695,4 +699,57 @@ fn chromium(home: &Path, url: &str, dir: &TestDir, name: &str) -> String {
         log.display()
     );
     std::fs::read_to_string(out.path()).unwrap()
+}
+
+/// A browser database the install created is kept by `uninstall` when someone added
+/// another certificate to it since: only the authority's entry goes.
+#[test]
+fn uninstall_keeps_a_created_database_that_holds_other_certificates() {
+    let dir = TestDir::new("installer_keeps_a_database_in_use");
+    let sb = Sandbox::new();
+    let program = program();
+    sb.install(&[
+        "install",
+        "--mode",
+        "user",
+        "--no-start",
+        "--program",
+        program.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        sb.systemctl_calls(),
+        [
+            format!(
+                "--user enable {}",
+                sb.home
+                    .join(".config/systemd/user/passerelle.service")
+                    .display()
+            ),
+            "--user daemon-reload".to_owned()
+        ],
+        "--no-start starts nothing"
+    );
+    let db = sb.home.join(".pki/nssdb");
+    add_other_ca(&db, dir.path());
+    assert_eq!(ours(&db).len(), 1);
+    sb.install(&["uninstall"]);
+    assert_eq!(
+        nss_list(&db),
+        [("Autre autorite".to_owned(), "C,,".to_owned())]
+    );
+    let left: Vec<PathBuf> = tree(&sb.home).into_keys().collect();
+    let data = [".local", ".local/share", ".local/share/passerelle"];
+    for path in &left {
+        assert!(
+            path.starts_with(".pki")
+                || path.starts_with(".local/share/passerelle")
+                || data.contains(&path.to_str().unwrap()),
+            "left in the home: {} (all: {left:?})",
+            path.display()
+        );
+    }
+    assert!(
+        left.contains(&PathBuf::from(".local/share/passerelle/tls/ca.pem")),
+        "data kept without --purge"
+    );
 }

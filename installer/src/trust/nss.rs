@@ -79,39 +79,43 @@ pub fn parse_list(listing: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Trusts `ca` in every NSS database of `home` (creating Chromium's when absent, recorded
-/// in `created` with its files); files made in the home are given to its owner.
+/// Trusts `ca` in every NSS database of `home` (creating Chromium's when absent, its
+/// directories recorded in `created`), pushing each entry to `entries` as soon as it is added;
+/// files made in the home are given to its owner.
 pub fn add_in_home(
     home: &Path,
     ca: &Path,
     nickname: &str,
     created: &mut Vec<PathBuf>,
-) -> Result<Vec<TrustEntry>, InstallError> {
-    let mut entries = Vec::new();
+    entries: &mut Vec<TrustEntry>,
+) -> Result<(), InstallError> {
     for store in nss_stores(home) {
+        // Directories made are recorded at once; the database files are not (uninstall
+        // deletes them only when no other certificate was added to the database).
         let mut made = Vec::new();
         if !store.db.join("cert9.db").is_file() {
-            fsutil::create_dir(&store.db, &mut made)?;
-            cmd::run(&create_argv(&store.db))?;
-            for f in DB_FILES {
-                let file = store.db.join(f);
-                if file.exists() {
-                    made.push(file);
-                }
+            let result = fsutil::create_dir(&store.db, &mut made);
+            for dir in &made {
+                fsutil::record(created, dir);
             }
+            result?;
+            cmd::run(&create_argv(&store.db))?;
+            made.extend(
+                DB_FILES
+                    .iter()
+                    .map(|f| store.db.join(f))
+                    .filter(|f| f.exists()),
+            );
         }
         cmd::run(&add_argv(&store.db, nickname, ca))?;
         fsutil::give_to_owner_of(home, &made)?;
-        for path in made {
-            fsutil::record(created, &path);
-        }
         entries.push(TrustEntry::Nss {
             browser: store.browser,
             db: store.db,
             nickname: nickname.to_owned(),
         });
     }
-    Ok(entries)
+    Ok(())
 }
 
 /// Whether `nickname` is in the database.
