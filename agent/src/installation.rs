@@ -144,6 +144,8 @@ pub enum TrustEntry {
     MacosKeychain {
         /// The keychain file.
         keychain: PathBuf,
+        /// The certificate's SHA-1 (how `security delete-certificate -Z` names it).
+        sha1: String,
     },
     /// The Windows machine `Root` store.
     WindowsRoot {

@@ -1,12 +1,18 @@
-//! `passerelle-install`: placeholder until the installer issue lands.
-//!
-//! It will install and uninstall the service (service-manager) and trust the local
-//! certificate authority in the system and browser stores. Today it only says so.
+//! `passerelle-install install | uninstall | status` (see the library's documentation).
 
-fn main() {
-    eprintln!(
-        "passerelle-install: pas encore disponible. Lancez le démon avec `passerelle run` \
-         et faites confiance à l'autorité locale indiquée au démarrage."
-    );
-    std::process::exit(2);
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = passerelle_installer::cli::Cli::parse();
+    match passerelle_installer::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("passerelle-install : {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -59,7 +59,7 @@ pub(super) fn check_lna_policy(
                     dir.dir.display()
                 ),
             )
-            .advise("relancez `sudo passerelle-install install --app-origin …` avec ces origines")
+            .advise("relancez `sudo passerelle-install install --mode system --app-origin …` avec ces origines")
         });
     }
 }

@@ -139,7 +139,7 @@ pub(super) fn check_service(
                 Verdict::Warning,
                 "le démon ne tourne pas, et il n'est pas installé comme service",
             )
-            .advise("lancez `passerelle run`, ou installez le service : `sudo passerelle-install install`")
+            .advise("lancez `passerelle run`, ou installez le service : `sudo passerelle-install install --mode system` ou `passerelle-install install --mode user`")
         });
         return;
     };

@@ -11,7 +11,7 @@ use super::{Finding, Verdict};
 use crate::installation::{ca_nickname, NssStore};
 
 const REINSTALL: &str =
-    "relancez `sudo passerelle-install install` (ou `passerelle-install install --mode user`)";
+    "relancez l'installation : `sudo passerelle-install install --mode system` (service système) ou `passerelle-install install --mode user` (session)";
 
 /// Looks for the authority in the system bundle.
 pub(super) fn check_system(ca: &Authority, bundle: &Path, findings: &mut Vec<Finding>) {

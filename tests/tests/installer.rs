@@ -1,0 +1,755 @@
+//! `passerelle-install` for real, in a sandbox (see `installer/sandbox.rs`): each run is in
+//! a private mount namespace where `/etc`, `/usr/local` and `/var/lib` are overlays, so
+//! their upper directories are the exact diff of what the installer did to the machine;
+//! `HOME` is a temp home; `systemctl` is a fake that records its arguments (no systemd
+//! here). Everything else is real: `update-ca-certificates`, `certutil`, `openssl`,
+//! Chromium, the daemon.
+//!
+//! `update-ca-certificates` is the real one, with its hooks directory masked inside the
+//! sandbox: Debian's Java hook queues dpkg triggers and rewrites the Java keystore (with
+//! timestamps), which would make "the machine is as it was" unmeasurable and would run the
+//! machine's pending dpkg triggers. And since any `update-ca-certificates` run rewrites the
+//! whole of `/etc/ssl/certs` (on a machine where someone copied a certificate there by
+//! hand, that file becomes the tool's symlink), "as it was" is measured against a baseline
+//! `update-ca-certificates --fresh` run in the sandbox before the installer's first run.
+//!
+//! Needs root and mount namespaces: the tests fail (never skip) without them. Needs
+//! `passerelle` and `passerelle-install` built (`cargo test --workspace` builds them).
+
+#[path = "installer/sandbox.rs"]
+mod sandbox;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use passerelle_agent::config::{BackendChoice, Config};
+use passerelle_agent::installation::{
+    ca_fingerprint, ca_nickname, Installation, ServiceMode, TrustEntry, SYSTEM_ANCHOR,
+};
+use passerelle_tests::{passerelle_bin, TestDir};
+use sandbox::{entry, run, tree, Entry, Sandbox};
+
+const ORIGIN: &str = "https://facturation.example";
+
+/// The system unit, exactly, for `program`.
+fn expected_system_unit(program: &Path) -> String {
+    format!(
+        "[Unit]
+Description=Passerelle, pont des lecteurs de cartes SESAM-Vitale (API TLS locale)
+Wants=pcscd.socket
+After=pcscd.socket
+
+[Service]
+Type=simple
+ExecStart={} run --config /etc/passerelle/config.toml
+Restart=on-failure
+RestartSec=2
+DynamicUser=yes
+StateDirectory=passerelle
+StateDirectoryMode=0700
+ConfigurationDirectory=passerelle
+UMask=0077
+CapabilityBoundingSet=
+AmbientCapabilities=
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+
+[Install]
+WantedBy=multi-user.target
+",
+        program.display()
+    )
+}
+
+/// The user unit, exactly.
+fn expected_user_unit(program: &Path, config: &Path) -> String {
+    format!(
+        "[Unit]
+Description=Passerelle, pont des lecteurs de cartes SESAM-Vitale (API TLS locale)
+
+[Service]
+Type=simple
+ExecStart={} run --config {}
+Restart=on-failure
+RestartSec=2
+UMask=0077
+NoNewPrivileges=yes
+
+[Install]
+WantedBy=default.target
+",
+        program.display(),
+        config.display()
+    )
+}
+
+fn program() -> PathBuf {
+    passerelle_bin().canonicalize().expect("passerelle built")
+}
+
+/// (nickname, trust) pairs of an NSS database.
+fn nss_list(db: &Path) -> Vec<(String, String)> {
+    let out = run(&["certutil", "-L", "-d", &format!("sql:{}", db.display())]);
+    out.lines()
+        .skip_while(|l| !l.contains("SSL,S/MIME,JAR/XPI"))
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let (n, t) = l.trim_end().rsplit_once(' ').unwrap();
+            (n.trim_end().to_owned(), t.to_owned())
+        })
+        .collect()
+}
+
+/// Whether `openssl verify -CAfile ca cert` accepts `cert`.
+fn verifies(ca: &Path, cert: &Path) -> bool {
+    run(&[
+        "openssl",
+        "verify",
+        "-CAfile",
+        ca.to_str().unwrap(),
+        cert.to_str().unwrap(),
+    ])
+    .contains(": OK")
+}
+
+/// Passerelle's (nickname, trust) pairs in an NSS database.
+fn ours(db: &Path) -> Vec<(String, String)> {
+    nss_list(db)
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("Passerelle"))
+        .collect()
+}
+
+fn public_key(argv: &[&str]) -> String {
+    run(argv)
+}
+
+/// The temp home, file by file, leaving out the bytes (not the names) of NSS databases
+/// certutil rewrites in place.
+fn home_snapshot(home: &Path) -> Vec<(PathBuf, Option<Entry>)> {
+    tree(home)
+        .into_iter()
+        .map(|(p, e)| {
+            let nss = p.starts_with(".mozilla") && matches!(e, Entry::File(_));
+            (p, if nss { None } else { Some(e) })
+        })
+        .collect()
+}
+
+/// Adds another authority ("Autre autorite", made in `dir`) to the NSS database `db`.
+fn add_other_ca(db: &Path, dir: &Path) {
+    let pem = dir.join("other-ca.pem");
+    run(&[
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "/dev/null",
+        "-subj",
+        "/CN=Autre autorite",
+        "-days",
+        "2",
+        "-out",
+        pem.to_str().unwrap(),
+    ]);
+    run(&[
+        "certutil",
+        "-A",
+        "-d",
+        &format!("sql:{}", db.display()),
+        "-t",
+        "C,,",
+        "-n",
+        "Autre autorite",
+        "-i",
+        pem.to_str().unwrap(),
+    ]);
+}
+
+/// A system install with the LNA policy and a home with a Firefox profile; checks every
+/// file, trust store and service call; installs again (idempotent); uninstalls with
+/// `--purge` and checks the machine and the home are as they were.
+#[test]
+fn system_install_then_uninstall_leaves_the_machine_as_it_was() {
+    let started = Instant::now();
+    let dir = TestDir::new("installer_system_install_uninstall");
+    let sb = Sandbox::new();
+    let program = program();
+    let home = sb.home.clone();
+
+    // A Firefox profile with a database holding another authority; the home belongs to
+    // someone else than root (nobody), as a person's home would.
+    let profile = home.join(".mozilla/firefox/abcd1234.default-release");
+    std::fs::create_dir_all(&profile).unwrap();
+    let ff_db = format!("sql:{}", profile.display());
+    run(&["certutil", "-N", "-d", &ff_db, "--empty-password"]);
+    add_other_ca(&profile, dir.path());
+    run(&["chown", "-R", "65534:65534", home.to_str().unwrap()]);
+    let ff_before = nss_list(&profile);
+    let home_before = home_snapshot(&home);
+
+    let baseline = sb.exec(&["update-ca-certificates", "--fresh"]);
+    assert!(baseline.status.success(), "{baseline:?}");
+    let uppers_baseline = sb.upper_entries();
+
+    let home_arg = home.to_str().unwrap();
+    let args = [
+        "install",
+        "--mode",
+        "system",
+        "--program",
+        program.to_str().unwrap(),
+        "--browser-home",
+        home_arg,
+        "--app-origin",
+        ORIGIN,
+    ];
+    sb.install(&args);
+
+    // The unit and the service calls.
+    let unit_path = sb.changed("/etc/systemd/system/passerelle.service");
+    let unit = std::fs::read_to_string(&unit_path).unwrap();
+    assert_eq!(unit, expected_system_unit(&program));
+    assert_eq!(
+        sb.systemctl_calls(),
+        [
+            "enable /etc/systemd/system/passerelle.service",
+            "daemon-reload",
+            "start passerelle"
+        ]
+    );
+
+    // The authority and the daemon's certificate.
+    let tls = sb.changed("/var/lib/passerelle/tls");
+    let (ca, leaf, key) = (
+        tls.join("ca.pem"),
+        tls.join("server.pem"),
+        tls.join("server.key"),
+    );
+    let (ca_s, leaf_s, key_s) = (
+        ca.to_str().unwrap(),
+        leaf.to_str().unwrap(),
+        key.to_str().unwrap(),
+    );
+    assert!(verifies(&ca, &leaf), "the chain verifies");
+    let bundle = sb.changed("/etc/ssl/certs/ca-certificates.crt");
+    assert!(
+        verifies(&bundle, &leaf),
+        "the system bundle trusts the daemon's certificate"
+    );
+    assert_eq!(
+        std::fs::read(sb.changed(SYSTEM_ANCHOR)).unwrap(),
+        std::fs::read(&ca).unwrap()
+    );
+    let san = run(&[
+        "openssl",
+        "x509",
+        "-in",
+        leaf_s,
+        "-noout",
+        "-ext",
+        "subjectAltName",
+    ]);
+    let san: Vec<&str> = san
+        .lines()
+        .skip(1)
+        .flat_map(|l| l.split(','))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        san,
+        [
+            "DNS:localhost",
+            "IP Address:127.0.0.1",
+            "IP Address:0:0:0:0:0:0:0:1"
+        ]
+    );
+    let nc = run(&[
+        "openssl",
+        "x509",
+        "-in",
+        ca_s,
+        "-noout",
+        "-ext",
+        "nameConstraints",
+    ]);
+    for permitted in [
+        "DNS:localhost",
+        "IP:127.0.0.1/255.255.255.255",
+        "IP:0:0:0:0:0:0:0:1/",
+    ] {
+        assert!(nc.contains(permitted), "{nc}");
+    }
+    let verify_other = Command::new("openssl")
+        .args([
+            "verify",
+            "-CAfile",
+            ca_s,
+            "-verify_hostname",
+            "example.org",
+            leaf_s,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !verify_other.status.success(),
+        "the leaf is not for another name"
+    );
+
+    // No key on disk but the daemon's own.
+    let mut keys = Vec::new();
+    for root in [
+        sb.upper("/etc"),
+        sb.upper("/usr/local"),
+        sb.upper("/var/lib"),
+        home.clone(),
+    ] {
+        for (rel, e) in tree(&root) {
+            if let Entry::File(bytes) = e {
+                if String::from_utf8_lossy(&bytes).contains("PRIVATE KEY") {
+                    keys.push(root.join(rel));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        keys,
+        std::slice::from_ref(&key),
+        "the only private key is server.key"
+    );
+    let key_pub = public_key(&["openssl", "pkey", "-in", key_s, "-pubout"]);
+    assert_eq!(
+        key_pub,
+        public_key(&["openssl", "x509", "-in", leaf_s, "-noout", "-pubkey"])
+    );
+    assert_ne!(
+        key_pub,
+        public_key(&["openssl", "x509", "-in", ca_s, "-noout", "-pubkey"])
+    );
+
+    // The browsers' databases.
+    let fingerprint = ca_fingerprint(&std::fs::read_to_string(&ca).unwrap()).unwrap();
+    let nickname = ca_nickname(&fingerprint);
+    let chromium_db = home.join(".pki/nssdb");
+    for db in [&chromium_db, &profile] {
+        assert_eq!(
+            ours(db),
+            [(nickname.clone(), "C,,".to_owned())],
+            "{}: {:?}",
+            db.display(),
+            nss_list(db)
+        );
+        let keys = Command::new("certutil")
+            .args(["-K", "-d", &format!("sql:{}", db.display())])
+            .output()
+            .unwrap();
+        assert!(!keys.status.success(), "no private key in {}", db.display());
+    }
+    use std::os::unix::fs::MetadataExt;
+    for f in ["", "cert9.db", "key4.db", "pkcs11.txt"] {
+        let p = chromium_db.join(f);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().uid(),
+            65534,
+            "{} is the home owner's",
+            p.display()
+        );
+    }
+
+    // The policy, the configuration, the record.
+    let policy =
+        "{\n  \"LoopbackNetworkAllowedForUrls\": [\n    \"https://facturation.example\"\n  ]\n}\n";
+    for p in [
+        "/etc/chromium/policies/managed/passerelle.json",
+        "/etc/opt/chrome/policies/managed/passerelle.json",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(sb.changed(p)).unwrap(),
+            policy,
+            "{p}"
+        );
+    }
+    let config_text = std::fs::read_to_string(sb.changed("/etc/passerelle/config.toml")).unwrap();
+    let config = Config::parse(&config_text, Path::new("config.toml")).unwrap();
+    assert_eq!(config.readers.backend, BackendChoice::Pcsc);
+    assert_eq!(
+        config.storage.data_dir,
+        PathBuf::from("/var/lib/passerelle")
+    );
+    assert!(config.log.journald);
+    assert_eq!(config.security.app_origins, [ORIGIN]);
+    let record = Installation::load(&sb.changed("/etc/passerelle/installation.json"))
+        .unwrap()
+        .expect("the record");
+    assert_eq!(record.mode, ServiceMode::System);
+    assert_eq!(record.program, program);
+    assert_eq!(record.ca_fingerprint, fingerprint);
+    assert_eq!(record.app_origins, [ORIGIN]);
+    assert_eq!(
+        record.trust,
+        [
+            TrustEntry::System {
+                anchor: SYSTEM_ANCHOR.into()
+            },
+            TrustEntry::Nss {
+                browser: "chromium".into(),
+                db: chromium_db.clone(),
+                nickname: nickname.clone()
+            },
+            TrustEntry::Nss {
+                browser: "firefox:abcd1234.default-release".into(),
+                db: profile.clone(),
+                nickname: nickname.clone()
+            },
+        ]
+    );
+    for created in [
+        "/etc/passerelle",
+        "/var/lib/passerelle",
+        "/etc/passerelle/config.toml",
+        SYSTEM_ANCHOR,
+        "/etc/chromium/policies",
+        "/etc/chromium/policies/managed/passerelle.json",
+        "/etc/opt/chrome",
+        "/etc/systemd/system/passerelle.service",
+    ] {
+        assert!(
+            record.created.contains(&PathBuf::from(created)),
+            "{created}: {:?}",
+            record.created
+        );
+    }
+    assert!(record.created.contains(&home.join(".pki")));
+    assert!(
+        !record.created.contains(&profile),
+        "the Firefox profile was there before"
+    );
+
+    let status = sb.install(&["status"]);
+    assert_eq!(status.matches(": présente").count(), 3, "{status}");
+    assert!(status.contains("état du service : arrêté"), "{status}");
+
+    // Installing again changes nothing but re-trusts the same authority.
+    sb.install(&args);
+    assert_eq!(std::fs::read_to_string(&unit_path).unwrap(), unit);
+    for db in [&chromium_db, &profile] {
+        assert_eq!(
+            ours(db),
+            [(nickname.clone(), "C,,".to_owned())],
+            "one nickname in {}",
+            db.display()
+        );
+    }
+    let again = Installation::load(&sb.changed("/etc/passerelle/installation.json"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (&again.created, &again.trust),
+        (&record.created, &record.trust)
+    );
+    assert_eq!(
+        sb.systemctl_calls()[3..],
+        [
+            "status passerelle",
+            "enable /etc/systemd/system/passerelle.service",
+            "daemon-reload",
+            "stop passerelle",
+            "start passerelle"
+        ]
+    );
+
+    // A renewed authority (as the daemon makes 30 days before expiry): installing again
+    // trusts the new one and removes the old one's entries.
+    std::fs::remove_dir_all(&tls).unwrap();
+    sb.install(&args);
+    let renewed = ca_fingerprint(&std::fs::read_to_string(&ca).unwrap()).unwrap();
+    assert_ne!(renewed, fingerprint);
+    for db in [&chromium_db, &profile] {
+        assert_eq!(
+            ours(db),
+            [(ca_nickname(&renewed), "C,,".to_owned())],
+            "{}",
+            db.display()
+        );
+    }
+    assert_eq!(
+        std::fs::read(sb.changed(SYSTEM_ANCHOR)).unwrap(),
+        std::fs::read(&ca).unwrap()
+    );
+    assert!(
+        verifies(&bundle, &leaf),
+        "the system bundle trusts the renewed authority"
+    );
+
+    // Uninstall: nothing left.
+    sb.install(&["uninstall", "--purge"]);
+    assert_eq!(
+        sb.systemctl_calls()[12..],
+        [
+            "stop passerelle",
+            "disable /etc/systemd/system/passerelle.service",
+            "daemon-reload"
+        ]
+    );
+    let mut changed = Vec::new();
+    for (path, e) in sb.upper_entries() {
+        let same_as_lower = match &e {
+            Entry::Dir => std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()),
+            _ => entry(&path).as_ref() == Some(&e),
+        };
+        if !same_as_lower && uppers_baseline.get(&path) != Some(&e) {
+            changed.push(format!(
+                "{} ({})",
+                path.display(),
+                match e {
+                    Entry::Dir => "new directory".to_owned(),
+                    Entry::File(_) => "file differs".to_owned(),
+                    Entry::Symlink(t) => format!("symlink to {}", t.display()),
+                    Entry::Other(t) => format!("{t}: a whiteout, something was deleted"),
+                }
+            ));
+        }
+    }
+    assert!(
+        changed.is_empty(),
+        "left on the machine:\n{}",
+        changed.join("\n")
+    );
+    assert_eq!(home_snapshot(&home), home_before, "the home is as it was");
+    assert_eq!(nss_list(&profile), ff_before);
+    eprintln!("[test] took {:?}", started.elapsed());
+}
+
+/// A user install trusts the authority in `~/.pki/nssdb`: headless Chromium with that
+/// home loads the daemon's `/v1/status`, the same Chromium with an empty home does not.
+#[test]
+fn user_install_makes_chromium_trust_the_daemon() {
+    let started = Instant::now();
+    let dir = TestDir::new("installer_user_install_chromium");
+    let sb = Sandbox::new();
+    let program = program();
+    let home = sb.home.clone();
+    sb.install(&[
+        "install",
+        "--mode",
+        "user",
+        "--program",
+        program.to_str().unwrap(),
+    ]);
+
+    let config = home.join(".config/passerelle/config.toml");
+    let unit = home.join(".config/systemd/user/passerelle.service");
+    assert_eq!(
+        std::fs::read_to_string(&unit).unwrap(),
+        expected_user_unit(&program, &config)
+    );
+    assert_eq!(
+        sb.systemctl_calls(),
+        [
+            format!("--user enable {}", unit.display()),
+            "--user daemon-reload".to_owned(),
+            "--user start passerelle".to_owned()
+        ]
+    );
+    let installed = Config::parse(&std::fs::read_to_string(&config).unwrap(), &config).unwrap();
+    assert_eq!(installed.readers.backend, BackendChoice::Pcsc);
+    let data_dir = home.join(".local/share/passerelle");
+    assert_eq!(installed.storage.data_dir, data_dir);
+
+    // The daemon on the installed data dir (simulated readers: no pcscd needed).
+    let port = passerelle_tests::net::free_port().unwrap();
+    let test_config = dir.file("daemon.toml");
+    std::fs::write(
+        &test_config,
+        format!(
+            "[server]\nport = {port}\n[readers]\nbackend = \"simulated\"\n[storage]\ndata_dir = {:?}\n[log]\nfile = {:?}\n",
+            data_dir.display().to_string(),
+            dir.file("daemon.log").display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut daemon = Command::new(passerelle_bin())
+        .args(["run", "--config", test_config.to_str().unwrap()])
+        .stdout(passerelle_tests::proc::log_file(
+            &dir.file("daemon-stderr.log"),
+        ))
+        .stderr(passerelle_tests::proc::log_file(
+            &dir.file("daemon-stderr.log"),
+        ))
+        .spawn()
+        .unwrap();
+    let ca = data_dir.join("tls/ca.pem");
+    let url = format!("https://localhost:{port}/v1/status");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = passerelle_tests::daemon::client_trusting(&ca).unwrap();
+    let ready = rt.block_on(passerelle_tests::poll_until(
+        "the daemon to answer",
+        Duration::from_secs(15),
+        || {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                let r = client.get(&url).send().await.map_err(|e| e.to_string())?;
+                (r.status() == 200)
+                    .then_some(())
+                    .ok_or_else(|| r.status().to_string())
+            }
+        },
+    ));
+
+    let trusted = ready
+        .as_ref()
+        .ok()
+        .map(|_| chromium(&home, &url, &dir, "trusted"));
+    let empty_home = tempfile::tempdir().unwrap();
+    let untrusted = ready
+        .as_ref()
+        .ok()
+        .map(|_| chromium(empty_home.path(), &url, &dir, "untrusted"));
+    passerelle_tests::proc::stop(&mut daemon, Duration::from_secs(5));
+    ready.unwrap();
+    let trusted = trusted.unwrap();
+    assert!(
+        trusted.contains("\"api_version\""),
+        "Chromium with the installed trust: {trusted}"
+    );
+    let untrusted = untrusted.unwrap();
+    assert!(
+        !untrusted.contains("api_version"),
+        "Chromium without it: {untrusted}"
+    );
+    // It was the authority Chromium refused, not something else.
+    let why = std::fs::read_to_string(dir.file("chromium-untrusted.log")).unwrap();
+    assert!(why.contains("ERR_CERT_AUTHORITY_INVALID"), "{why}");
+    let trusted_log = std::fs::read_to_string(dir.file("chromium-trusted.log")).unwrap();
+    assert!(!trusted_log.contains("ERR_CERT"), "{trusted_log}");
+
+    sb.install(&["uninstall", "--purge"]);
+    assert!(
+        tree(&home).is_empty(),
+        "the home is empty again: {:?}",
+        tree(&home).keys().collect::<Vec<_>>()
+    );
+    eprintln!("[test] took {:?}", started.elapsed());
+}
+
+/// Headless Chromium, HOME = `home`, a fresh profile: the DOM of `url` (empty on a
+/// certificate error). Its whole process group is killed at the end.
+fn chromium(home: &Path, url: &str, dir: &TestDir, name: &str) -> String {
+    use std::os::unix::process::CommandExt;
+    let profile = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let log = dir.file(&format!("chromium-{name}.log"));
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new("/usr/bin/chromium")
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(["--dump-dom", url])
+        // NSS reads $HOME/.pki/nssdb; Chromium's own crash and cache files go elsewhere.
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", scratch.path())
+        .env("XDG_CACHE_HOME", scratch.path())
+        .stdout(out.reopen().unwrap())
+        .stderr(passerelle_tests::proc::log_file(&log))
+        .process_group(0)
+        .spawn()
+        .expect("/usr/bin/chromium (scripts/install-test-deps installs it)");
+    let pgid = child.id();
+    let finished = passerelle_tests::proc::wait_timeout(&mut child, Duration::from_secs(60));
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .stderr(std::process::Stdio::null())
+        .status();
+    let _ = child.wait();
+    assert!(
+        finished.is_some(),
+        "Chromium did not finish in 60 s (log: {})",
+        log.display()
+    );
+    std::fs::read_to_string(out.path()).unwrap()
+}
+
+/// A browser database the install created is kept by `uninstall` when someone added
+/// another certificate to it since: only the authority's entry goes.
+#[test]
+fn uninstall_keeps_a_created_database_that_holds_other_certificates() {
+    let dir = TestDir::new("installer_keeps_a_database_in_use");
+    let sb = Sandbox::new();
+    let program = program();
+    sb.install(&[
+        "install",
+        "--mode",
+        "user",
+        "--no-start",
+        "--program",
+        program.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        sb.systemctl_calls(),
+        [
+            format!(
+                "--user enable {}",
+                sb.home
+                    .join(".config/systemd/user/passerelle.service")
+                    .display()
+            ),
+            "--user daemon-reload".to_owned()
+        ],
+        "--no-start starts nothing"
+    );
+    let db = sb.home.join(".pki/nssdb");
+    add_other_ca(&db, dir.path());
+    assert_eq!(ours(&db).len(), 1);
+    sb.install(&["uninstall"]);
+    assert_eq!(
+        nss_list(&db),
+        [("Autre autorite".to_owned(), "C,,".to_owned())]
+    );
+    let left: Vec<PathBuf> = tree(&sb.home).into_keys().collect();
+    let data = [".local", ".local/share", ".local/share/passerelle"];
+    for path in &left {
+        assert!(
+            path.starts_with(".pki")
+                || path.starts_with(".local/share/passerelle")
+                || data.contains(&path.to_str().unwrap()),
+            "left in the home: {} (all: {left:?})",
+            path.display()
+        );
+    }
+    assert!(
+        left.contains(&PathBuf::from(".local/share/passerelle/tls/ca.pem")),
+        "data kept without --purge"
+    );
+}
