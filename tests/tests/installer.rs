@@ -16,13 +16,18 @@
 //! Needs root and mount namespaces: the tests fail (never skip) without them. Needs
 //! `passerelle` and `passerelle-install` built (`cargo test --workspace` builds them).
 
+#[path = "installer/chromium.rs"]
+mod chromium;
+#[path = "installer/daemon.rs"]
+mod daemon;
 #[path = "installer/sandbox.rs"]
 mod sandbox;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use daemon::InstalledDaemon;
 use passerelle_agent::config::{BackendChoice, Config};
 use passerelle_agent::installation::{
     ca_fingerprint, ca_nickname, Installation, ServiceMode, TrustEntry, SYSTEM_ANCHOR,
@@ -582,62 +587,16 @@ fn user_install_makes_chromium_trust_the_daemon() {
     assert_eq!(installed.storage.data_dir, data_dir);
 
     // The daemon on the installed data dir (simulated readers: no pcscd needed).
-    let port = passerelle_tests::net::free_port().unwrap();
-    let test_config = dir.file("daemon.toml");
-    std::fs::write(
-        &test_config,
-        format!(
-            "[server]\nport = {port}\n[readers]\nbackend = \"simulated\"\n[storage]\ndata_dir = {:?}\n[log]\nfile = {:?}\n",
-            data_dir.display().to_string(),
-            dir.file("daemon.log").display().to_string()
-        ),
-    )
-    .unwrap();
-    let mut daemon = Command::new(passerelle_bin())
-        .args(["run", "--config", test_config.to_str().unwrap()])
-        .stdout(passerelle_tests::proc::log_file(
-            &dir.file("daemon-stderr.log"),
-        ))
-        .stderr(passerelle_tests::proc::log_file(
-            &dir.file("daemon-stderr.log"),
-        ))
-        .spawn()
-        .unwrap();
-    let ca = data_dir.join("tls/ca.pem");
-    let url = format!("https://localhost:{port}/v1/status");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let client = passerelle_tests::daemon::client_trusting(&ca).unwrap();
-    let ready = rt.block_on(passerelle_tests::poll_until(
-        "the daemon to answer",
-        Duration::from_secs(15),
-        || {
-            let (client, url) = (client.clone(), url.clone());
-            async move {
-                let r = client.get(&url).send().await.map_err(|e| e.to_string())?;
-                (r.status() == 200)
-                    .then_some(())
-                    .ok_or_else(|| r.status().to_string())
-            }
-        },
-    ));
-
-    let trusted = ready
-        .as_ref()
-        .ok()
-        .map(|_| chromium(&home, &url, &dir, "trusted"));
+    let daemon = InstalledDaemon::start(&dir, &data_dir, "");
+    let url = daemon.url("/v1/status");
+    let trusted = chromium::dom(None, &home, &url, &[], &dir, "trusted");
     let empty_home = tempfile::tempdir().unwrap();
-    let untrusted = ready
-        .as_ref()
-        .ok()
-        .map(|_| chromium(empty_home.path(), &url, &dir, "untrusted"));
-    passerelle_tests::proc::stop(&mut daemon, Duration::from_secs(5));
-    ready.unwrap();
-    let trusted = trusted.unwrap();
+    let untrusted = chromium::dom(None, empty_home.path(), &url, &[], &dir, "untrusted");
+    drop(daemon);
     assert!(
         trusted.contains("\"api_version\""),
         "Chromium with the installed trust: {trusted}"
     );
-    let untrusted = untrusted.unwrap();
     assert!(
         !untrusted.contains("api_version"),
         "Chromium without it: {untrusted}"
@@ -655,50 +614,6 @@ fn user_install_makes_chromium_trust_the_daemon() {
         tree(&home).keys().collect::<Vec<_>>()
     );
     eprintln!("[test] took {:?}", started.elapsed());
-}
-
-/// Headless Chromium, HOME = `home`, a fresh profile: the DOM of `url` (empty on a
-/// certificate error). Its whole process group is killed at the end.
-fn chromium(home: &Path, url: &str, dir: &TestDir, name: &str) -> String {
-    use std::os::unix::process::CommandExt;
-    let profile = tempfile::tempdir().unwrap();
-    let scratch = tempfile::tempdir().unwrap();
-    let log = dir.file(&format!("chromium-{name}.log"));
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let mut child = Command::new("/usr/bin/chromium")
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(["--dump-dom", url])
-        // NSS reads $HOME/.pki/nssdb; Chromium's own crash and cache files go elsewhere.
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", scratch.path())
-        .env("XDG_CACHE_HOME", scratch.path())
-        .stdout(out.reopen().unwrap())
-        .stderr(passerelle_tests::proc::log_file(&log))
-        .process_group(0)
-        .spawn()
-        .expect("/usr/bin/chromium (scripts/install-test-deps installs it)");
-    let pgid = child.id();
-    let finished = passerelle_tests::proc::wait_timeout(&mut child, Duration::from_secs(60));
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pgid}")])
-        .stderr(std::process::Stdio::null())
-        .status();
-    let _ = child.wait();
-    assert!(
-        finished.is_some(),
-        "Chromium did not finish in 60 s (log: {})",
-        log.display()
-    );
-    std::fs::read_to_string(out.path()).unwrap()
 }
 
 /// A browser database the install created is kept by `uninstall` when someone added

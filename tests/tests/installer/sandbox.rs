@@ -1,3 +1,4 @@
+#![allow(dead_code)] // shared by several test crates, each using a part
 //! A sandbox for `passerelle-install`: each run happens in a new mount namespace where
 //! `/etc`, `/usr/local` and `/var/lib` are overlays whose upper directories live in a
 //! temp dir (kept across runs, so they are the exact diff of what the runs did), with
@@ -75,12 +76,21 @@ impl Sandbox {
 
     /// Runs `argv` inside the sandbox, as the installer would run.
     pub fn exec(&self, argv: &[&str]) -> Output {
+        self.command(argv)
+            .output()
+            .expect("run unshare (util-linux)")
+    }
+
+    /// The command that runs `argv` inside the sandbox (a new mount namespace each time),
+    /// with the sandbox's `HOME`, XDG directories and fake `systemctl`.
+    pub fn command(&self, argv: &[&str]) -> Command {
         let path = format!(
             "{}:{}",
             self.fakebin.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        Command::new("unshare")
+        let mut command = Command::new("unshare");
+        command
             .args([
                 "--mount",
                 "--propagation",
@@ -99,9 +109,8 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("XDG_DATA_HOME", self.home.join(".local/share"))
             .env_remove("SUDO_USER")
-            .env_remove("XDG_RUNTIME_DIR")
-            .output()
-            .expect("run unshare (util-linux)")
+            .env_remove("XDG_RUNTIME_DIR");
+        command
     }
 
     /// Runs `passerelle-install ARGS` in the sandbox; panics with its output on failure.
