@@ -103,9 +103,10 @@ async fn doctor_reports_each_broken_condition() {
     assert_eq!(finding(&f, "service").0, "skipped");
     assert_eq!(finding(&f, "store").0, "ok");
     assert_eq!(finding(&f, "audit").0, "ok");
-    // The test's authority is not in this machine's system store, and the doctor says so.
-    assert_eq!(finding(&f, "trust.system").0, "problem");
-    assert!(!ok, "a problem fails the doctor");
+    // The test's authority is not in this machine's system store: a warning when the
+    // service was not installed for the system.
+    assert_eq!(finding(&f, "trust.system").0, "warning");
+    assert!(ok, "warnings alone do not fail the doctor: {f:#?}");
 
     // The authority in the database but not trusted for sites, then trusted.
     let db = home.join(".pki/nssdb");
@@ -122,14 +123,9 @@ async fn doctor_reports_each_broken_condition() {
     assert!(message.contains("sans la confiance"), "{message}");
     assert!(!ok);
     certutil(&db, &["-M", "-t", "C,,", "-n", &nickname]);
-    let (_, f) = doctor(&config, &home, None);
+    let (ok, f) = doctor(&config, &home, None);
     assert_eq!(finding(&f, "trust.nss:chromium").0, "ok", "{f:#?}");
-    let problems: Vec<&str> = f
-        .iter()
-        .filter(|x| x["verdict"] == "problem")
-        .map(|x| x["check"].as_str().unwrap())
-        .collect();
-    assert_eq!(problems, ["trust.system"], "{f:#?}");
+    assert!(ok, "{f:#?}");
 
     // Another program on the port.
     daemon.stop();

@@ -84,6 +84,25 @@ fn the_installed_policy_lets_a_public_page_call_the_daemon() {
     let text = std::fs::read_to_string(&policy).unwrap();
     assert!(text.contains(&origin), "{text}");
 
+    // `passerelle doctor`, in the sandbox, reads the installation and agrees.
+    let doctor = sb.exec(&[program.to_str().unwrap(), "doctor", "--json"]);
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&doctor.stdout)
+        .unwrap_or_else(|e| panic!("doctor --json: {e}: {doctor:?}"));
+    let verdict = |check: &str| {
+        let f = findings.iter().find(|f| f["check"] == check);
+        f.map(|f| f["verdict"].as_str().unwrap_or_default().to_owned())
+    };
+    for check in ["certificate", "trust.nss:chromium", "lna_policy"] {
+        assert_eq!(
+            verdict(check).as_deref(),
+            Some("ok"),
+            "{check}: {findings:#?}"
+        );
+    }
+    // A user install leaves the system store alone; the fake systemctl says "stopped".
+    assert_eq!(verdict("trust.system").as_deref(), Some("warning"));
+    assert_eq!(verdict("service").as_deref(), Some("problem"));
+
     // The daemon approves the origin in advance so CORS lets the page read the answer.
     let data_dir = sb.home.join(".local/share/passerelle");
     let daemon = InstalledDaemon::start(

@@ -136,7 +136,11 @@ impl Doctor {
         let data_dir = self.config.data_dir();
         let ca = certificate::check(&data_dir, &mut findings);
         if let Some(ca) = &ca {
-            trust::check_system(ca, &self.system.bundle, &mut findings);
+            let system_install = self
+                .installation
+                .as_ref()
+                .is_some_and(|i| i.mode == installation::ServiceMode::System);
+            trust::check_system(ca, &self.system.bundle, system_install, &mut findings);
             trust::check_browsers(ca, &self.nss_dbs(), &mut findings);
         }
         let answer = service::check_port(&self.config, &data_dir, &mut findings);

@@ -121,12 +121,15 @@ fn certificate_and_system_trust_follow_the_files() {
     let other_pem = std::fs::read_to_string(&other_files.ca).unwrap();
     std::fs::write(&bundle, &other_pem).unwrap();
     let mut f = Vec::new();
-    trust::check_system(&ca, &bundle, &mut f);
+    trust::check_system(&ca, &bundle, true, &mut f);
     assert_eq!(f[0].verdict, Verdict::Problem);
+    let mut f = Vec::new();
+    trust::check_system(&ca, &bundle, false, &mut f);
+    assert_eq!(f[0].verdict, Verdict::Warning);
     let ours = std::fs::read_to_string(&files.ca).unwrap();
     std::fs::write(&bundle, other_pem + &ours).unwrap();
     let mut f = Vec::new();
-    trust::check_system(&ca, &bundle, &mut f);
+    trust::check_system(&ca, &bundle, true, &mut f);
     assert_eq!(f[0].verdict, Verdict::Ok, "{f:#?}");
 
     // A leaf from another authority is refused.

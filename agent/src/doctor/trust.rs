@@ -13,8 +13,15 @@ use crate::installation::{ca_nickname, NssStore};
 const REINSTALL: &str =
     "relancez l'installation : `sudo passerelle-install install --mode system` (service système) ou `passerelle-install install --mode user` (session)";
 
-/// Looks for the authority in the system bundle.
-pub(super) fn check_system(ca: &Authority, bundle: &Path, findings: &mut Vec<Finding>) {
+/// Looks for the authority in the system bundle. Missing is a problem when the service
+/// was installed for the system (`expected`: the installer puts it there); otherwise a
+/// warning (browsers have their own stores; programs like curl will refuse).
+pub(super) fn check_system(
+    ca: &Authority,
+    bundle: &Path,
+    expected: bool,
+    findings: &mut Vec<Finding>,
+) {
     let pem = match std::fs::read(bundle) {
         Ok(p) => p,
         Err(e) => {
@@ -38,7 +45,11 @@ pub(super) fn check_system(ca: &Authority, bundle: &Path, findings: &mut Vec<Fin
     } else {
         Finding::new(
             "trust.system",
-            Verdict::Problem,
+            if expected {
+                Verdict::Problem
+            } else {
+                Verdict::Warning
+            },
             "l'autorité locale n'est pas reconnue par le système (curl et les programmes \
              du système refuseront la connexion)",
         )
