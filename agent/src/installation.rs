@@ -263,16 +263,14 @@ impl Installation {
         Ok(Some(record))
     }
 
-    /// Writes the record at `path` (through a temporary file and a rename).
+    /// Writes the record at `path` (atomically, readable by all: `doctor` reads it).
     pub fn save(&self, path: &Path) -> Result<(), InstallationError> {
         let io = |source| InstallationError::Io {
             path: path.to_owned(),
             source,
         };
-        let text = serde_json::to_string_pretty(self).expect("the record serialises");
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text + "\n").map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        let text = serde_json::to_string_pretty(self).expect("the record serialises") + "\n";
+        crate::files::write_atomic(path, text.as_bytes(), 0o644).map_err(io)
     }
 
     /// The record of whichever mode is installed, system first.

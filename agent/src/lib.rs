@@ -17,6 +17,7 @@ pub mod config;
 pub mod daemon;
 pub mod doctor;
 pub mod events;
+pub mod files;
 pub mod hub;
 pub mod installation;
 pub mod local;

@@ -180,24 +180,12 @@ fn create_private_dir(dir: &Path) -> Result<(), TlsError> {
     })
 }
 
-/// Writes atomically (temp file + rename) with the given Unix mode.
+/// Writes atomically (see [`crate::files::write_atomic`]) with the given Unix mode.
 fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), TlsError> {
-    use std::io::Write;
-    let io = |source| TlsError::Io {
+    crate::files::write_atomic(path, bytes, mode).map_err(|source| TlsError::Io {
         path: path.to_owned(),
         source,
-    };
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(&tmp).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    })
 }
 
 #[cfg(test)]

@@ -31,26 +31,8 @@ pub fn write_file(
     mode: u32,
     created: &mut Vec<PathBuf>,
 ) -> Result<(), InstallError> {
-    use std::io::Write;
     let existed = path.exists();
-    let tmp = path.with_extension("passerelle-tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(&tmp).map_err(InstallError::io(&tmp))?;
-    file.write_all(bytes).map_err(InstallError::io(&tmp))?;
-    file.sync_all().map_err(InstallError::io(&tmp))?;
-    #[cfg(unix)]
-    {
-        // The mode of `open` is masked by the umask; set it exactly.
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
-            .map_err(InstallError::io(&tmp))?;
-    }
-    std::fs::rename(&tmp, path).map_err(InstallError::io(path))?;
+    passerelle_agent::files::write_atomic(path, bytes, mode).map_err(InstallError::io(path))?;
     if !existed {
         record(created, path);
     }

@@ -4,9 +4,6 @@
 //! (temporary file, fsync, rename, fsync of the directory). Tokens are stored as their
 //! SHA-256 only.
 
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use passerelle_protocol::Grant;
@@ -70,20 +67,7 @@ impl GrantFile {
             grants: grants.to_vec(),
         })
         .map_err(std::io::Error::other)?;
-        let tmp = self.path.with_extension("json.tmp");
-        let _ = std::fs::remove_file(&tmp);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&json)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, &self.path)?;
-        if let Some(dir) = self.path.parent() {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
+        crate::files::write_atomic(&self.path, &json, 0o600)?;
         Ok(())
     }
 }
