@@ -147,6 +147,39 @@ async fn pairing_from_a_web_origin() {
         200
     );
 
+    // ... and revoke through the API (DELETE /v1/grants/{id}): that token stops at once;
+    // an unknown id is a clean 404.
+    let grants: GrantList = d.get_json("/v1/grants").await.unwrap();
+    let grant = grants
+        .grants
+        .iter()
+        .find(|g| g.client.to_string() == third)
+        .expect("the third app's grant");
+    let url = d.url(&format!("/v1/grants/{}", grant.id));
+    let revoked: serde_json::Value = d
+        .client()
+        .delete(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(revoked["id"], grant.id.as_str());
+    expect_api_error(
+        get(&d, "/v1/readers", Some(third), Some(&token)).await,
+        403,
+        "origin_not_allowed",
+    )
+    .await;
+    let unknown = d
+        .client()
+        .delete(d.url("/v1/grants/0000000000000000"))
+        .send()
+        .await
+        .unwrap();
+    expect_api_error(unknown, 404, "pairing_not_found").await;
+
     let actions: Vec<String> = audit(&d)
         .await
         .entries

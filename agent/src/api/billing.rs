@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,6 +16,7 @@ use passerelle_protocol::{
 use serde::Deserialize;
 
 use super::json::JsonBody;
+use super::path::PathParams;
 use super::{ApiFailure, AppState};
 use crate::billing::{export, Billing, BillingError, FseFilter};
 
@@ -144,27 +145,19 @@ pub async fn list_csv(
     .await
 }
 
-/// The id in the path, or a clean refusal.
-pub(super) fn id(path: Result<Path<i64>, PathRejection>) -> Result<i64, ApiFailure> {
-    path.map(|Path(id)| id)
-        .map_err(|e| bad_request("Identifiant", e.body_text()))
-}
-
 /// `GET /v1/fse/{id}`
 pub async fn get(
     State(state): State<AppState>,
-    path: Result<Path<i64>, PathRejection>,
+    PathParams(id): PathParams<i64>,
 ) -> Result<Json<Fse>, ApiFailure> {
-    let id = id(path)?;
     Ok(Json(blocking(&state, move |b| b.fse(id)).await?))
 }
 
 /// `DELETE /v1/fse/{id}`: only before the FSE is in a lot.
 pub async fn delete(
     State(state): State<AppState>,
-    path: Result<Path<i64>, PathRejection>,
+    PathParams(id): PathParams<i64>,
 ) -> Result<Json<Fse>, ApiFailure> {
-    let id = id(path)?;
     Ok(Json(blocking(&state, move |b| b.delete(id)).await?))
 }
 
@@ -177,7 +170,7 @@ pub async fn baskets(State(state): State<AppState>) -> Result<Json<BasketList>, 
 /// `GET /v1/baskets/{name}`
 pub async fn basket(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    PathParams(name): PathParams<String>,
 ) -> Result<Json<Basket>, ApiFailure> {
     Ok(Json(blocking(&state, move |b| b.basket(&name)).await?))
 }
@@ -185,7 +178,7 @@ pub async fn basket(
 /// `PUT /v1/baskets/{name}`: creates or replaces.
 pub async fn put_basket(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    PathParams(name): PathParams<String>,
     JsonBody(mut basket): JsonBody<Basket>,
 ) -> Result<Json<Basket>, ApiFailure> {
     basket.name = name;
@@ -197,7 +190,7 @@ pub async fn put_basket(
 /// `DELETE /v1/baskets/{name}`
 pub async fn delete_basket(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    PathParams(name): PathParams<String>,
 ) -> Result<StatusCode, ApiFailure> {
     blocking(&state, move |b| b.delete_basket(&name)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -222,9 +215,8 @@ pub async fn lots(
 /// `GET /v1/lots/{id}/b2`: the B2 file as signed.
 pub async fn lot_b2(
     State(state): State<AppState>,
-    path: Result<Path<i64>, PathRejection>,
+    PathParams(id): PathParams<i64>,
 ) -> Result<Response, ApiFailure> {
-    let id = id(path)?;
     let bytes = blocking(&state, move |b| b.lot_b2(id)).await?;
     Ok((
         [

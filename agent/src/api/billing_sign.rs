@@ -11,17 +11,17 @@ use std::sync::Arc;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use passerelle_protocol::{
     ErrorCode, FseSignRequest, FseSignResponse, LotBuildRequest, LotList, LotSignature,
 };
 
-use super::billing::{blocking, id, idempotency_key, outcome};
+use super::billing::{blocking, idempotency_key, outcome};
 use super::caller::RequestCaller;
 use super::json::JsonBody;
+use super::path::PathParams;
 use super::{ApiFailure, AppState};
 use crate::billing::{Billing, BillingError};
 use crate::cards::CardError;
@@ -116,9 +116,8 @@ pub async fn build_lots(
 /// `GET /v1/lots/{id}/signature`: the lot's signature and the signer's certificate.
 pub async fn lot_signature(
     State(state): State<AppState>,
-    path: Result<Path<i64>, PathRejection>,
+    PathParams(id): PathParams<i64>,
 ) -> Result<Json<LotSignature>, ApiFailure> {
-    let id = id(path)?;
     let files = blocking(&state, move |b| b.lot_files(id)).await?;
     let b64 = base64::engine::general_purpose::STANDARD;
     Ok(Json(LotSignature {

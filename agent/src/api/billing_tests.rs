@@ -240,3 +240,37 @@ async fn signing_routes_refuse_cleanly_without_a_card() {
         (StatusCode::NOT_FOUND, json!("lot_not_found"))
     );
 }
+
+#[tokio::test]
+async fn malformed_path_parameters_are_refused_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(datetime!(2026-03-02 10:00 UTC)));
+    let api = test_api(
+        dir.path(),
+        SimBackend::new(vec![]),
+        clock,
+        ClientIdentity::Local { uid: 1000 },
+        vec![Scope::ReadCards, Scope::Sign],
+    );
+    let uris = [
+        ("GET", "/v1/fse/abc"),
+        ("GET", "/v1/lots/null%2Cnull/signature"),
+        ("DELETE", "/v1/readers/0/jobs/null%2Cnull"),
+        ("GET", "/v1/readers/%FF%FE/pin"),
+    ];
+    for (method, uri) in uris {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", format!("localhost:{PORT}"))
+            .header("authorization", format!("Bearer {}", api.token))
+            .body(Body::empty())
+            .unwrap();
+        let resp = api.app.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{method} {uri}");
+        let body = to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+        let body: Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("{method} {uri}: not JSON ({e}): {body:?}"));
+        assert_eq!(body["error"]["code"], "bad_request", "{uri}: {body}");
+    }
+}

@@ -6,13 +6,14 @@
 //! no APDU (`?refresh=true` reads it again). A read that fails caches nothing.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::{Extension, Json};
 use passerelle_protocol::{CpxCard, ErrorCode, ReaderList, Scope, VitaleCard};
 use serde::Deserialize;
 
 use super::auth;
 use super::caller::RequestCaller;
+use super::path::PathParams;
 use super::{ApiFailure, AppState};
 use crate::service;
 
@@ -28,7 +29,7 @@ pub struct ReadQuery {
 /// `GET /v1/readers/{reader}/vitale`
 pub async fn vitale(
     State(state): State<AppState>,
-    Path(reader): Path<String>,
+    PathParams(reader): PathParams<String>,
     RequestCaller(caller): RequestCaller,
     query: Result<Query<ReadQuery>, QueryRejection>,
 ) -> Result<Json<VitaleCard>, ApiFailure> {
@@ -40,7 +41,7 @@ pub async fn vitale(
 /// `GET /v1/readers/{reader}/cpx`
 pub async fn cpx(
     State(state): State<AppState>,
-    Path(reader): Path<String>,
+    PathParams(reader): PathParams<String>,
     RequestCaller(caller): RequestCaller,
     query: Result<Query<ReadQuery>, QueryRejection>,
 ) -> Result<Json<CpxCard>, ApiFailure> {
@@ -54,7 +55,7 @@ pub async fn cpx(
 /// operations; an `admin` client any. Answers the readers.
 pub async fn cancel_job(
     State(state): State<AppState>,
-    Path((reader, id)): Path<(String, u64)>,
+    PathParams((reader, id)): PathParams<(String, u64)>,
     RequestCaller(caller): RequestCaller,
     checked: Option<Extension<auth::Caller>>,
 ) -> Result<Json<ReaderList>, ApiFailure> {

@@ -1,6 +1,6 @@
 //! Handlers of the service, reader and simulator routes.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use passerelle_protocol::{
 use tokio::sync::broadcast;
 
 use super::json::{JsonBody, SECRET};
+use super::path::PathParams;
 use super::{ApiFailure, AppState};
 use crate::sim::fixtures;
 
@@ -67,7 +68,7 @@ pub async fn simulator_insert(
 /// `DELETE /v1/simulator/cards/{reader}`: simulated backend only.
 pub async fn simulator_remove(
     State(state): State<AppState>,
-    Path(reader): Path<String>,
+    PathParams(reader): PathParams<String>,
 ) -> Result<Json<ReaderList>, ApiFailure> {
     let simulator = simulator(&state)?;
     let mut events = state.events.subscribe(None).live;
@@ -87,7 +88,7 @@ pub async fn simulator_remove(
 /// reader's PIN pad (for the entry in progress or the next one).
 pub async fn simulator_pin_pad(
     State(state): State<AppState>,
-    Path(reader): Path<String>,
+    PathParams(reader): PathParams<String>,
     JsonBody(body): JsonBody<SimulatedPinPadKeys, SECRET>,
 ) -> Result<Json<ReaderList>, ApiFailure> {
     let Some(pad) = simulator(&state)?.pin_pad(&reader)? else {

@@ -13,6 +13,7 @@ mod error;
 mod events;
 pub(crate) mod handlers;
 mod json;
+mod path;
 mod pin;
 mod rights;
 mod security;

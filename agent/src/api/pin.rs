@@ -2,7 +2,7 @@
 //! `/signature`. Bodies that carry a code are read with [`JsonBody`]`<_, SECRET>`: a refusal never
 //! quotes them.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use passerelle_protocol::{
     CardSignature, ErrorCode, PinStatus, PinUnblockRequest, PinVerified, PinVerifyRequest,
@@ -11,13 +11,14 @@ use passerelle_protocol::{
 
 use super::caller::RequestCaller;
 use super::json::{JsonBody, SECRET};
+use super::path::PathParams;
 use super::{ApiFailure, AppState};
 use crate::service::pin::{self, PinInput};
 
 /// `GET /v1/readers/{reader}/pin`
 pub async fn status(
     State(state): State<AppState>,
-    Path(reader): Path<String>,
+    PathParams(reader): PathParams<String>,
     RequestCaller(caller): RequestCaller,
 ) -> Result<Json<PinStatus>, ApiFailure> {
     Ok(Json(pin::status(&state.hub, &reader, &caller).await?))
@@ -26,7 +27,7 @@ pub async fn status(
 /// `POST /v1/readers/{reader}/pin/verify`
 pub async fn verify(
     State(state): State<AppState>,
-    Path(reader): Path<String>,
+    PathParams(reader): PathParams<String>,
     RequestCaller(caller): RequestCaller,
     JsonBody(request): JsonBody<PinVerifyRequest, SECRET>,
 ) -> Result<Json<PinVerified>, ApiFailure> {
@@ -48,7 +49,7 @@ pub async fn verify(
 /// `POST /v1/readers/{reader}/pin/unblock`: answers the new PIN state.
 pub async fn unblock(
     State(state): State<AppState>,
-    Path(reader): Path<String>,
+    PathParams(reader): PathParams<String>,
     RequestCaller(caller): RequestCaller,
     JsonBody(request): JsonBody<PinUnblockRequest, SECRET>,
 ) -> Result<Json<PinStatus>, ApiFailure> {
@@ -66,7 +67,7 @@ pub async fn unblock(
 /// `POST /v1/readers/{reader}/signature`
 pub async fn sign(
     State(state): State<AppState>,
-    Path(reader): Path<String>,
+    PathParams(reader): PathParams<String>,
     RequestCaller(caller): RequestCaller,
     JsonBody(request): JsonBody<SignatureRequest>,
 ) -> Result<Json<CardSignature>, ApiFailure> {

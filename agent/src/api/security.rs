@@ -1,7 +1,7 @@
 //! Pairing, grants and audit routes. The checks already ran ([`auth::check`](super::auth::check));
 //! handlers read the [`Caller`] they established.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::{Extension, Json};
 use passerelle_protocol::{
     AuditPage, ClientIdentity, ErrorCode, Grant, GrantList, PairingCreated, PairingRequest,
@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::auth::Caller;
 use super::json::JsonBody;
+use super::path::PathParams;
 use super::{ApiFailure, AppState};
 use crate::pairing::PairingError;
 
@@ -62,7 +63,7 @@ pub async fn create(
 pub async fn poll(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<PairingState>, ApiFailure> {
     let client = web_client(&caller)?;
     Ok(Json(state.pairings.poll(&id, &client)?))
@@ -79,7 +80,7 @@ pub async fn list(State(state): State<AppState>) -> Json<PendingPairingList> {
 pub async fn approve(
     state: State<AppState>,
     caller: Extension<Caller>,
-    code: Path<String>,
+    code: PathParams<String>,
 ) -> Result<Json<PendingPairing>, ApiFailure> {
     decide(state, caller, code, true)
 }
@@ -88,7 +89,7 @@ pub async fn approve(
 pub async fn deny(
     state: State<AppState>,
     caller: Extension<Caller>,
-    code: Path<String>,
+    code: PathParams<String>,
 ) -> Result<Json<PendingPairing>, ApiFailure> {
     decide(state, caller, code, false)
 }
@@ -96,7 +97,7 @@ pub async fn deny(
 fn decide(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(code): Path<String>,
+    PathParams(code): PathParams<String>,
     approve: bool,
 ) -> Result<Json<PendingPairing>, ApiFailure> {
     Ok(Json(state.pairings.decide(
@@ -117,7 +118,7 @@ pub async fn grants(State(state): State<AppState>) -> Json<GrantList> {
 pub async fn revoke(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<Grant>, ApiFailure> {
     Ok(Json(state.pairings.revoke(&id, caller.actor())?))
 }
