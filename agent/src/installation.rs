@@ -206,6 +206,21 @@ pub fn ca_nickname(fingerprint: &str) -> String {
     format!("Passerelle autorite locale {short}")
 }
 
+/// The (nickname, trust) pairs of a `certutil -L` listing.
+pub fn parse_certutil_list(listing: &str) -> Vec<(String, String)> {
+    listing
+        .lines()
+        .skip_while(|l| !l.contains("SSL,S/MIME,JAR/XPI"))
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| {
+            let l = l.trim_end();
+            let (name, trust) = l.rsplit_once(char::is_whitespace)?;
+            Some((name.trim_end().to_owned(), trust.to_owned()))
+        })
+        .collect()
+}
+
 /// What one `passerelle-install install` did; `uninstall` undoes exactly this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Installation {

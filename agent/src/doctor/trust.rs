@@ -8,7 +8,7 @@ use rustls::pki_types::{pem::PemObject, CertificateDer};
 
 use super::certificate::Authority;
 use super::{Finding, Verdict};
-use crate::installation::{ca_nickname, NssStore};
+use crate::installation::{ca_nickname, parse_certutil_list, NssStore};
 
 const REINSTALL: &str =
     "relancez l'installation : `sudo passerelle-install install --mode system` (service système) ou `passerelle-install install --mode user` (session)";
@@ -144,10 +144,9 @@ fn trusted_for_servers(db: &Path, nickname: &str) -> bool {
     else {
         return false;
     };
-    String::from_utf8_lossy(&out.stdout).lines().any(|line| {
-        line.strip_prefix(nickname)
-            .and_then(|rest| rest.split_whitespace().last())
-            .and_then(|flags| flags.split(',').next())
-            .is_some_and(|ssl| ssl.contains('C'))
-    })
+    parse_certutil_list(&String::from_utf8_lossy(&out.stdout))
+        .iter()
+        .any(|(name, trust)| {
+            name == nickname && trust.split(',').next().is_some_and(|ssl| ssl.contains('C'))
+        })
 }

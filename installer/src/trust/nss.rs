@@ -64,20 +64,8 @@ pub fn list_argv(db: &Path, nickname: Option<&str>) -> Vec<String> {
     argv
 }
 
-/// The (nickname, trust) pairs of a `certutil -L` listing.
-pub fn parse_list(listing: &str) -> Vec<(String, String)> {
-    listing
-        .lines()
-        .skip_while(|l| !l.contains("SSL,S/MIME,JAR/XPI"))
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| {
-            let l = l.trim_end();
-            let (name, trust) = l.rsplit_once(char::is_whitespace)?;
-            Some((name.trim_end().to_owned(), trust.to_owned()))
-        })
-        .collect()
-}
+/// The (nickname, trust) pairs of a `certutil -L` listing (shared with `passerelle doctor`).
+pub use passerelle_agent::installation::parse_certutil_list as parse_list;
 
 /// Trusts `ca` in every NSS database of `home` (creating Chromium's when absent, its
 /// directories recorded in `created`), pushing each entry to `entries` as soon as it is added;
