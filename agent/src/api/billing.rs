@@ -30,7 +30,7 @@ impl From<BillingError> for ApiFailure {
 }
 
 /// Runs a blocking billing call off the async threads.
-pub(super) async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Billing) -> Result<T, BillingError> + Send + 'static,
 ) -> Result<T, ApiFailure> {

@@ -5,6 +5,9 @@
 
 pub mod auth;
 mod billing;
+/// A blocking billing call off the async threads, its errors as the API answers them
+/// (also used by the local socket).
+pub(crate) use billing::blocking as billing_blocking;
 mod billing_sign;
 mod body;
 mod caller;

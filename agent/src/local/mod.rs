@@ -211,17 +211,11 @@ async fn handle(req: LocalRequest, uid: u32, state: &AppState) -> LocalResponse 
         LocalRequest::Revoke { grant_id } => pairings.revoke(&grant_id, by).map(|g| json!(g)),
         LocalRequest::Status => Ok(json!(crate::api::handlers::service_status(state))),
         LocalRequest::Lots { practitioner } => {
-            let billing = state.billing.clone();
-            let lots = tokio::task::spawn_blocking(move || billing.lots(practitioner.as_deref()))
-                .await
-                .map_err(|e| std::io::Error::other(e.to_string()));
-            return match lots {
-                Ok(Ok(lots)) => LocalResponse::Ok(json!(LotList { lots })),
-                Ok(Err(e)) => LocalResponse::Error(e.to_body()),
-                Err(e) => error(
-                    ErrorCode::Internal,
-                    &format!("lecture des lots interrompue : {e}"),
-                ),
+            let lots =
+                crate::api::billing_blocking(state, move |b| b.lots(practitioner.as_deref()));
+            return match lots.await {
+                Ok(lots) => LocalResponse::Ok(json!(LotList { lots })),
+                Err(failure) => LocalResponse::Error(failure.0.error),
             };
         }
     };
