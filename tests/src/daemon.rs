@@ -23,6 +23,27 @@ pub enum Backend {
     Simulated,
 }
 
+/// How the rig starts `passerelle run`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Launcher {
+    /// As the test process's user (root in CI), with its environment.
+    #[default]
+    Direct,
+    /// As the hardened system unit runs it: through `setpriv` as `uid`/`uid` with no
+    /// supplementary group, no capability (effective, inheritable, bounding) and no new
+    /// privileges, with the bare environment of a `DynamicUser=` service; the binary is
+    /// copied to a world-readable directory (the repository may sit in a private home), the
+    /// configuration is root's and read-only, the data dir (the unit's `StateDirectory=`)
+    /// belongs to `uid` and logs go to standard error only (journald's place). `trace` is
+    /// put in front of it all (e.g. `strace -f -o FILE`), or is empty.
+    Unit {
+        /// The unprivileged user and group id.
+        uid: u32,
+        /// A wrapper command, or nothing.
+        trace: Vec<String>,
+    },
+}
+
 /// A running daemon. Killed on drop; its data dir is a temp dir removed on drop, its logs
 /// stay in the test's artefact directory (`daemon.log`, `daemon-stderr.log`).
 pub struct Daemon {
@@ -38,6 +59,11 @@ pub struct Daemon {
     token: Option<String>,
     /// Client sending `token` by default.
     authed: Option<reqwest::Client>,
+    launcher: Launcher,
+    /// For [`Launcher::Unit`]: the copied binary and the configuration.
+    unit_root: Option<tempfile::TempDir>,
+    /// The daemon's own pid (not the wrapper's), once it answers.
+    daemon_pid: Option<u32>,
 }
 
 /// Every scope, for the rig's own token.
@@ -54,22 +80,42 @@ impl Daemon {
     /// Like [`Daemon::start`], with `extra` appended to the configuration (for example a
     /// `[security]` section).
     pub async fn start_with(dir: &TestDir, backend: Backend, extra: &str) -> crate::Result<Daemon> {
+        Daemon::start_launched(dir, backend, extra, Launcher::Direct).await
+    }
+
+    /// Like [`Daemon::start_with`], started by `launcher`.
+    pub async fn start_launched(
+        dir: &TestDir,
+        backend: Backend,
+        extra: &str,
+        launcher: Launcher,
+    ) -> crate::Result<Daemon> {
         let port = crate::net::free_port()?;
         let data = tempfile::Builder::new()
             .prefix("passerelle-test-")
             .tempdir()
             .map_err(|e| e.to_string())?;
-        let config = dir.file("daemon.toml");
         let file_log = dir.file("daemon.log");
+        let unit_root = match &launcher {
+            Launcher::Direct => None,
+            Launcher::Unit { uid, .. } => Some(unit_root(data.path(), *uid)?),
+        };
+        let config = match &unit_root {
+            Some(root) => root.path().join("config.toml"),
+            None => dir.file("daemon.toml"),
+        };
         let backend = match backend {
             Backend::Pcsc => "pcsc",
             Backend::Simulated => "simulated",
         };
+        let log_file = match unit_root {
+            Some(_) => String::new(),
+            None => format!("file = {:?}\n", file_log.display().to_string()),
+        };
         let toml = format!(
             "[server]\nport = {port}\n\n[readers]\nbackend = \"{backend}\"\n\n[storage]\ndata_dir = {data:?}\n\n\
-             [log]\nlevel = \"info,passerelle_agent=debug,passerelle=debug\"\nformat = \"human\"\nfile = {log:?}\n\n{extra}\n",
+             [log]\nlevel = \"info,passerelle_agent=debug,passerelle=debug\"\nformat = \"human\"\n{log_file}\n{extra}\n",
             data = data.path().display().to_string(),
-            log = file_log.display().to_string(),
         );
         // Written then renamed, so the daemon never reads a half-written file.
         let tmp = config.with_extension("toml.tmp");
@@ -85,6 +131,9 @@ impl Daemon {
             client: None,
             token: None,
             authed: None,
+            launcher,
+            unit_root,
+            daemon_pid: None,
         };
         d.spawn_and_wait().await?;
         Ok(d)
@@ -92,14 +141,18 @@ impl Daemon {
 
     async fn spawn_and_wait(&mut self) -> crate::Result<()> {
         let bin = passerelle_bin();
-        let child = run_command(&self.config, &self.stderr_log)
-            .spawn()
-            .map_err(|e| {
-                format!(
-                    "spawn {} (build it: cargo build -p passerelle-agent): {e}",
-                    bin.display()
-                )
-            })?;
+        let mut command = match (&self.launcher, &self.unit_root) {
+            (Launcher::Unit { uid, trace }, Some(root)) => {
+                unit_command(trace, *uid, root.path(), &self.config, &self.stderr_log)
+            }
+            _ => run_command(&self.config, &self.stderr_log),
+        };
+        let child = command.spawn().map_err(|e| {
+            format!(
+                "spawn {} (build it: cargo build -p passerelle-agent): {e}",
+                bin.display()
+            )
+        })?;
         eprintln!(
             "[rig] daemon started, pid {}, port {}",
             child.id(),
@@ -144,6 +197,10 @@ impl Daemon {
         match res {
             Ok(client) => {
                 self.client = Some(client);
+                self.daemon_pid = self.child.as_ref().map(|c| match &self.launcher {
+                    Launcher::Unit { trace, .. } if !trace.is_empty() => own_pid(c.id()),
+                    _ => c.id(),
+                });
                 // Grants survive a restart: pair only the first time.
                 if self.token.is_none() {
                     let token = self.pair_local("passerelle-tests", &ALL_SCOPES).await?;
@@ -206,7 +263,17 @@ impl Daemon {
     /// Stops the daemon (SIGTERM, then SIGKILL after 5 s); [`Daemon::restart`] starts it again.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            proc::stop(&mut child, Duration::from_secs(5));
+            match self.daemon_pid.take() {
+                // Behind a wrapper: the daemon gets the signal, the wrapper exits with it.
+                Some(pid) if pid != child.id() => {
+                    proc::signal(pid, libc::SIGTERM);
+                    if proc::wait_timeout(&mut child, Duration::from_secs(5)).is_none() {
+                        proc::signal(pid, libc::SIGKILL);
+                        proc::stop(&mut child, Duration::from_secs(5));
+                    }
+                }
+                _ => proc::stop(&mut child, Duration::from_secs(5)),
+            }
         }
     }
 
@@ -220,9 +287,10 @@ impl Daemon {
         self.data.path().join("tls").join("ca.pem")
     }
 
-    /// Process id of the running daemon.
+    /// Process id of the running daemon (itself, not a wrapper of [`Launcher::Unit`]).
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+        self.daemon_pid
+            .or_else(|| self.child.as_ref().map(Child::id))
     }
 
     /// Whether the daemon process is still running.
@@ -327,10 +395,62 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            proc::stop(&mut child, Duration::from_secs(5));
-        }
+        self.stop();
     }
+}
+
+/// The world-readable directory of [`Launcher::Unit`] (the copied binary, the
+/// configuration); gives `data` to `uid`.
+fn unit_root(data: &Path, uid: u32) -> crate::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::Builder::new()
+        .prefix("passerelle-unit-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| e.to_string())?;
+    std::fs::copy(passerelle_bin(), root.path().join("passerelle"))
+        .map_err(|e| format!("copy the binary: {e}"))?;
+    std::os::unix::fs::chown(data, Some(uid), Some(uid)).map_err(|e| format!("chown: {e}"))?;
+    Ok(root)
+}
+
+/// `[trace…] setpriv … ROOT/passerelle run --config CONFIG` with a service's bare
+/// environment (see [`Launcher::Unit`]).
+fn unit_command(trace: &[String], uid: u32, root: &Path, config: &Path, log: &Path) -> Command {
+    let setpriv = [
+        "setpriv".to_string(),
+        format!("--reuid={uid}"),
+        format!("--regid={uid}"),
+        "--clear-groups".into(),
+        "--no-new-privs".into(),
+        "--inh-caps=-all".into(),
+        "--bounding-set=-all".into(),
+    ];
+    let mut argv = trace.iter().chain(&setpriv);
+    let mut cmd = Command::new(argv.next().expect("setpriv"));
+    cmd.args(argv)
+        .arg(root.join("passerelle"))
+        .arg("run")
+        .arg("--config")
+        .arg(config)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", "/")
+        .env("LANG", "C.UTF-8")
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(proc::log_file(log))
+        .stderr(proc::log_file(log));
+    cmd
+}
+
+/// The daemon's pid under the wrapper `pid` (strace forks it): the wrapper's only child.
+fn own_pid(pid: u32) -> u32 {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .ok()
+        .and_then(|c| c.split_whitespace().next()?.parse().ok())
+        .unwrap_or(pid)
 }
 
 /// An HTTPS client that trusts only the CA in `ca_pem` (no system roots, no proxy).

@@ -24,7 +24,7 @@ pub mod sse;
 pub mod two_cards;
 pub mod wait;
 
-pub use daemon::{Backend, Daemon};
+pub use daemon::{Backend, Daemon, Launcher};
 pub use paths::{passerelle_bin, TestDir};
 pub use pcscd::{PcscdRig, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1};
 pub use simcard::Simcard;
