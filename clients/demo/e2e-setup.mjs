@@ -13,11 +13,16 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * Serves the page and `/client/` (the TypeScript client's `dist/`) on
+ * Serves the page, `/client/` (the TypeScript client's `dist/`) and `/vendor/` (its
+ * dependency, see the page's import map) on
  * `https://127.0.0.1:<free port>` with the certificate in `tlsDir`. Returns `{server, origin}`.
  */
 export async function serveApp(tlsDir) {
-  const roots = { "/client/": join(here, "../typescript/dist/"), "/": here + "/" };
+  const roots = {
+    "/client/": join(here, "../typescript/dist/"),
+    "/vendor/eventsource-parser/": join(here, "../typescript/node_modules/eventsource-parser/dist/"),
+    "/": here + "/",
+  };
   const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
   const server = createServer(
     { cert: readFileSync(join(tlsDir, "server.pem")), key: readFileSync(join(tlsDir, "server.key")) },

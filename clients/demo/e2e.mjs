@@ -48,11 +48,17 @@ try {
   page.on("pageerror", (e) => appendFileSync(consoleLog, `[pageerror] ${e}\n`));
   // Every GET the page makes, by path: the reader list must be fetched once, then kept
   // up to date from the event stream alone.
+  // Also: no URL ever carries the token, and the event stream sends it as a header.
   const gets = {};
+  const urlsWithToken = [];
+  let eventsAuthorized = false;
   page.on("request", (r) => {
-    if (r.method() !== "GET" || !r.url().startsWith(DAEMON_URL)) return;
+    if (!r.url().startsWith(DAEMON_URL)) return;
+    if (/pst_|access_token/.test(r.url())) urlsWithToken.push(r.url());
+    if (r.method() !== "GET") return;
     const path = new URL(r.url()).pathname;
     gets[path] = (gets[path] ?? 0) + 1;
+    if (path === "/v1/events") eventsAuthorized = /^Bearer pst_/.test(r.headers()["authorization"] ?? "");
   });
   await page.goto(`${appOrigin}/?auto=1&daemon=${encodeURIComponent(DAEMON_URL)}`);
   const code = await page.waitForFunction(
@@ -117,6 +123,8 @@ try {
     };
   }));
   result.gets = gets;
+  result.urlsWithToken = urlsWithToken;
+  result.eventsAuthorized = eventsAuthorized;
   ok = result.fse.status === "signed";
 } catch (e) {
   console.error(`e2e: ${e}`);

@@ -1,7 +1,10 @@
 // The reader list, live: one GET /v1/readers, then every change from the event stream
-// (GET /v1/events as an EventSource; the client passes the token as ?access_token=,
-// the one route that accepts it, since an EventSource cannot send headers).
+// (GET /v1/events, which the client reads with fetch, the token in its Authorization
+// header, reconnecting and resuming by itself).
 import { $, row } from "./ui.js";
+
+/** The page's words for the stream's states. */
+const STREAM_STATES = { open: "connecté", reconnecting: "reconnexion…", closed: "fermé" };
 
 /** How many events the page lists (newest first). */
 const EVENTS_SHOWN = 8;
@@ -30,9 +33,8 @@ export class LiveReaders {
     let loaded = false;
     this.source = this.client.events(
       (event) => (loaded ? this.apply(event) : early.push(event)),
-      () => this.showStream("reconnexion…"),
+      (state, error) => this.showStream(STREAM_STATES[state] + (error ? ` (${error.message})` : "")),
     );
-    this.source.onopen = () => this.showStream("connecté");
     await this.reload();
     loaded = true;
     for (const event of early) this.apply(event);

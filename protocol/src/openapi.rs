@@ -27,10 +27,11 @@ mod paths {
         responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
     fn readers() {}
 
-    /// Server-Sent Events of readers and cards. Resume with `Last-Event-ID`.
+    /// Server-Sent Events of readers and cards. Resume with `Last-Event-ID`. The token goes
+    /// in the `Authorization` header, as everywhere: read the stream with `fetch` (a
+    /// browser's `EventSource` cannot send it; the TypeScript client does this).
     #[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])),
-        params(("access_token" = Option<String>, Query, description = "the token, for EventSource (this route only)"),
-               ("Last-Event-ID" = Option<u64>, Header, description = "last id seen"),
+        params(("Last-Event-ID" = Option<u64>, Header, description = "last id seen"),
                ("last_event_id" = Option<u64>, Query, description = "same, for clients that cannot set headers")),
         responses((status = 200, description = "text/event-stream of Event", content_type = "text/event-stream"),
                   (status = "default", body = ApiError)))]
@@ -201,8 +202,8 @@ impl Modify for BearerScheme {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "Token from pairing (`pst_...`). On GET /v1/events also accepted as \
-                         ?access_token= (EventSource cannot set headers).",
+                        "Token from pairing (`pst_...`), in the Authorization header on every \
+                         route (never in the query string).",
                     ))
                     .build(),
             ),

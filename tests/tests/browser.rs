@@ -4,7 +4,8 @@
 //! while the page is open), reads the Vitale and the CPS, verifies the CPS PIN typed in its
 //! form (a wrong one first: the French refusal is shown), creates an FSE for a beneficiary
 //! of the Vitale and signs it with the CPS. What the page showed is compared with what the
-//! daemon says through the API (the FSE, the PIN state, the audit log). Driven by
+//! daemon says through the API (the FSE, the PIN state, the audit log); no URL the page
+//! requests carries the token, and the event stream sends it as a header. Driven by
 //! `clients/demo/e2e.mjs` (playwright-core, Debian's `/usr/bin/chromium`); screenshots in
 //! `tests/artifacts/browser_demo_page_bills_with_live_readers/`: `demo-waiting-cps.png`
 //! (the CPS reader still empty) and `demo.png` (the FSE signed).
@@ -147,6 +148,8 @@ async fn browser_demo_page_bills_with_live_readers() {
     );
     assert_eq!(result["gets"]["/v1/readers"], 1, "{result:#}");
     assert_eq!(result["gets"]["/v1/events"], 1, "{result:#}");
+    assert_eq!(result["urlsWithToken"], json!([]), "{result:#}");
+    assert_eq!(result["eventsAuthorized"], true, "{result:#}");
     let events = result["events"].to_string();
     assert!(
         events.contains(&format!("card_inserted — {READER_1}")),

@@ -23,9 +23,8 @@ async fn pairing_from_a_web_origin() {
         .unwrap();
     let mut reader_events = d
         .client_without_token()
-        .get(d.url(&format!(
-            "/v1/events?access_token={reader_only}&last_event_id=0"
-        )))
+        .get(d.url("/v1/events?last_event_id=0"))
+        .bearer_auth(&reader_only)
         .send()
         .await
         .unwrap();

@@ -92,24 +92,29 @@ async fn attacks_are_refused_and_audited() {
     )
     .await;
 
-    // EventSource: the token as ?access_token= on /v1/events only.
+    // The token is read from the Authorization header only, never from a URL (one that
+    // does work elsewhere is refused there too, with a message saying where it goes).
     let sse = d
         .client_without_token()
-        .get(d.url(&format!("/v1/events?access_token={reader_only}")))
+        .get(d.url("/v1/events"))
+        .bearer_auth(&reader_only)
         .send()
         .await
         .unwrap();
     assert_eq!(sse.status(), 200);
     assert!(passerelle_tests::daemon::content_type(&sse).starts_with("text/event-stream"));
     drop(sse);
-    let q = get(
-        &d,
-        &format!("/v1/readers?access_token={reader_only}"),
-        None,
-        None,
-    )
-    .await;
-    expect_api_error(q, 401, "unauthorized").await;
+    for path in ["/v1/events", "/v1/readers"] {
+        let q = get(
+            &d,
+            &format!("{path}?access_token={reader_only}"),
+            None,
+            None,
+        )
+        .await;
+        let err = expect_api_error(q, 401, "unauthorized").await;
+        assert!(err.error.message.contains("Authorization"), "{err:?}");
+    }
 
     // CORS preflight: an unapproved origin gets no CORS header; an approved one gets its
     // exact origin and the allowed headers.

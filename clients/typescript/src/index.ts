@@ -5,8 +5,10 @@
  * pairing, readers, events, card reads, PIN, signature, FSE (create, sign, read).
  */
 import type { components } from "./schema.js";
+import { openEventStream, type EventStream, type StreamState } from "./events.js";
 
 export type { components, paths } from "./schema.js";
+export type { EventStream, StreamState } from "./events.js";
 
 type S = components["schemas"];
 export type ApiErrorBody = S["ApiError"];
@@ -106,23 +108,13 @@ export class PasserelleClient {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    if (!resp.ok) throw await errorOf(resp);
     const text = await resp.text();
-    let json: unknown = undefined;
     try {
-      json = text ? JSON.parse(text) : undefined;
+      return (text ? JSON.parse(text) : undefined) as T;
     } catch {
-      json = undefined;
+      return undefined as T;
     }
-    if (!resp.ok) {
-      const err = (json as ApiErrorBody | undefined)?.error;
-      throw new PasserelleError(
-        resp.status,
-        err?.code ?? "http_error",
-        err?.message ?? `HTTP ${resp.status}`,
-        err?.details,
-      );
-    }
-    return json as T;
   }
 
   /** `GET /v1/status` (no token needed). */
@@ -227,25 +219,43 @@ export class PasserelleClient {
   }
 
   /**
-   * Opens the event stream (EventSource; the token goes as `?access_token=`, the only
-   * route that accepts it). `onEvent` gets every event; reconnection and `Last-Event-ID`
-   * are the browser's. Returns the EventSource (close it to stop).
+   * Opens the event stream (`GET /v1/events` read with `fetch`, the token in the
+   * `Authorization` header). `onEvent` gets every event; after a drop the stream
+   * reconnects by itself and resumes with `Last-Event-ID` (a `resync` event means some
+   * were missed: read the state again). `onState` follows the connection; `closed` with
+   * a {@link PasserelleError} when the daemon refuses it (token revoked, say).
    */
-  events(onEvent: (event: PassEvent) => void, onError?: (e: Event) => void): EventSource {
+  events(
+    onEvent: (event: PassEvent) => void,
+    onState?: (state: StreamState, error?: Error) => void,
+  ): EventStream {
     if (!this.token) throw new PasserelleError(401, "unauthorized", "Jumelez d'abord l'application.");
-    const url = `${this.baseUrl}/v1/events?access_token=${encodeURIComponent(this.token)}`;
-    const source = new EventSource(url);
-    const handler = (m: MessageEvent) => {
-      try {
-        onEvent(JSON.parse(m.data) as PassEvent);
-      } catch {
-        /* not JSON: ignored */
-      }
-    };
-    for (const t of EVENT_TYPES) source.addEventListener(t, handler as EventListener);
-    if (onError) source.onerror = onError;
-    return source;
+    return openEventStream({
+      url: `${this.baseUrl}/v1/events`,
+      headers: { Authorization: `Bearer ${this.token}` },
+      fetch: this.fetchImpl,
+      onData: (data) => onEvent(data as PassEvent),
+      onState,
+      toError: errorOf,
+    });
   }
+}
+
+/** The {@link PasserelleError} of an error answer (its JSON body, or the bare status). */
+async function errorOf(resp: Response): Promise<PasserelleError> {
+  let body: ApiErrorBody | undefined;
+  try {
+    body = (await resp.json()) as ApiErrorBody;
+  } catch {
+    body = undefined;
+  }
+  const err = body?.error;
+  return new PasserelleError(
+    resp.status,
+    err?.code ?? "http_error",
+    err?.message ?? `HTTP ${resp.status}`,
+    err?.details,
+  );
 }
 
 /** The `Idempotency-Key` header, when there is a key. */

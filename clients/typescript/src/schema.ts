@@ -64,7 +64,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events of readers and cards. Resume with `Last-Event-ID`. */
+        /**
+         * Server-Sent Events of readers and cards. Resume with `Last-Event-ID`. The token goes
+         *     in the `Authorization` header, as everywhere: read the stream with `fetch` (a
+         *     browser's `EventSource` cannot send it; the TypeScript client does this).
+         */
         get: operations["events"];
         put?: never;
         post?: never;
@@ -1669,8 +1673,6 @@ export interface operations {
     events: {
         parameters: {
             query?: {
-                /** @description the token, for EventSource (this route only) */
-                access_token?: string;
                 /** @description same, for clients that cannot set headers */
                 last_event_id?: number;
             };

@@ -200,18 +200,16 @@ pub async fn check(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) 
         grant: None,
     };
     if let Access::Scope(scope) = access {
-        let grant = token::bearer(
-            headers,
-            query.as_deref(),
-            scopes::token_in_query(&method, &path),
-        )
-        .and_then(|t| auth.pairings.authenticate(&t))
-        .filter(|g| bound_to(g, origin.as_deref()));
+        let grant = token::bearer(headers)
+            .and_then(|t| auth.pairings.authenticate(&t))
+            .filter(|g| bound_to(g, origin.as_deref()));
         let Some(grant) = grant else {
-            let f = ApiFailure::new(
-                ErrorCode::Unauthorized,
-                "Application non autorisée : jeton absent, invalide ou expiré. Jumelez l'application avec Passerelle.",
-            );
+            let message = if token::in_query(query.as_deref()) {
+                "Application non autorisée : le jeton se transmet dans l'en-tête « Authorization: Bearer », jamais dans l'adresse."
+            } else {
+                "Application non autorisée : jeton absent, invalide ou expiré. Jumelez l'application avec Passerelle."
+            };
+            let f = ApiFailure::new(ErrorCode::Unauthorized, message);
             return refuse(f, origin.as_deref(), true, None);
         };
         if !grant.scopes.contains(&scope) {

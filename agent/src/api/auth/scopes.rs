@@ -58,11 +58,6 @@ pub fn required(method: &Method, path: &str) -> Access {
     }
 }
 
-/// Whether the token may also come as `?access_token=` (EventSource cannot set headers).
-pub fn token_in_query(method: &Method, path: &str) -> bool {
-    method == Method::GET && path == "/v1/events"
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,8 +118,6 @@ mod tests {
         assert_eq!(required(&g, "/v1/lots/3/b2"), Access::Scope(Scope::Sign));
         assert_eq!(required(&g, "/v1/audit"), Access::Scope(Scope::Admin));
         assert_eq!(required(&g, "/v1/nope"), Access::Scope(Scope::Admin));
-        assert!(token_in_query(&g, "/v1/events"));
-        assert!(!token_in_query(&g, "/v1/readers"));
     }
 
     /// Every path of the OpenAPI document has an explicit rule or is meant to be admin.

@@ -1,35 +1,26 @@
-//! Where the token is read: `Authorization: Bearer`, and for the event stream only,
-//! `?access_token=` (EventSource cannot set headers).
+//! Where the token is read: `Authorization: Bearer`, on every route, the event stream
+//! included. Never from the query string: a URL ends up in browser histories, developer
+//! tools and proxies' logs (an `?access_token=` is refused with a message saying so).
 
 use axum::http::{header, HeaderMap};
 
-/// The bearer token of a request, if it carries exactly one. `query_allowed`: also look
-/// at `access_token` in the query string (the event stream only).
-pub fn bearer(headers: &HeaderMap, query: Option<&str>, query_allowed: bool) -> Option<String> {
+/// The bearer token of a request, if it carries exactly one `Authorization: Bearer`.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
     let mut all = headers.get_all(header::AUTHORIZATION).iter();
-    let from_header = match (all.next(), all.next()) {
-        (Some(v), None) => {
-            let v = v.to_str().ok()?;
-            let (scheme, token) = v.split_once(' ')?;
-            if !scheme.eq_ignore_ascii_case("bearer") {
-                return None;
-            }
-            Some(token.trim().to_owned())
-        }
-        (None, _) => None,
-        (Some(_), Some(_)) => return None,
+    let (Some(value), None) = (all.next(), all.next()) else {
+        return None;
     };
-    let from_query = if query_allowed {
-        query
-            .unwrap_or("")
-            .split('&')
-            .filter_map(|pair| pair.strip_prefix("access_token="))
-            .next()
-            .map(str::to_owned)
-    } else {
-        None
-    };
-    from_header.or(from_query).filter(|t| !t.is_empty())
+    let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// Whether the query string carries an `access_token` (which is never accepted).
+pub fn in_query(query: Option<&str>) -> bool {
+    query
+        .unwrap_or("")
+        .split('&')
+        .any(|pair| pair == "access_token" || pair.starts_with("access_token="))
 }
 
 /// The query string for the audit trail: parameter names only, values elided (a value may
@@ -51,15 +42,17 @@ mod tests {
     #[test]
     fn auth_token_sources() {
         let mut h = HeaderMap::new();
-        assert_eq!(bearer(&h, Some("access_token=q"), false), None);
-        assert_eq!(
-            bearer(&h, Some("a=1&access_token=q"), true),
-            Some("q".into())
-        );
+        assert_eq!(bearer(&h), None);
+        assert!(in_query(Some("a=1&access_token=q")));
+        assert!(!in_query(Some("my_access_token=q")));
         h.insert(header::AUTHORIZATION, "Bearer abc".parse().unwrap());
-        assert_eq!(bearer(&h, None, false), Some("abc".into()));
+        assert_eq!(bearer(&h), Some("abc".into()));
+        h.insert(header::AUTHORIZATION, "Bearer ".parse().unwrap());
+        assert_eq!(bearer(&h), None);
         h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
-        assert_eq!(bearer(&h, None, false), None);
+        assert_eq!(bearer(&h), None);
+        h.append(header::AUTHORIZATION, "Bearer abc".parse().unwrap());
+        assert_eq!(bearer(&h), None, "two Authorization headers");
         assert_eq!(
             redact_query(Some("access_token=s&last_event_id=3")),
             "last_event_id=…"
