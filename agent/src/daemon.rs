@@ -18,7 +18,7 @@ use crate::local;
 use crate::pairing::Pairings;
 use crate::rights::ModelledRightsService;
 use crate::sim::fixtures;
-use crate::tls::{TlsError, TlsFiles};
+use crate::tls::{Ensured, TlsError, TlsFiles};
 use crate::transport::pcsc::PcscBackend;
 use crate::transport::sim::SimBackend;
 use crate::transport::{ReaderBackend, TransportError};
@@ -63,10 +63,20 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let started = Instant::now();
     let data_dir = config.data_dir();
     let tls = TlsFiles::in_dir(&data_dir);
-    if tls.ensure()? {
-        tracing::info!(ca = %tls.ca.display(), "created a new local certificate authority");
+    match tls.ensure()? {
+        Ensured::Kept => {}
+        Ensured::NextCertificate => {
+            tracing::info!("moved to the next certificate of the same authority")
+        }
+        Ensured::NewAuthority => {
+            tracing::info!(ca = %tls.ca.display(), "created a new local certificate authority")
+        }
     }
     let rustls = RustlsConfig::from_config(tls.server_config()?);
+    let rotation = tokio::spawn(crate::tls::rotation::keep_current(
+        tls.clone(),
+        rustls.clone(),
+    ));
 
     let security = |what: &str| {
         let what = what.to_owned();
@@ -165,6 +175,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     while servers.join_next().await.is_some() {}
     local_server.abort();
+    rotation.abort();
     let _ = std::fs::remove_file(&socket);
     hub.stop();
     outcome

@@ -7,7 +7,7 @@ use passerelle_agent::api::auth::origin::is_pairable;
 use passerelle_agent::installation::{
     ca_fingerprint, ca_nickname, Installation, ServiceMode, TrustEntry, RECORD_FORMAT,
 };
-use passerelle_agent::tls::TlsFiles;
+use passerelle_agent::tls::{Ensured, TlsFiles};
 
 use crate::cli::InstallArgs;
 use crate::error::InstallError;
@@ -94,7 +94,7 @@ fn steps(
     // The authority and the daemon's certificate: made (or renewed) by the daemon's own
     // code, whose authority key is never written.
     let tls = TlsFiles::in_dir(&record.data_dir);
-    if tls.ensure()? {
+    if tls.ensure()? == Ensured::NewAuthority {
         println!(
             "Autorité locale et certificat du démon créés dans {}",
             tls.ca.parent().unwrap_or(&tls.ca).display()

@@ -171,11 +171,7 @@ fn system_install_then_uninstall_leaves_the_machine_as_it_was() {
         tls.join("server.pem"),
         tls.join("server.key"),
     );
-    let (ca_s, leaf_s, key_s) = (
-        ca.to_str().unwrap(),
-        leaf.to_str().unwrap(),
-        key.to_str().unwrap(),
-    );
+    let (ca_s, leaf_s) = (ca.to_str().unwrap(), leaf.to_str().unwrap());
     assert!(verifies(&ca, &leaf), "the chain verifies");
     let bundle = sb.changed("/etc/ssl/certs/ca-certificates.crt");
     assert!(
@@ -241,7 +237,9 @@ fn system_install_then_uninstall_leaves_the_machine_as_it_was() {
         "the leaf is not for another name"
     );
 
-    // No key on disk but the daemon's own.
+    // No key on disk but the daemon's certificates' own: the current one and those to
+    // come (tls/next/), each pairing with its certificate, each certificate issued by the
+    // authority (checked by openssl at a date inside its own window), none the authority's.
     let mut keys = Vec::new();
     for root in [
         sb.upper("/etc"),
@@ -257,20 +255,35 @@ fn system_install_then_uninstall_leaves_the_machine_as_it_was() {
             }
         }
     }
+    keys.sort();
+    let mut expected: Vec<PathBuf> = (1..passerelle_agent::tls::LEAVES)
+        .map(|n| tls.join(format!("next/server-{n}.key")))
+        .collect();
+    expected.push(key.clone());
+    expected.sort();
     assert_eq!(
-        keys,
-        std::slice::from_ref(&key),
-        "the only private key is server.key"
+        keys, expected,
+        "the daemon certificates' keys, nothing else"
     );
-    let key_pub = public_key(&["openssl", "pkey", "-in", key_s, "-pubout"]);
-    assert_eq!(
-        key_pub,
-        public_key(&["openssl", "x509", "-in", leaf_s, "-noout", "-pubkey"])
-    );
-    assert_ne!(
-        key_pub,
-        public_key(&["openssl", "x509", "-in", ca_s, "-noout", "-pubkey"])
-    );
+    let ca_pub = public_key(&["openssl", "x509", "-in", ca_s, "-noout", "-pubkey"]);
+    for key in &keys {
+        let cert = key.with_extension("pem");
+        let cert_s = cert.to_str().unwrap();
+        let key_pub = public_key(&["openssl", "pkey", "-in", key.to_str().unwrap(), "-pubout"]);
+        assert_eq!(
+            key_pub,
+            public_key(&["openssl", "x509", "-in", cert_s, "-noout", "-pubkey"])
+        );
+        assert_ne!(key_pub, ca_pub);
+        let start = run(&["openssl", "x509", "-in", cert_s, "-noout", "-startdate"]);
+        let start = start.trim().trim_start_matches("notBefore=");
+        let epoch = run(&["date", "-d", start, "+%s"]);
+        let inside = (epoch.trim().parse::<i64>().unwrap() + 86_400).to_string();
+        let checked = run(&[
+            "openssl", "verify", "-attime", &inside, "-CAfile", ca_s, cert_s,
+        ]);
+        assert!(checked.contains(": OK"), "{cert_s}: {checked}");
+    }
 
     // The browsers' databases.
     let fingerprint = ca_fingerprint(&std::fs::read_to_string(&ca).unwrap()).unwrap();

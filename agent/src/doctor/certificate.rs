@@ -2,13 +2,11 @@
 //! names, and not about to expire.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use rustls::client::danger::ServerCertVerifier;
-use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{pem::PemObject, CertificateDer};
 
 use super::{Finding, Verdict};
-use crate::tls::{TlsFiles, RENEW_BEFORE_DAYS};
+use crate::tls::{verify_for_loopback, TlsFiles, RENEW_BEFORE_DAYS};
 
 /// The install's authority, as trust checks need it.
 pub(super) struct Authority {
@@ -66,67 +64,57 @@ pub(super) fn check(data_dir: &Path, findings: &mut Vec<Finding>) -> Option<Auth
         der: ca.clone(),
         fingerprint,
     };
-    if let Err(e) = verify_for_loopback(&ca, &leaf) {
+    let now = time::OffsetDateTime::now_utc();
+    if let Err(e) = verify_for_loopback(&ca, &leaf, now) {
         findings.push(
             Finding::new(
                 "certificate",
                 Verdict::Problem,
                 format!("le certificat du démon n'est pas valable pour localhost : {e}"),
             )
-            .advise(format!(
-                "arrêtez le démon, supprimez le dossier {} puis redémarrez-le (un nouveau \
-                 certificat sera créé, à faire reconnaître par `passerelle-install install`)",
-                files.ca.parent().unwrap_or(data_dir).display()
-            )),
+            .advise(
+                "redémarrez le démon : il passe au certificat suivant de la même autorité \
+                 s'il en a un ; sinon il en crée une nouvelle, à faire reconnaître par \
+                 `passerelle-install install`",
+            ),
         );
         return Some(authority);
     }
-    match days_left(&leaf) {
-        Some(days) if days < RENEW_BEFORE_DAYS => findings.push(
+    let covered = files.covered_until().map(|end| days_until(end, now));
+    let Some(leaf_end) = crate::tls::not_after(&leaf) else {
+        findings.push(problem("date d'expiration illisible".into()));
+        return Some(authority);
+    };
+    match (days_until(leaf_end, now), covered) {
+        (days, Some(covered)) if covered < RENEW_BEFORE_DAYS => findings.push(
             Finding::new(
                 "certificate",
                 Verdict::Warning,
-                format!("le certificat du démon expire dans {days} jour(s)"),
+                format!(
+                    "le certificat du démon expire dans {days} jour(s) et c'est le dernier \
+                     signé par cette autorité"
+                ),
             )
             .advise(
-                "il sera renouvelé au prochain démarrage du démon ; relancez ensuite \
-                 `passerelle-install install` pour que les navigateurs reconnaissent le nouveau",
+                "une nouvelle autorité sera créée au prochain contrôle du démon (au plus tard \
+                 6 heures) ; relancez ensuite `passerelle-install install` pour que les \
+                 navigateurs la reconnaissent",
             ),
         ),
-        Some(days) => findings.push(Finding::new(
+        (days, covered) => findings.push(Finding::new(
             "certificate",
             Verdict::Ok,
-            format!("certificat valable pour localhost, 127.0.0.1 et ::1 ({days} jours restants)"),
+            format!(
+                "certificat valable pour localhost, 127.0.0.1 et ::1 ({days} jours restants ; \
+                 les suivants, déjà signés par la même autorité, couvrent {} jours)",
+                covered.unwrap_or(days)
+            ),
         )),
-        None => findings.push(problem("date d'expiration illisible".into())),
     }
     Some(authority)
 }
 
-/// Verifies `leaf` against `ca` for `localhost` and `127.0.0.1`, now (webpki, with the
-/// authority's name constraints).
-fn verify_for_loopback(
-    ca: &CertificateDer<'static>,
-    leaf: &CertificateDer<'_>,
-) -> Result<(), String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.clone()).map_err(|e| e.to_string())?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier =
-        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-            .build()
-            .map_err(|e| e.to_string())?;
-    for name in ["localhost", "127.0.0.1"] {
-        let server = ServerName::try_from(name).expect("a valid name");
-        verifier
-            .verify_server_cert(leaf, &[], &server, &[], UnixTime::now())
-            .map_err(|e| format!("{name} : {e}"))?;
-    }
-    Ok(())
-}
-
-/// Whole days until `leaf` expires (negative when expired).
-fn days_left(leaf: &CertificateDer<'_>) -> Option<i64> {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    Some((crate::tls::not_after(leaf)? - now).div_euclid(24 * 3600))
+/// Whole days from `now` to `end` (seconds since the Unix epoch; negative when past).
+fn days_until(end: i64, now: time::OffsetDateTime) -> i64 {
+    (end - now.unix_timestamp()).div_euclid(24 * 3600)
 }

@@ -140,6 +140,37 @@ fn certificate_and_system_trust_follow_the_files() {
 }
 
 #[test]
+fn certificate_near_its_end_is_fine_while_a_next_one_is_signed() {
+    // An authority made 380 days ago: its first certificate ends in 17 days.
+    let dir = tempfile::tempdir().unwrap();
+    let files = crate::tls::TlsFiles::in_dir(dir.path());
+    let then = time::OffsetDateTime::now_utc() - time::Duration::days(380);
+    files.ensure_at(then).unwrap();
+    let mut f = Vec::new();
+    certificate::check(dir.path(), &mut f).unwrap();
+    let finding = one(&f, "certificate");
+    assert_eq!(finding.verdict, Verdict::Ok, "{f:#?}");
+    assert!(
+        finding.message.contains("(16 jours restants")
+            || finding.message.contains("(17 jours restants"),
+        "{f:#?}"
+    );
+
+    // The last one signed: a new authority is coming, to be trusted again.
+    std::fs::remove_dir_all(&files.next).unwrap();
+    let mut f = Vec::new();
+    certificate::check(dir.path(), &mut f).unwrap();
+    let finding = one(&f, "certificate");
+    assert_eq!(finding.verdict, Verdict::Warning, "{f:#?}");
+    assert!(finding.message.contains("le dernier"), "{f:#?}");
+    assert!(finding
+        .advice
+        .as_deref()
+        .unwrap_or("")
+        .contains("passerelle-install install"));
+}
+
+#[test]
 fn render_counts_the_problems_and_shows_advice() {
     let findings = vec![
         Finding::new("pcscd", Verdict::Problem, "pcscd ne répond pas").advise("démarrez-le"),
