@@ -11,7 +11,7 @@ use passerelle_agent::tls::{Ensured, TlsFiles};
 
 use crate::cli::InstallArgs;
 use crate::error::InstallError;
-use crate::{config, fsutil, policy, program, service, trust, unit};
+use crate::{config, fsutil, policy, polkit, program, service, trust, unit};
 
 /// Runs `install`.
 pub fn run(args: InstallArgs) -> Result<(), InstallError> {
@@ -127,6 +127,13 @@ fn steps(
             .filter(|f| !record.policy_files.contains(f))
         {
             fsutil::remove_file(old)?;
+        }
+    }
+
+    // pcscd's polkit rule for the system service's user (inert where pcscd has no polkit).
+    if mode == ServiceMode::System && cfg!(target_os = "linux") {
+        if let Some(rule) = polkit::write(&mut record.created)? {
+            println!("Règle polkit pour pcscd écrite : {}", rule.display());
         }
     }
 

@@ -18,6 +18,7 @@ pub mod error;
 pub mod fsutil;
 pub mod install;
 pub mod policy;
+pub mod polkit;
 pub mod program;
 pub mod service;
 pub mod status;

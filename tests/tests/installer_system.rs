@@ -155,6 +155,14 @@ fn system_install_then_uninstall_leaves_the_machine_as_it_was() {
     let unit_path = sb.changed("/etc/systemd/system/passerelle.service");
     let unit = std::fs::read_to_string(&unit_path).unwrap();
     assert_eq!(unit, expected_system_unit(&program));
+    // pcscd's polkit rule for the unit's user, where polkit keeps local rules.
+    let rule =
+        std::fs::read_to_string(sb.changed("/etc/polkit-1/rules.d/60-passerelle-pcscd.rules"));
+    if Path::new("/etc/polkit-1/rules.d").is_dir() {
+        assert_eq!(rule.unwrap(), passerelle_installer::polkit::rule_text());
+    } else {
+        assert!(rule.is_err(), "no polkit here: no rule");
+    }
     assert_eq!(
         sb.systemctl_calls(),
         [
