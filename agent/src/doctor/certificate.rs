@@ -80,13 +80,20 @@ pub(super) fn check(data_dir: &Path, findings: &mut Vec<Finding>) -> Option<Auth
         );
         return Some(authority);
     }
-    let covered = files.covered_until().map(|end| days_until(end, now));
     let Some(leaf_end) = crate::tls::not_after(&leaf) else {
         findings.push(problem("date d'expiration illisible".into()));
         return Some(authority);
     };
-    match (days_until(leaf_end, now), covered) {
-        (days, Some(covered)) if covered < RENEW_BEFORE_DAYS => findings.push(
+    let days = days_until(leaf_end, now);
+    // How far the certificates already signed reach (this one and those to come).
+    let covered = files
+        .covered_until()
+        .map_or(days, |end| days_until(end, now))
+        .max(days);
+    let valid =
+        format!("certificat valable pour localhost, 127.0.0.1 et ::1 ({days} jours restants");
+    if covered < RENEW_BEFORE_DAYS {
+        findings.push(
             Finding::new(
                 "certificate",
                 Verdict::Warning,
@@ -100,16 +107,23 @@ pub(super) fn check(data_dir: &Path, findings: &mut Vec<Finding>) -> Option<Auth
                  6 heures) ; relancez ensuite `passerelle-install install` pour que les \
                  navigateurs la reconnaissent",
             ),
-        ),
-        (days, covered) => findings.push(Finding::new(
+        );
+    } else if covered > days {
+        findings.push(Finding::new(
+            "certificate",
+            Verdict::Ok,
+            format!("{valid} ; les suivants, déjà signés par la même autorité, couvrent {covered} jours)"),
+        ));
+    } else {
+        findings.push(Finding::new(
             "certificate",
             Verdict::Ok,
             format!(
-                "certificat valable pour localhost, 127.0.0.1 et ::1 ({days} jours restants ; \
-                 les suivants, déjà signés par la même autorité, couvrent {} jours)",
-                covered.unwrap_or(days)
+                "{valid} ; c'est le dernier signé par cette autorité : dans {} jours, une \
+                 nouvelle autorité sera à faire reconnaître)",
+                covered - RENEW_BEFORE_DAYS
             ),
-        )),
+        ));
     }
     Some(authority)
 }

@@ -168,6 +168,19 @@ fn certificate_near_its_end_is_fine_while_a_next_one_is_signed() {
         .as_deref()
         .unwrap_or("")
         .contains("passerelle-install install"));
+
+    // The last one, still far from its end: fine, and the date of the next authority said.
+    let dir = tempfile::tempdir().unwrap();
+    let files = crate::tls::TlsFiles::in_dir(dir.path());
+    files
+        .ensure_at(time::OffsetDateTime::now_utc() - time::Duration::days(300))
+        .unwrap();
+    std::fs::remove_dir_all(&files.next).unwrap();
+    let mut f = Vec::new();
+    certificate::check(dir.path(), &mut f).unwrap();
+    let finding = one(&f, "certificate");
+    assert_eq!(finding.verdict, Verdict::Ok, "{f:#?}");
+    assert!(finding.message.contains("c'est le dernier"), "{f:#?}");
 }
 
 #[test]
