@@ -120,19 +120,21 @@ pub fn written_paths(calls: &[Call<'_>]) -> BTreeSet<String> {
 pub fn named_paths(calls: &[Call<'_>]) -> BTreeSet<String> {
     calls
         .iter()
-        .filter(|c| c.name != "execve" && c.name != "write" && !c.name.starts_with("send"))
+        .filter(|c| c.name != "execve" && !IO.contains(&c.name))
         .flat_map(|c| quoted(c.rest))
         .filter(|s| s.starts_with('/'))
         .collect()
 }
 
+/// The calls that move data (their strings are bytes, not paths).
+const IO: [&str; 12] = [
+    "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "sendto",
+    "recvfrom", "sendmsg", "recvmsg",
+];
+
 /// The trace with the data of every read and write (the card's APDUs, a VERIFY's PIN among
 /// them) replaced by `"…"`: what may be kept as a test artefact.
 pub fn redact_io(trace: &str) -> String {
-    const IO: [&str; 12] = [
-        "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "sendto",
-        "recvfrom", "sendmsg", "recvmsg",
-    ];
     let mut out = String::with_capacity(trace.len());
     for line in trace.lines() {
         let name = line
