@@ -156,8 +156,8 @@ mod paths {
 
     /// The audit log, oldest first, after a sequence number (scope `admin`).
     #[utoipa::path(get, path = "/v1/audit", tag = "security", security(("bearer" = [])),
-        params(("after" = Option<u64>, Query, description = "entries after this seq (default 0)"),
-               ("limit" = Option<u32>, Query, description = "at most this many (default and maximum 1000)")),
+        params(("after" = Option<i64>, Query, minimum = 0, description = "entries after this seq (default 0)"),
+               ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "at most this many (default and maximum 1000)")),
         responses((status = 200, body = crate::AuditPage), (status = "default", body = ApiError)))]
     fn audit() {}
 }

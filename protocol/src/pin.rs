@@ -8,10 +8,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
-/// A PIN or unblock code as received from a client: wiped from memory when dropped, never
-/// shown by `Debug`.
+/// A PIN (4 digits) or unblock code (8 digits) as received from a client: wiped from
+/// memory when dropped, never shown by `Debug`.
 #[derive(Clone, Default, PartialEq, Eq, ToSchema)]
-#[schema(value_type = String, example = "1234")]
+#[schema(value_type = String, example = "1234", pattern = "^[0-9]{4}([0-9]{4})?$")]
 pub struct PinCode(Zeroizing<String>);
 
 impl PinCode {
@@ -23,6 +23,11 @@ impl PinCode {
     /// The digits, to build the card command (itself wiped after use).
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Whether it has the documented shape: 4 digits (a PIN) or 8 (an unblock code).
+    pub fn is_well_formed(&self) -> bool {
+        matches!(self.0.len(), 4 | 8) && self.0.bytes().all(|b| b.is_ascii_digit())
     }
 }
 
@@ -101,6 +106,7 @@ pub struct PinUnblockRequest {
 #[serde(deny_unknown_fields)]
 pub struct SignatureRequest {
     /// SHA-256 digest of the data to sign, 64 hexadecimal characters.
+    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
     pub digest_sha256: String,
 }
 
@@ -116,4 +122,19 @@ pub struct CardSignature {
     pub certificate: String,
     /// Serial number of the card that signed.
     pub card_serial: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_is_well_formed_with_4_or_8_digits() {
+        for good in ["4729", "20462913"] {
+            assert!(PinCode::new(good).is_well_formed(), "{good}");
+        }
+        for bad in ["", "472", "47290", "472a", "２４６８", "4729 ", "204629130"] {
+            assert!(!PinCode::new(bad).is_well_formed(), "{bad:?}");
+        }
+    }
 }

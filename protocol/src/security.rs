@@ -76,8 +76,10 @@ impl std::fmt::Display for ClientIdentity {
 #[serde(deny_unknown_fields)]
 pub struct PairingRequest {
     /// Name shown to the practitioner (1 to 64 characters).
+    #[schema(min_length = 1, max_length = 64)]
     pub app_name: String,
     /// Scopes asked for (at least one).
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
 }
 

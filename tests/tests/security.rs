@@ -188,6 +188,20 @@ async fn attacks_are_refused_and_audited() {
             "audit lacks {code}: {codes:?}"
         );
     }
+    // Pages of 1 to 1000 entries, after a sequence number of 0 or more.
+    for query in ["limit=0", "limit=1001", "after=-1", "after=x"] {
+        let resp = d
+            .client()
+            .get(d.url(&format!("/v1/audit?{query}")))
+            .send()
+            .await
+            .unwrap();
+        expect_api_error(resp, 400, "bad_request").await;
+    }
+    let one: passerelle_protocol::AuditPage =
+        d.get_json("/v1/audit?after=1&limit=1").await.unwrap();
+    assert_eq!(one.entries.len(), 1);
+    assert_eq!(one.entries[0].seq, 2);
     let hosts: Vec<&serde_json::Value> = page.entries.iter().map(|e| &e.details["host"]).collect();
     assert!(hosts
         .iter()

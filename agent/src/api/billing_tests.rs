@@ -121,6 +121,14 @@ async fn history_csv_delete_baskets_and_lots() {
         (status, json_of(&bad)["error"]["code"].clone()),
         (StatusCode::BAD_REQUEST, json!("bad_request"))
     );
+    // `limit` within the documented 1 to 10,000.
+    for (limit, ok) in [("0", false), ("1", true), ("10000", true), ("10001", false)] {
+        let (status, body) = call(&app, "GET", &format!("/v1/fse?limit={limit}"), None, None).await;
+        assert_eq!(status.is_success(), ok, "limit={limit}: {}", json_of(&body));
+        if !ok {
+            assert_eq!(json_of(&body)["error"]["details"]["field"], json!("limit"));
+        }
+    }
 
     let (status, deleted) = call(&app, "DELETE", "/v1/fse/1", None, None).await;
     assert_eq!(

@@ -98,6 +98,12 @@ pub async fn simulator_pin_pad(
         ));
     };
     match (&body.keys, body.cancel) {
+        (Some(keys), false) if !keys.is_well_formed() => {
+            return Err(ApiFailure::new(
+                ErrorCode::BadRequest,
+                "Les touches sont 4 chiffres (code PIN) ou 8 (code de déblocage).",
+            ))
+        }
         (Some(keys), false) => pad.type_keys(Some(keys.expose().as_bytes())),
         (None, true) => pad.type_keys(None),
         _ => {

@@ -126,12 +126,16 @@ pub async fn revoke(
 /// Query of `GET /v1/audit`.
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
-    /// Entries after this sequence number (default 0: from the start).
+    /// Entries after this sequence number (default 0: from the start); at most
+    /// `i64::MAX`, the API document's integer range.
     #[serde(default)]
-    after: u64,
-    /// At most this many (default and maximum 1000).
+    after: i64,
+    /// At most this many: 1 to [`MAX_AUDIT_PAGE`] (the default).
     limit: Option<usize>,
 }
+
+/// Most audit entries one page returns (and how many when the query says nothing).
+pub const MAX_AUDIT_PAGE: usize = 1000;
 
 /// `GET /v1/audit` (admin)
 pub async fn audit(
@@ -144,8 +148,20 @@ pub async fn audit(
             "Paramètres invalides : after et limit sont des nombres.",
         )
     })?;
-    let limit = q.limit.unwrap_or(1000).min(1000);
-    let entries = state.audit.read_after(q.after, limit).map_err(|e| {
+    let limit = q.limit.unwrap_or(MAX_AUDIT_PAGE);
+    let Ok(after) = u64::try_from(q.after) else {
+        return Err(ApiFailure::new(
+            ErrorCode::BadRequest,
+            "Paramètre after invalide : un numéro positif ou nul.",
+        ));
+    };
+    if !(1..=MAX_AUDIT_PAGE).contains(&limit) {
+        return Err(ApiFailure::new(
+            ErrorCode::BadRequest,
+            format!("Paramètre limit invalide : entre 1 et {MAX_AUDIT_PAGE}."),
+        ));
+    }
+    let entries = state.audit.read_after(after, limit).map_err(|e| {
         tracing::error!(error = %e, "audit log read");
         ApiFailure::new(ErrorCode::Internal, "Journal d'audit illisible.")
     })?;

@@ -12,6 +12,7 @@ use super::fse::{draw_up, request_hash, MAX_ACTS};
 use super::state::fse_from_name;
 use super::tariffs::Tariffs;
 use super::{acts, signer};
+use crate::store::fse_rows::MAX_LISTED;
 use crate::store::{baskets, fse_rows, lot_rows, savepoint, Store};
 
 pub use crate::store::fse_rows::FseFilter;
@@ -124,6 +125,12 @@ impl Billing {
             .is_some_and(|s| fse_from_name(s).is_none())
         {
             return Err(BillingError::invalid("status", "état inconnu."));
+        }
+        if filter.limit.is_some_and(|l| !(1..=MAX_LISTED).contains(&l)) {
+            return Err(BillingError::invalid(
+                "limit",
+                format!("entre 1 et {MAX_LISTED}."),
+            ));
         }
         self.store.read(|c| fse_rows::list(c, filter))
     }

@@ -80,7 +80,9 @@ impl Pairings {
         req: PairingRequest,
     ) -> Result<PairingCreated, PairingError> {
         let name = req.app_name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        // The length as sent (the API document's limit), then what is left once trimmed.
+        let too_long = req.app_name.chars().count() > 64;
+        if too_long || name.is_empty() || name.chars().any(char::is_control) {
             return Err(PairingError::Invalid(
                 "Le nom de l'application doit compter de 1 à 64 caractères imprimables.".into(),
             ));

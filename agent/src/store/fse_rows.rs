@@ -28,9 +28,12 @@ pub struct FseFilter {
     pub organism: Option<String>,
     /// Practitioner billing number.
     pub practitioner: Option<String>,
-    /// At most this many, oldest first (default and maximum 10,000).
+    /// At most this many, oldest first: 1 to [`MAX_LISTED`] (the default).
     pub limit: Option<u32>,
 }
+
+/// Most FSE one listing returns (and how many when the filter says nothing).
+pub const MAX_LISTED: u32 = 10_000;
 
 /// The organism key of a stored FSE: régime + caisse + centre.
 pub fn organism_key(fse: &Fse) -> String {
@@ -155,7 +158,7 @@ pub fn list(conn: &Connection, filter: &FseFilter) -> Result<Vec<Fse>, BillingEr
     if let Some(v) = &filter.practitioner {
         clause("practitioner =", Value::Text(v.clone()));
     }
-    let limit = filter.limit.unwrap_or(10_000).min(10_000);
+    let limit = filter.limit.unwrap_or(MAX_LISTED).min(MAX_LISTED);
     sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), from_row)?;

@@ -1217,8 +1217,8 @@ export interface components {
             pairings: components["schemas"]["PendingPairing"][];
         };
         /**
-         * @description A PIN or unblock code as received from a client: wiped from memory when dropped, never
-         *     shown by `Debug`.
+         * @description A PIN (4 digits) or unblock code (8 digits) as received from a client: wiped from
+         *     memory when dropped, never shown by `Debug`.
          * @example 1234
          */
         PinCode: string;
@@ -1721,7 +1721,7 @@ export interface operations {
                 organism?: string;
                 /** @description billing number */
                 practitioner?: string;
-                /** @description at most this many (10,000) */
+                /** @description at most this many (default and maximum 10,000) */
                 limit?: number;
                 /** @description json (default) or csv */
                 format?: string;

@@ -22,7 +22,7 @@ fn create_fse() {}
            ("lot" = Option<i64>, Query, description = "lot id"),
            ("organism" = Option<String>, Query, description = "régime + caisse + centre, 9 digits"),
            ("practitioner" = Option<String>, Query, description = "billing number"),
-           ("limit" = Option<u32>, Query, description = "at most this many (10,000)"),
+           ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "at most this many (default and maximum 10,000)"),
            ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = FseList), (status = "default", body = ApiError)))]
 fn list_fse() {}
