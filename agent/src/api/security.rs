@@ -26,8 +26,9 @@ impl From<PairingError> for ApiFailure {
             PairingError::Io(e) => {
                 tracing::error!(error = %e, "grants file");
                 ApiFailure::new(
-                    ErrorCode::Internal,
-                    "Passerelle n'a pas pu enregistrer l'autorisation. L'incident a été journalisé.",
+                    ErrorCode::StorageError,
+                    "Passerelle n'a pas pu enregistrer l'autorisation (disque) : rien n'est changé, \
+                     réessayez. L'incident a été journalisé.",
                 )
             }
         }
@@ -163,7 +164,10 @@ pub async fn audit(
     }
     let entries = state.audit.read_after(after, limit).map_err(|e| {
         tracing::error!(error = %e, "audit log read");
-        ApiFailure::new(ErrorCode::Internal, "Journal d'audit illisible.")
+        ApiFailure::new(
+            ErrorCode::StorageError,
+            "Journal d'audit illisible pour l'instant : réessayez ; `passerelle doctor` vérifie sa chaîne.",
+        )
     })?;
     Ok(Json(AuditPage { entries }))
 }
