@@ -472,7 +472,9 @@ pub fn client_with_token(ca_pem: &Path, token: &str) -> crate::Result<reqwest::C
         .map_err(|e| format!("build client: {e}"))
 }
 
-fn builder_trusting(ca_pem: &Path) -> crate::Result<reqwest::ClientBuilder> {
+/// A client builder that trusts only the CA in `ca_pem` (no system roots, no proxy), for
+/// tests that need more than [`client_trusting`] (e.g. `tls_info`).
+pub fn builder_trusting(ca_pem: &Path) -> crate::Result<reqwest::ClientBuilder> {
     let pem = std::fs::read(ca_pem).map_err(|e| format!("read {}: {e}", ca_pem.display()))?;
     let cert = reqwest::Certificate::from_pem(&pem)
         .map_err(|e| format!("parse {}: {e}", ca_pem.display()))?;

@@ -26,12 +26,9 @@ fn a_daemon_moves_to_its_next_certificate_under_the_same_authority() {
 
     // It answers over TLS trusting only that authority (InstalledDaemon waits for that).
     let daemon = InstalledDaemon::start(&dir, data.path(), "");
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(&authority).unwrap())
+    let client = passerelle_tests::daemon::builder_trusting(&files.ca)
+        .unwrap()
         .tls_info(true)
-        .no_proxy()
         .build()
         .unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -30,18 +30,6 @@ export type FseOutcome = S["FseOutcome"];
 export type FseBatchResponse = S["FseBatchResponse"];
 export type FseSignResponse = S["FseSignResponse"];
 
-/** The names of the Server-Sent Events the daemon sends (the event's `type`). */
-export const EVENT_TYPES = [
-  "reader_added",
-  "reader_removed",
-  "card_inserted",
-  "card_removed",
-  "backend_unavailable",
-  "backend_available",
-  "resync",
-  "pairing_requested",
-] as const;
-
 /** An error answer of the daemon: `code` is stable, `message` is French for the user. */
 export class PasserelleError extends Error {
   constructor(
