@@ -11,17 +11,17 @@ use axum_server::Handle;
 use crate::api::auth::Auth;
 use crate::api::{self, AppState};
 use crate::audit::{self, AuditLog};
-use crate::config::{BackendChoice, Config};
 use crate::events::EventBus;
 use crate::hub::Hub;
-use crate::local;
+use crate::instance::InstanceLock;
 use crate::pairing::Pairings;
-use crate::rights::ModelledRightsService;
-use crate::sim::fixtures;
-use crate::tls::{Ensured, TlsError, TlsFiles};
-use crate::transport::pcsc::PcscBackend;
-use crate::transport::sim::SimBackend;
-use crate::transport::{ReaderBackend, TransportError};
+use crate::platform::local_socket::{self, LocalPeer};
+use crate::platform::signals;
+use crate::simulator::SimulatorControl;
+use passerelle_cards::transport::pcsc::PcscBackend;
+use passerelle_cards::transport::{ReaderBackend, TransportError};
+use passerelle_installation::config::{BackendChoice, Config};
+use passerelle_installation::tls::{Ensured, TlsError, TlsFiles};
 
 /// Why the daemon could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -44,10 +44,13 @@ pub enum DaemonError {
     Readers(#[from] TransportError),
     /// The billing store could not be opened.
     #[error("{0}")]
-    Billing(#[from] crate::billing::BillingError),
+    Billing(#[from] passerelle_billing::BillingError),
     /// A listener failed while serving.
     #[error("serveur : {0}")]
     Serve(std::io::Error),
+    /// Another daemon already runs on this data directory.
+    #[error(transparent)]
+    Instance(#[from] crate::instance::InstanceError),
     /// The audit log, the grants file or the local socket could not be opened.
     #[error("{what} : {source}")]
     Security {
@@ -62,6 +65,7 @@ pub enum DaemonError {
 pub async fn run(config: Config) -> Result<(), DaemonError> {
     let started = Instant::now();
     let data_dir = config.data_dir();
+    let _instance = InstanceLock::acquire(&data_dir, config.server.port)?;
     let tls = TlsFiles::in_dir(&data_dir);
     match tls.ensure()? {
         Ensured::Kept => {}
@@ -73,7 +77,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }
     }
     let rustls = RustlsConfig::from_config(tls.server_config()?);
-    let rotation = tokio::spawn(crate::tls::rotation::keep_current(
+    let rotation = tokio::spawn(crate::tls_rotation::keep_current(
         tls.clone(),
         rustls.clone(),
     ));
@@ -102,33 +106,44 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }
         Err(e) => return Err(e),
     }
-    let socket = local::socket_path(&data_dir);
-    let (unix, owner) = local::bind(&data_dir).map_err(security(&socket.display().to_string()))?;
+    let socket = local_socket::socket_path(&data_dir);
+    let (local_listener, owner) =
+        local_socket::bind(&data_dir).map_err(security(&socket.display().to_string()))?;
 
-    let billing = crate::billing::Billing::open(
-        &data_dir.join(crate::store::FILE_NAME),
-        Arc::new(crate::billing::SystemClock),
+    let billing = passerelle_billing::Billing::open(
+        &data_dir.join(passerelle_billing::store::FILE_NAME),
+        Arc::new(passerelle_billing::SystemClock),
     )?;
     let (backend, simulator) = backend(&config);
     let hub = Hub::start(backend, events.clone())?;
-    let auth = Arc::new(Auth::new(
-        pairings.clone(),
-        port,
-        config.security.rate_limit_per_second,
-        config.security.rate_limit_burst,
-    ));
+    let auth = Arc::new(
+        Auth::new(
+            pairings.clone(),
+            port,
+            config.security.rate_limit_per_second,
+            config.security.rate_limit_burst,
+        )
+        .with_local_owner(owner),
+    );
     let state = AppState {
         hub: hub.clone(),
         events,
         started,
         simulator,
-        rights: Arc::new(ModelledRightsService::from_fixtures()),
+        rights: rights_service(),
         billing: Arc::new(billing),
         pairings,
         audit: audit_log,
     };
-    let local_server = tokio::spawn(local::serve(unix, owner, state.clone()));
     let app = api::router(state, auth, config.server.max_body_bytes);
+    // The same router on the local socket: the caller is the OS account of its peer.
+    let local_app = app.clone();
+    let local_server = tokio::spawn(async move {
+        let service = local_app.into_make_service_with_connect_info::<LocalPeer>();
+        if let Err(e) = axum::serve(local_listener, service).await {
+            tracing::error!(error = %e, "local socket server stopped");
+        }
+    });
 
     let mut servers = tokio::task::JoinSet::new();
     let mut handles = Vec::new();
@@ -162,7 +177,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     );
 
     let outcome = tokio::select! {
-        _ = shutdown_signal() => Ok(()),
+        _ = signals::shutdown() => Ok(()),
         Some(result) = servers.join_next() => match result {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(DaemonError::Serve(e)),
@@ -176,15 +191,22 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     while servers.join_next().await.is_some() {}
     local_server.abort();
     rotation.abort();
-    let _ = std::fs::remove_file(&socket);
+    local_socket::remove(&data_dir);
     hub.stop();
     outcome
 }
 
-fn backend(config: &Config) -> (Arc<dyn ReaderBackend>, Option<SimBackend>) {
+/// The reader backend the configuration names, and the simulator's controls when it is
+/// the simulated one.
+fn backend(config: &Config) -> (Arc<dyn ReaderBackend>, Option<Arc<dyn SimulatorControl>>) {
     match config.readers.backend {
         BackendChoice::Pcsc => (Arc::new(PcscBackend::new()), None),
+        // Refused when the configuration was loaded (`config::check_build`).
+        #[cfg(not(feature = "simulator"))]
+        BackendChoice::Simulated => (Arc::new(PcscBackend::new()), None),
+        #[cfg(feature = "simulator")]
         BackendChoice::Simulated => {
+            use passerelle_simcard::{backend::SimBackend, fixtures};
             let readers = config
                 .simulator
                 .readers
@@ -202,15 +224,26 @@ fn backend(config: &Config) -> (Arc<dyn ReaderBackend>, Option<SimBackend>) {
             for i in config.simulator.pin_pads() {
                 sim = sim.with_pin_pad(&simulated_reader_name(i), PIN_PAD_TIMEOUT);
             }
-            (Arc::new(sim.clone()), Some(sim))
+            (Arc::new(sim.clone()), Some(Arc::new(sim)))
         }
     }
 }
 
+/// The rights service of this build: the modelled one over the simulator's fixtures, or
+/// none (ADRi and ApCV are licensed to approved vendors).
+fn rights_service() -> Arc<dyn crate::rights::RightsService> {
+    #[cfg(feature = "simulator")]
+    return Arc::new(crate::rights::ModelledRightsService::from_fixtures());
+    #[cfg(not(feature = "simulator"))]
+    return Arc::new(crate::rights::NoRightsService);
+}
+
 /// How long a simulated PIN pad waits for the keys, as a real one does.
+#[cfg(feature = "simulator")]
 const PIN_PAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The name of simulated reader `i`.
+#[cfg(feature = "simulator")]
 fn simulated_reader_name(i: usize) -> String {
     format!("Passerelle lecteur simulé {i}")
 }
@@ -221,25 +254,4 @@ fn bind(addr: SocketAddr) -> Result<TcpListener, DaemonError> {
         .set_nonblocking(true)
         .map_err(|source| DaemonError::Bind { addr, source })?;
     Ok(listener)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }

@@ -1,31 +1,30 @@
 //! The Passerelle daemon, as a library so every layer can be tested alone.
 //!
-//! Layers, bottom up: [`transport`] (PC/SC and the in-process simulator behind one trait,
-//! one worker thread per reader) → [`cards`] (card profiles over APDUs) → [`hub`] (reader
-//! state and card events) → [`service`] (card operations across readers) → [`api`] (axum
-//! over rustls). [`sim`] is the card simulator used
-//! in-process and behind vpcd. See ARCHITECTURE.md for the codemap.
+//! The layers below the daemon are crates of their own: `passerelle-cards` (APDUs, the
+//! reader transport, the PC/SC backend, the card profiles), `passerelle-billing` (FSE,
+//! lots, B2, the store), `passerelle-installation` (places, configuration, TLS authority)
+//! and, with the default `simulator` feature, `passerelle-simcard` (simulated cards).
+//! Here: [`hub`] (reader state, one worker thread per reader, card events) → [`service`]
+//! (card operations across readers) → [`api`] (axum, over rustls on loopback and over the
+//! local socket); beside them [`pairing`], [`audit`], [`doctor`] and [`platform`] (what
+//! only exists on one OS). See ARCHITECTURE.md for the codemap.
 
 #![forbid(unsafe_code)]
 
-pub mod apdu;
 pub mod api;
 pub mod audit;
-pub mod billing;
-pub mod cards;
 pub mod config;
 pub mod daemon;
 pub mod doctor;
 pub mod events;
-pub mod files;
+pub mod http1;
 pub mod hub;
-pub mod installation;
+pub mod instance;
 pub mod local;
 pub mod logging;
 pub mod pairing;
+pub mod platform;
 pub mod rights;
 pub mod service;
-pub mod sim;
-pub mod store;
-pub mod tls;
-pub mod transport;
+pub mod simulator;
+pub mod tls_rotation;

@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use passerelle_agent::config::{Config, DOCUMENTED_DEFAULTS};
 use passerelle_agent::local::{admin, client};
-use passerelle_agent::sim::{fixtures, vpcd};
+use passerelle_installation::config::DOCUMENTED_DEFAULTS;
 use passerelle_protocol::Scope;
 
 /// Passerelle: the SESAM-Vitale reader bridge (localhost TLS API).
@@ -30,7 +29,9 @@ enum Command {
     },
     /// Prints the documented default configuration.
     Config,
-    /// Runs a simulated card as a vpcd client, to be seen by pcscd as a real card.
+    /// Runs a simulated card as a vpcd client, to be seen by pcscd as a real card (builds
+    /// with the simulator only).
+    #[cfg(feature = "simulator")]
     Simcard {
         /// Address of pcscd's vpcd driver.
         #[arg(long, default_value = "127.0.0.1:35963")]
@@ -189,44 +190,56 @@ fn main() -> ExitCode {
             print!("{DOCUMENTED_DEFAULTS}");
             ExitCode::SUCCESS
         }
+        #[cfg(feature = "simulator")]
         Command::Simcard {
             vpcd,
             card,
             remove_after_apdus,
             start_removed,
             list,
-        } => {
-            if list {
-                for spec in fixtures::list() {
-                    println!("{spec}");
-                }
-                return ExitCode::SUCCESS;
-            }
-            init_simcard_logs();
-            let card = card.unwrap_or_default();
-            if let Err(e) = fixtures::card_from_spec(&card) {
-                eprintln!("passerelle simcard : carte inconnue « {card} » ({e}). Voir --list.");
-                return ExitCode::from(2);
-            }
-            let options = vpcd::SimcardOptions {
-                vpcd,
-                card,
-                remove_after_apdus,
-                start_removed,
-            };
-            match vpcd::run_simcard(options) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("passerelle simcard : {e}");
-                    ExitCode::FAILURE
-                }
-            }
+        } => simcard(vpcd, card, remove_after_apdus, start_removed, list),
+    }
+}
+
+/// `passerelle simcard`: a simulated card behind pcscd's vpcd driver.
+#[cfg(feature = "simulator")]
+fn simcard(
+    vpcd: String,
+    card: Option<String>,
+    remove_after_apdus: Option<u32>,
+    start_removed: bool,
+    list: bool,
+) -> ExitCode {
+    use passerelle_simcard::{fixtures, vpcd};
+    if list {
+        for spec in fixtures::list() {
+            println!("{spec}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    init_simcard_logs();
+    let card = card.unwrap_or_default();
+    if let Err(e) = fixtures::card_from_spec(&card) {
+        eprintln!("passerelle simcard : carte inconnue « {card} » ({e}). Voir --list.");
+        return ExitCode::from(2);
+    }
+    let options = vpcd::SimcardOptions {
+        vpcd,
+        card,
+        remove_after_apdus,
+        start_removed,
+    };
+    match vpcd::run_simcard(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("passerelle simcard : {e}");
+            ExitCode::FAILURE
         }
     }
 }
 
 fn run(config_path: Option<PathBuf>) -> ExitCode {
-    let (config, origin) = match Config::load(config_path.as_deref()) {
+    let (config, origin) = match passerelle_agent::config::load(config_path.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("passerelle : {e}");
@@ -263,7 +276,8 @@ fn data_dir(place: &Place) -> Result<PathBuf, String> {
     if let Some(dir) = &place.data_dir {
         return Ok(dir.clone());
     }
-    let (config, _) = Config::load(place.config.as_deref()).map_err(|e| e.to_string())?;
+    let (config, _) =
+        passerelle_agent::config::load(place.config.as_deref()).map_err(|e| e.to_string())?;
     Ok(config.data_dir())
 }
 
@@ -334,7 +348,7 @@ fn audit_verify(place: Place) -> ExitCode {
 
 fn doctor(config_path: Option<PathBuf>, json: bool) -> ExitCode {
     use passerelle_agent::doctor::{self, Doctor, SystemPlaces};
-    use passerelle_agent::installation::Installation;
+    use passerelle_installation::Installation;
     let installation = match Installation::find() {
         Ok(record) => record,
         Err(e) => {
@@ -343,7 +357,7 @@ fn doctor(config_path: Option<PathBuf>, json: bool) -> ExitCode {
         }
     };
     let config_path = config_path.or_else(|| installation.as_ref().map(|i| i.config_file.clone()));
-    let config = match Config::load(config_path.as_deref()) {
+    let config = match passerelle_agent::config::load(config_path.as_deref()) {
         Ok((config, _)) => config,
         Err(e) => {
             eprintln!("PROBLÈME  configuration : {e}");
@@ -377,8 +391,9 @@ fn doctor(config_path: Option<PathBuf>, json: bool) -> ExitCode {
 
 /// The simulated card logs warnings, or the level in `PASSERELLE_SIMCARD_LOG` (`debug`
 /// shows every APDU, PIN data masked).
+#[cfg(feature = "simulator")]
 fn init_simcard_logs() {
-    let config = passerelle_agent::config::LogConfig {
+    let config = passerelle_installation::config::LogConfig {
         level: std::env::var("PASSERELLE_SIMCARD_LOG").unwrap_or_else(|_| "warn".into()),
         ..Default::default()
     };

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use passerelle_agent::installation::ServiceMode;
+use passerelle_installation::ServiceMode;
 
 /// Installe, désinstalle et décrit le service Passerelle et la confiance en son autorité
 /// locale.

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use passerelle_agent::config::{Config, DOCUMENTED_DEFAULTS};
+use passerelle_installation::config::{Config, DOCUMENTED_DEFAULTS};
 use toml_edit::{value, Array, DocumentMut, Item, Table};
 
 use crate::error::InstallError;
@@ -89,7 +89,7 @@ mod tests {
         let config = Config::parse(&text, Path::new("x")).unwrap();
         assert_eq!(
             config.readers.backend,
-            passerelle_agent::config::BackendChoice::Pcsc
+            passerelle_installation::config::BackendChoice::Pcsc
         );
         assert_eq!(
             config.storage.data_dir,
@@ -117,7 +117,7 @@ mod tests {
         assert_eq!(config.security.preapproved_origins, ["https://a.example"]);
         assert_eq!(
             config.readers.backend,
-            passerelle_agent::config::BackendChoice::Pcsc
+            passerelle_installation::config::BackendChoice::Pcsc
         );
         assert!(!config.log.journald, "journald untouched in user mode");
         assert!(text.starts_with("# réglé par l'administrateur\n"), "{text}");

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use passerelle_agent::installation::InstallationError;
-use passerelle_agent::tls::TlsError;
+use passerelle_installation::tls::TlsError;
+use passerelle_installation::InstallationError;
 
 /// Why an installer command failed.
 #[derive(Debug, thiserror::Error)]

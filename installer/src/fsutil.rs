@@ -32,7 +32,8 @@ pub fn write_file(
     created: &mut Vec<PathBuf>,
 ) -> Result<(), InstallError> {
     let existed = path.exists();
-    passerelle_agent::files::write_atomic(path, bytes, mode).map_err(InstallError::io(path))?;
+    passerelle_installation::files::write_atomic(path, bytes, mode)
+        .map_err(InstallError::io(path))?;
     if !existed {
         record(created, path);
     }

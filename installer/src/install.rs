@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use passerelle_agent::api::auth::origin::is_pairable;
-use passerelle_agent::installation::{
+use passerelle_installation::tls::{Ensured, TlsFiles};
+use passerelle_installation::{
     ca_fingerprint, ca_nickname, Installation, ServiceMode, TrustEntry, RECORD_FORMAT,
 };
-use passerelle_agent::tls::{Ensured, TlsFiles};
+use passerelle_protocol::security::is_pairable_origin as is_pairable;
 
 use crate::cli::InstallArgs;
 use crate::error::InstallError;

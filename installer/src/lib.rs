@@ -2,10 +2,10 @@
 //! certificate authority in the system and browser stores, writes the Chrome Local Network
 //! Access policy, and undoes all of it.
 //!
-//! Every path comes from [`passerelle_agent::installation`] (shared with
+//! Every path comes from [`passerelle_installation`] (shared with
 //! `passerelle doctor`); what an install did is kept in its
-//! [`Installation`](passerelle_agent::installation::Installation) record. The authority is
-//! the daemon's own ([`passerelle_agent::tls::TlsFiles::ensure`]): name-constrained to
+//! [`Installation`](passerelle_installation::Installation) record. The authority is
+//! the daemon's own ([`passerelle_installation::tls::TlsFiles::ensure`]): name-constrained to
 //! localhost, its key never written.
 
 #![forbid(unsafe_code)]
@@ -28,7 +28,7 @@ pub mod unit;
 
 pub use error::InstallError;
 
-use passerelle_agent::installation::{Installation, ServiceMode};
+use passerelle_installation::{Installation, ServiceMode};
 
 /// Runs one command line.
 pub fn run(cli: cli::Cli) -> Result<(), InstallError> {

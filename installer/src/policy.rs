@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use passerelle_agent::installation::{LNA_POLICY, POLICY_DIRS, POLICY_FILE};
+use passerelle_installation::{LNA_POLICY, POLICY_DIRS, POLICY_FILE};
 
 use crate::error::InstallError;
 use crate::fsutil;

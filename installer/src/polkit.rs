@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use passerelle_agent::installation::SERVICE_NAME;
+use passerelle_installation::SERVICE_NAME;
 
 use crate::error::InstallError;
 use crate::fsutil;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use passerelle_agent::installation::ServiceMode;
+use passerelle_installation::ServiceMode;
 
 use crate::error::InstallError;
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use passerelle_agent::installation::{ServiceMode, SERVICE_NAME};
+use passerelle_installation::{ServiceMode, SERVICE_NAME};
 use service_manager::{
     ServiceInstallCtx, ServiceLabel, ServiceManager, ServiceStartCtx, ServiceStatus,
     ServiceStatusCtx, ServiceStopCtx, ServiceUninstallCtx,

@@ -1,8 +1,8 @@
 //! `passerelle-install status`: what is installed, the service's state, and whether each
 //! trust entry and policy is still in place.
 
-use passerelle_agent::installation::{ca_fingerprint, Installation, ServiceMode};
-use passerelle_agent::tls::TlsFiles;
+use passerelle_installation::tls::TlsFiles;
+use passerelle_installation::{ca_fingerprint, Installation, ServiceMode};
 
 use crate::error::InstallError;
 use crate::{policy, service, trust};

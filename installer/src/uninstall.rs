@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use passerelle_agent::installation::Installation;
+use passerelle_installation::Installation;
 
 use crate::error::InstallError;
 use crate::{fsutil, policy, service, trust};

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use passerelle_agent::installation::SERVICE_NAME;
+use passerelle_installation::SERVICE_NAME;
 
 const DESCRIPTION: &str =
     "Description=Passerelle, pont des lecteurs de cartes SESAM-Vitale (API TLS locale)";

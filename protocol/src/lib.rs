@@ -11,6 +11,7 @@ pub mod billing;
 pub mod cards;
 pub mod error;
 pub mod event;
+pub mod nir;
 pub mod openapi;
 pub mod pin;
 pub mod reader;
@@ -40,7 +41,7 @@ pub use reader::{
 };
 pub use rights::{RightsAnswer, RightsRequest};
 pub use security::{
-    AuditActor, AuditEntry, AuditPage, ClientIdentity, Grant, GrantList, PairingCreated,
+    AuditActor, AuditEntry, AuditPage, ClientIdentity, Grant, GrantList, OsUser, PairingCreated,
     PairingRequest, PairingState, PairingStatus, PendingPairing, PendingPairingList, Scope,
 };
 pub use status::{BackendKind, BackendState, ServiceStatus};

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::security::{
-    AuditActor, AuditEntry, AuditPage, ClientIdentity, Grant, GrantList, PairingCreated,
+    AuditActor, AuditEntry, AuditPage, ClientIdentity, Grant, GrantList, OsUser, PairingCreated,
     PairingRequest, PairingState, PairingStatus, PendingPairing, PendingPairingList, Scope,
 };
 use crate::{
@@ -300,6 +300,7 @@ impl Modify for BearerScheme {
         crate::PricedAct,
         Scope,
         ClientIdentity,
+        OsUser,
         PairingRequest,
         PairingCreated,
         PairingStatus,

@@ -44,6 +44,31 @@ impl Scope {
     }
 }
 
+/// An OS account, as the daemon saw it on the connection (never what the client claims):
+/// `uid=1000` on Unix (the socket's peer credentials), `sid=S-1-5-21-…` on Windows (the
+/// named pipe client's token). Compared as an opaque string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct OsUser(pub String);
+
+impl OsUser {
+    /// A Unix account by its uid.
+    pub fn unix(uid: u32) -> OsUser {
+        OsUser(format!("uid={uid}"))
+    }
+
+    /// The Unix uid, when this is a Unix account.
+    pub fn uid(&self) -> Option<u32> {
+        self.0.strip_prefix("uid=")?.parse().ok()
+    }
+}
+
+impl std::fmt::Display for OsUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Who a grant (or a pending pairing) is for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -54,11 +79,11 @@ pub enum ClientIdentity {
         /// Scheme, host and port, as browsers send it.
         origin: String,
     },
-    /// A local program paired over the Unix socket, by its OS user. Its requests must carry
-    /// no `Origin` header at all.
+    /// A local program paired over the local socket, by its OS user. Its requests must
+    /// carry no `Origin` header at all.
     Local {
-        /// The OS user id seen through the socket's peer credentials.
-        uid: u32,
+        /// The OS account seen on the local socket.
+        os_user: OsUser,
     },
 }
 
@@ -66,7 +91,7 @@ impl std::fmt::Display for ClientIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ClientIdentity::Origin { origin } => f.write_str(origin),
-            ClientIdentity::Local { uid } => write!(f, "local:uid={uid}"),
+            ClientIdentity::Local { os_user } => write!(f, "local:{os_user}"),
         }
     }
 }
@@ -179,9 +204,10 @@ pub struct AuditActor {
     /// The `Origin` header, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
-    /// The OS user, for actions through the Unix socket.
+    /// The OS account, for actions through the local socket (older lines had a numeric
+    /// `uid` instead, ignored when read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<u32>,
+    pub os_user: Option<OsUser>,
     /// The grant id of the token used (not the token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<String>,
@@ -218,6 +244,29 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
 }
 
+/// Whether `origin` may pair: `https://host[:port]`, or `http://` on a loopback name (a
+/// local development server). Never `null`, never a path or a trailing slash.
+pub fn is_pairable_origin(origin: &str) -> bool {
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    let host = match rest.rsplit_once(':') {
+        Some((h, p)) if !p.ends_with(']') => {
+            if p.is_empty() || p.parse::<u16>().is_err() {
+                return false;
+            }
+            h
+        }
+        _ => rest,
+    };
+    let host_chars_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    host_chars_ok && (scheme == "https" || (scheme == "http" && loopback))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,7 +281,35 @@ mod tests {
 
     #[test]
     fn identity_shape() {
-        let v = serde_json::to_value(ClientIdentity::Local { uid: 7 }).unwrap();
-        assert_eq!(v, serde_json::json!({"kind": "local", "uid": 7}));
+        let local = ClientIdentity::Local {
+            os_user: OsUser::unix(7),
+        };
+        let v = serde_json::to_value(&local).unwrap();
+        assert_eq!(v, serde_json::json!({"kind": "local", "os_user": "uid=7"}));
+        assert_eq!(local.to_string(), "local:uid=7");
+    }
+
+    #[test]
+    fn auth_pairable_origins() {
+        for ok in [
+            "https://app.example",
+            "https://app.example:8443",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+        ] {
+            assert!(is_pairable_origin(ok), "{ok}");
+        }
+        for bad in [
+            "null",
+            "http://app.example",
+            "https://app.example/",
+            "https://app.example/path",
+            "https://",
+            "https://a b",
+            "file://x",
+            "https://app.example:",
+        ] {
+            assert!(!is_pairable_origin(bad), "{bad}");
+        }
     }
 }

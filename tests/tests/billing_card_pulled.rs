@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use common::billing::accepted;
 use common::{route, wait_card};
-use passerelle_agent::billing::clock::{format_date, paris_date};
-use passerelle_agent::billing::samples::varied;
-use passerelle_agent::billing::{Clock, SystemClock};
+use passerelle_billing::clock::{format_date, paris_date};
+use passerelle_billing::samples::varied;
+use passerelle_billing::{Clock, SystemClock};
 use passerelle_protocol::{ApiError, Fse, FseSignResponse, FseStatus, LotList};
 use passerelle_tests::{Backend, Daemon, PcscdRig, Simcard, TestDir, READER_1, VPCD_PORT_1};
 use serde_json::{json, Value};

@@ -13,9 +13,9 @@ use std::time::Duration;
 use base64::Engine;
 use common::billing::{accepted, from_vitale, json_of, openssl_verifies, parse_b2, post_keyed};
 use common::{expect_api_error, route, wait_card};
-use passerelle_agent::billing::clock::{format_date, paris_date};
-use passerelle_agent::billing::samples::{ccam, draft, ngap};
-use passerelle_agent::billing::{Clock, SystemClock};
+use passerelle_billing::clock::{format_date, paris_date};
+use passerelle_billing::samples::{ccam, draft, ngap};
+use passerelle_billing::{Clock, SystemClock};
 use passerelle_protocol::{
     CardSignature, Fse, FseBatchResponse, FseList, FseMode, FseSignResponse, FseStatus,
     InsuranceNature, LotList, LotSignature, VitaleCard,

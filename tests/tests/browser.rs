@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const WAIT: Duration = Duration::from_secs(10);
-/// The fixture CPS (`agent/fixtures/cards/cps-durand-sage-femme.json`) and its PIN.
+/// The fixture CPS (`simcard/fixtures/cards/cps-durand-sage-femme.json`) and its PIN.
 const CPS: &str = "cps:durand-sage-femme";
 const CPS_PIN: &str = "4729";
 const WRONG_PIN: &str = "0000";

@@ -7,7 +7,7 @@
 mod daemon;
 
 use daemon::InstalledDaemon;
-use passerelle_agent::tls::{Ensured, TlsFiles};
+use passerelle_installation::tls::{Ensured, TlsFiles};
 use passerelle_tests::TestDir;
 use rustls::pki_types::{pem::PemObject, CertificateDer};
 use time::{Duration, OffsetDateTime};
@@ -53,7 +53,7 @@ fn a_daemon_moves_to_its_next_certificate_under_the_same_authority() {
     );
     assert_eq!(
         files.pending().unwrap().len(),
-        passerelle_agent::tls::LEAVES - 2
+        passerelle_installation::tls::LEAVES - 2
     );
     let log = std::fs::read_to_string(dir.file("daemon.log")).unwrap_or_default();
     assert!(log.contains("moved to the next certificate"), "{log}");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use passerelle_agent::installation::{
+use passerelle_installation::{
     ca_fingerprint, ca_nickname, Installation, ServiceMode, RECORD_FORMAT,
 };
 use passerelle_tests::{

@@ -15,7 +15,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn fixture(name: &str) -> Value {
     let path = format!(
-        "{}/../agent/fixtures/cards/{name}.json",
+        "{}/../simcard/fixtures/cards/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()

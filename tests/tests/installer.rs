@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use daemon::InstalledDaemon;
-use passerelle_agent::config::{BackendChoice, Config};
+use passerelle_installation::config::{BackendChoice, Config};
 use passerelle_tests::TestDir;
 use sandbox::{tree, Sandbox};
 use stores::{add_other_ca, nss_list, ours, program};

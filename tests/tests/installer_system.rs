@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use passerelle_agent::config::{BackendChoice, Config};
-use passerelle_agent::installation::{
+use passerelle_installation::config::{BackendChoice, Config};
+use passerelle_installation::{
     ca_fingerprint, ca_nickname, Installation, ServiceMode, TrustEntry, SYSTEM_ANCHOR,
 };
 use passerelle_tests::TestDir;
@@ -264,7 +264,7 @@ fn system_install_then_uninstall_leaves_the_machine_as_it_was() {
         }
     }
     keys.sort();
-    let mut expected: Vec<PathBuf> = (1..passerelle_agent::tls::LEAVES)
+    let mut expected: Vec<PathBuf> = (1..passerelle_installation::tls::LEAVES)
         .map(|n| tls.join(format!("next/server-{n}.key")))
         .collect();
     expected.push(key.clone());

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use passerelle_tests::{Backend, Daemon, TestDir};
+use rustls::pki_types::pem::PemObject;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn tls_stream(daemon: &Daemon) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
     let pem = std::fs::read(daemon.ca_path()).unwrap();
     let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
         roots.add(cert.unwrap()).unwrap();
     }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(

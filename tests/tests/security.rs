@@ -364,7 +364,9 @@ async fn the_socket_serves_only_the_daemon_user() {
     assert!(err.contains("unauthorized"), "{err}");
     let page = audit(&d).await;
     let refused = page.entries.iter().find(|e| {
-        e.action == "refused" && e.actor.uid == Some(65534) && e.details["channel"] == "unix_socket"
+        e.action == "refused"
+            && e.actor.os_user.as_ref().and_then(|u| u.uid()) == Some(65534)
+            && e.details["channel"] == "unix_socket"
     });
     assert!(refused.is_some(), "{:?}", page.entries);
 }

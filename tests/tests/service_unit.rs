@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use common::billing::{accepted, from_vitale, json_of, post_keyed};
 use common::{route, wait_card};
-use passerelle_agent::billing::clock::{format_date, paris_date};
-use passerelle_agent::billing::{Clock, SystemClock};
+use passerelle_billing::clock::{format_date, paris_date};
+use passerelle_billing::{Clock, SystemClock};
 use passerelle_protocol::{CpxCard, FseSignResponse, LotList, VitaleCard};
 use passerelle_tests::{
     Backend, Daemon, Launcher, PcscdRig, Simcard, TestDir, READER_0, READER_1, VPCD_PORT_0,

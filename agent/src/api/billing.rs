@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::json::JsonBody;
 use super::path::PathParams;
 use super::{ApiFailure, AppState};
-use crate::billing::{export, Billing, BillingError, FseFilter};
+use passerelle_billing::{export, Billing, BillingError, FseFilter};
 
 impl From<BillingError> for ApiFailure {
     fn from(e: BillingError) -> Self {

@@ -23,10 +23,10 @@ use super::caller::RequestCaller;
 use super::json::JsonBody;
 use super::path::PathParams;
 use super::{ApiFailure, AppState};
-use crate::billing::{Billing, BillingError};
-use crate::cards::CardError;
 use crate::service::billing_signer::{CardSigner, SignerSetupError};
 use crate::service::Caller;
+use passerelle_billing::{Billing, BillingError};
+use passerelle_cards::CardError;
 
 impl From<SignerSetupError> for ApiFailure {
     fn from(e: SignerSetupError) -> Self {

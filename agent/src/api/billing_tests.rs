@@ -7,10 +7,17 @@ use time::macros::datetime;
 use tower::ServiceExt;
 
 use crate::api::test_support::{test_api, PORT};
-use crate::billing::samples::varied;
-use crate::billing::{Billing, FixedClock};
-use crate::transport::sim::SimBackend;
+use passerelle_billing::samples::varied;
+use passerelle_billing::{Billing, FixedClock, KeySigner, SignError, SignerIdentity};
 use passerelle_protocol::{ClientIdentity, Scope};
+use passerelle_simcard::backend::SimBackend;
+
+/// A [`KeySigner`] over the signature key of simulated card `key_id`'s test keys.
+fn fixture_signer(key_id: &str, identity: SignerIdentity) -> Result<KeySigner, SignError> {
+    let keys = passerelle_simcard::fixtures::keys(key_id)
+        .ok_or_else(|| SignError(format!("clé de test inconnue {key_id:?}")))?;
+    KeySigner::new(identity, keys.sig_key_pem, keys.sig_cert)
+}
 
 async fn app(dir: &std::path::Path) -> axum::Router {
     app_and_billing(dir).await.0
@@ -20,13 +27,17 @@ async fn app(dir: &std::path::Path) -> axum::Router {
 /// request, and the billing layer behind it.
 async fn app_and_billing(dir: &std::path::Path) -> (axum::Router, Arc<Billing>) {
     let clock = Arc::new(FixedClock::new(datetime!(2026-03-02 10:00 UTC)));
+
     let api = test_api(
         dir,
         SimBackend::new(vec![]),
         clock,
-        ClientIdentity::Local { uid: 1000 },
+        ClientIdentity::Local {
+            os_user: passerelle_protocol::OsUser::unix(1000),
+        },
         vec![Scope::Sign],
-    );
+    )
+    .await;
     let bearer = format!("Bearer {}", api.token);
     let app = api.app.layer(axum::middleware::map_request(
         move |mut req: Request<Body>| {
@@ -172,14 +183,14 @@ async fn history_csv_delete_baskets_and_lots() {
 async fn a_signed_lot_is_served_as_its_b2_file() {
     let dir = tempfile::tempdir().unwrap();
     let (app, billing) = app_and_billing(dir.path()).await;
-    let identity = crate::billing::SignerIdentity {
+    let identity = passerelle_billing::SignerIdentity {
         card_kind: passerelle_protocol::CardKind::Cps,
-        billing_number: crate::billing::samples::DURAND_BILLING.into(),
+        billing_number: passerelle_billing::samples::DURAND_BILLING.into(),
         situation: 0,
         may_sign_invoice: true,
         may_sign_lot: true,
     };
-    let signer = crate::billing::FixtureSigner::new("durand-sage-femme", identity).unwrap();
+    let signer = fixture_signer("durand-sage-femme", identity).unwrap();
     let lots = tokio::task::spawn_blocking(move || {
         let created = billing
             .create_batch(&[varied(0, "2026-03-01")], None)
@@ -201,7 +212,7 @@ async fn a_signed_lot_is_served_as_its_b2_file() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(crate::billing::b2::check(&b2).unwrap().invoices, 1);
+    assert_eq!(passerelle_billing::b2::check(&b2).unwrap().invoices, 1);
     let (status, e) = call(&app, "DELETE", "/v1/fse/1", None, None).await;
     assert_eq!(
         (status, json_of(&e)["error"]["code"].clone()),
@@ -257,9 +268,12 @@ async fn malformed_path_parameters_are_refused_in_json() {
         dir.path(),
         SimBackend::new(vec![]),
         clock,
-        ClientIdentity::Local { uid: 1000 },
+        ClientIdentity::Local {
+            os_user: passerelle_protocol::OsUser::unix(1000),
+        },
         vec![Scope::ReadCards, Scope::Sign],
-    );
+    )
+    .await;
     let uris = [
         ("GET", "/v1/fse/abc"),
         ("GET", "/v1/lots/null%2Cnull/signature"),

@@ -19,8 +19,8 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCaller {
         let checked = parts.extensions.get::<auth::Caller>();
         let mut actor = checked.map(auth::Caller::actor).unwrap_or_default();
         let grant = checked.and_then(|c| c.grant.as_ref());
-        if let Some(ClientIdentity::Local { uid }) = grant.map(|g| &g.client) {
-            actor.uid = Some(*uid);
+        if let Some(ClientIdentity::Local { os_user }) = grant.map(|g| &g.client) {
+            actor.os_user = Some(os_user.clone());
         }
         let origin = parts
             .headers
@@ -28,10 +28,12 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCaller {
             .and_then(|v| v.to_str().ok())
             .filter(|v| v.len() <= 200)
             .map(str::to_owned);
-        let client = match (grant, &origin) {
-            (Some(g), Some(o)) => Some(format!("{} ({o})", g.app_name)),
-            (Some(g), None) => Some(g.app_name.clone()),
-            (None, o) => o.clone(),
+        let local = checked.and_then(|c| c.os_user.as_ref());
+        let client = match (grant, &origin, local) {
+            (Some(g), Some(o), _) => Some(format!("{} ({o})", g.app_name)),
+            (Some(g), None, _) => Some(g.app_name.clone()),
+            (None, None, Some(u)) => Some(format!("local:{u}")),
+            (None, o, _) => o.clone(),
         };
         if actor.origin.is_none() {
             actor.origin = origin;

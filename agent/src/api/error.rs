@@ -5,8 +5,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use passerelle_protocol::{ApiError, ErrorCode};
 
-use crate::cards::CardError;
-use crate::transport::TransportError;
+use passerelle_cards::transport::TransportError;
+use passerelle_cards::CardError;
 
 /// An API refusal, rendered as `{"error": {...}}` with the code's HTTP status.
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 use super::json::{JsonBody, SECRET};
 use super::path::PathParams;
 use super::{ApiFailure, AppState};
-use crate::sim::fixtures;
+use crate::simulator::{SimulatorControl, SimulatorError};
 
 /// `GET /v1/status`
 pub async fn status(State(state): State<AppState>) -> Json<ServiceStatus> {
@@ -50,15 +50,17 @@ pub async fn simulator_insert(
     JsonBody(body): JsonBody<SimulatedCardInsertion>,
 ) -> Result<Json<ReaderList>, ApiFailure> {
     let simulator = simulator(&state)?;
-    let card = fixtures::card_from_spec(&body.card).map_err(|_| {
-        ApiFailure::new(
-            ErrorCode::UnknownSimulatedCard,
-            format!("Carte simulée inconnue : « {} ».", body.card),
-        )
-        .details(serde_json::json!({ "known": fixtures::list() }))
-    })?;
     let mut events = state.events.subscribe(None).live;
-    simulator.insert(&body.reader, card)?;
+    simulator
+        .insert(&body.reader, &body.card)
+        .map_err(|e| match e {
+            SimulatorError::UnknownCard(known) => ApiFailure::new(
+                ErrorCode::UnknownSimulatedCard,
+                format!("Carte simulée inconnue : « {} ».", body.card),
+            )
+            .details(serde_json::json!({ "known": known })),
+            other => other.into(),
+        })?;
     settled(&mut events, &body.reader, "card_inserted").await;
     Ok(Json(ReaderList {
         readers: state.hub.readers(),
@@ -91,12 +93,10 @@ pub async fn simulator_pin_pad(
     PathParams(reader): PathParams<String>,
     JsonBody(body): JsonBody<SimulatedPinPadKeys, SECRET>,
 ) -> Result<Json<ReaderList>, ApiFailure> {
-    let Some(pad) = simulator(&state)?.pin_pad(&reader)? else {
-        return Err(ApiFailure::new(
-            ErrorCode::SecurePinEntryUnavailable,
-            "Ce lecteur simulé n'a pas de clavier (voir simulator.pin_pad_readers).",
-        ));
-    };
+    let simulator = simulator(&state)?;
+    if !simulator.has_pin_pad(&reader)? {
+        return Err(SimulatorError::NoPinPad.into());
+    }
     match (&body.keys, body.cancel) {
         (Some(keys), false) if !keys.is_well_formed() => {
             return Err(ApiFailure::new(
@@ -104,8 +104,8 @@ pub async fn simulator_pin_pad(
                 "Les touches sont 4 chiffres (code PIN) ou 8 (code de déblocage).",
             ))
         }
-        (Some(keys), false) => pad.type_keys(Some(keys.expose().as_bytes())),
-        (None, true) => pad.type_keys(None),
+        (Some(keys), false) => simulator.type_keys(&reader, Some(keys.expose().as_bytes()))?,
+        (None, true) => simulator.type_keys(&reader, None)?,
         _ => {
             return Err(ApiFailure::new(
                 ErrorCode::BadRequest,
@@ -140,11 +140,27 @@ fn event_reader(event: &Event) -> Option<&str> {
     }
 }
 
-fn simulator(state: &AppState) -> Result<&crate::transport::sim::SimBackend, ApiFailure> {
-    state.simulator.as_ref().ok_or_else(|| {
+fn simulator(state: &AppState) -> Result<&dyn SimulatorControl, ApiFailure> {
+    state.simulator.as_deref().ok_or_else(|| {
         ApiFailure::new(
             ErrorCode::SimulatorOnly,
             "Cette opération ne concerne que les lecteurs simulés ; Passerelle utilise ici de vrais lecteurs.",
         )
     })
+}
+
+impl From<SimulatorError> for ApiFailure {
+    fn from(e: SimulatorError) -> Self {
+        match e {
+            SimulatorError::UnknownCard(known) => {
+                ApiFailure::new(ErrorCode::UnknownSimulatedCard, "Carte simulée inconnue.")
+                    .details(serde_json::json!({ "known": known }))
+            }
+            SimulatorError::NoPinPad => ApiFailure::new(
+                ErrorCode::SecurePinEntryUnavailable,
+                "Ce lecteur simulé n'a pas de clavier (voir simulator.pin_pad_readers).",
+            ),
+            SimulatorError::Transport(t) => t.into(),
+        }
+    }
 }

@@ -5,9 +5,6 @@
 
 pub mod auth;
 mod billing;
-/// A blocking billing call off the async threads, its errors as the API answers them
-/// (also used by the local socket).
-pub(crate) use billing::blocking as billing_blocking;
 mod billing_sign;
 mod body;
 mod caller;
@@ -38,7 +35,7 @@ use crate::events::EventBus;
 use crate::hub::Hub;
 use crate::pairing::Pairings;
 use crate::rights::RightsService;
-use crate::transport::sim::SimBackend;
+use crate::simulator::SimulatorControl;
 
 /// What handlers share.
 #[derive(Clone)]
@@ -50,11 +47,11 @@ pub struct AppState {
     /// When the daemon started.
     pub started: Instant,
     /// The simulated backend, when that is the backend (lets the API insert/remove cards).
-    pub simulator: Option<SimBackend>,
+    pub simulator: Option<Arc<dyn SimulatorControl>>,
     /// Where rights come from when not from the card (ADRi, ApCV).
     pub rights: Arc<dyn RightsService>,
     /// Billing and its store.
-    pub billing: Arc<crate::billing::Billing>,
+    pub billing: Arc<passerelle_billing::Billing>,
     /// Pairing requests and grants.
     pub pairings: Arc<Pairings>,
     /// The audit log (`GET /v1/audit`).

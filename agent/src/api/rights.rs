@@ -24,6 +24,7 @@ pub async fn query(
         let code = match e {
             RightsError::Invalid(_) => ErrorCode::BadRequest,
             RightsError::NotFound => ErrorCode::RightsNotFound,
+            RightsError::Unavailable => ErrorCode::RightsServiceUnavailable,
         };
         ApiFailure::new(code, e.to_string())
     })

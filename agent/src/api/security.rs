@@ -35,8 +35,14 @@ impl From<PairingError> for ApiFailure {
     }
 }
 
-/// The web identity of a pairing caller: its `Origin`, required over TCP.
-fn web_client(caller: &Caller) -> Result<ClientIdentity, ApiFailure> {
+/// Who a pairing is for: the OS account of a caller on the local socket, else the web
+/// application of the `Origin`, required over TCP.
+fn pairing_client(caller: &Caller) -> Result<ClientIdentity, ApiFailure> {
+    if let Some(os_user) = &caller.os_user {
+        return Ok(ClientIdentity::Local {
+            os_user: os_user.clone(),
+        });
+    }
     caller
         .origin
         .clone()
@@ -56,8 +62,8 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     JsonBody(body): JsonBody<PairingRequest>,
 ) -> Result<Json<PairingCreated>, ApiFailure> {
-    let client = web_client(&caller)?;
-    Ok(Json(state.pairings.request(client, body)?))
+    let client = pairing_client(&caller)?;
+    Ok(Json(state.pairings.request(client, body).await?))
 }
 
 /// `GET /v1/pairings/{pairing_id}`
@@ -66,8 +72,8 @@ pub async fn poll(
     Extension(caller): Extension<Caller>,
     PathParams(id): PathParams<String>,
 ) -> Result<Json<PairingState>, ApiFailure> {
-    let client = web_client(&caller)?;
-    Ok(Json(state.pairings.poll(&id, &client)?))
+    let client = pairing_client(&caller)?;
+    Ok(Json(state.pairings.poll(&id, &client).await?))
 }
 
 /// `GET /v1/pairings` (admin)
@@ -83,7 +89,7 @@ pub async fn approve(
     caller: Extension<Caller>,
     code: PathParams<String>,
 ) -> Result<Json<PendingPairing>, ApiFailure> {
-    decide(state, caller, code, true)
+    decide(state, caller, code, true).await
 }
 
 /// `POST /v1/pairings/{code}/deny` (admin)
@@ -92,20 +98,21 @@ pub async fn deny(
     caller: Extension<Caller>,
     code: PathParams<String>,
 ) -> Result<Json<PendingPairing>, ApiFailure> {
-    decide(state, caller, code, false)
+    decide(state, caller, code, false).await
 }
 
-fn decide(
+async fn decide(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     PathParams(code): PathParams<String>,
     approve: bool,
 ) -> Result<Json<PendingPairing>, ApiFailure> {
-    Ok(Json(state.pairings.decide(
-        &code,
-        approve,
-        caller.actor(),
-    )?))
+    Ok(Json(
+        state
+            .pairings
+            .decide(&code, approve, caller.actor())
+            .await?,
+    ))
 }
 
 /// `GET /v1/grants` (admin)
@@ -121,7 +128,7 @@ pub async fn revoke(
     Extension(caller): Extension<Caller>,
     PathParams(id): PathParams<String>,
 ) -> Result<Json<Grant>, ApiFailure> {
-    Ok(Json(state.pairings.revoke(&id, caller.actor())?))
+    Ok(Json(state.pairings.revoke(&id, caller.actor()).await?))
 }
 
 /// Query of `GET /v1/audit`.
@@ -162,7 +169,11 @@ pub async fn audit(
             format!("Paramètre limit invalide : entre 1 et {MAX_AUDIT_PAGE}."),
         ));
     }
-    let entries = state.audit.read_after(after, limit).map_err(|e| {
+    let log = state.audit.clone();
+    let read = tokio::task::spawn_blocking(move || log.read_after(after, limit))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+    let entries = read.map_err(|e| {
         tracing::error!(error = %e, "audit log read");
         ApiFailure::new(
             ErrorCode::StorageError,

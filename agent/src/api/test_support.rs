@@ -9,13 +9,13 @@ use passerelle_protocol::{ClientIdentity, PairingRequest, Scope};
 use super::auth::Auth;
 use super::{router, AppState};
 use crate::audit::AuditLog;
-use crate::billing::{Billing, Clock};
-use crate::config::SecurityConfig;
 use crate::events::EventBus;
 use crate::hub::Hub;
 use crate::pairing::Pairings;
 use crate::rights::ModelledRightsService;
-use crate::transport::sim::SimBackend;
+use passerelle_billing::{Billing, Clock};
+use passerelle_installation::config::SecurityConfig;
+use passerelle_simcard::backend::SimBackend;
 
 /// The port the `Host` check expects.
 pub(crate) const PORT: u16 = 39443;
@@ -28,7 +28,7 @@ pub(crate) struct TestApi {
 }
 
 /// Builds the API over `sim`, data in `dir`, billing on `clock`.
-pub(crate) fn test_api(
+pub(crate) async fn test_api(
     dir: &std::path::Path,
     sim: SimBackend,
     clock: Arc<dyn Clock>,
@@ -42,12 +42,14 @@ pub(crate) fn test_api(
         app_name: "App".into(),
         scopes,
     };
-    let created = pairings.request(identity.clone(), asked).unwrap();
+    let created = pairings.request(identity.clone(), asked).await.unwrap();
     pairings
         .decide(&created.code, true, Default::default())
+        .await
         .unwrap();
     let token = pairings
         .poll(&created.pairing_id, &identity)
+        .await
         .unwrap()
         .token
         .unwrap();
@@ -56,7 +58,7 @@ pub(crate) fn test_api(
         hub,
         events,
         started: Instant::now(),
-        simulator: Some(sim),
+        simulator: Some(Arc::new(sim)),
         rights: Arc::new(ModelledRightsService::from_fixtures()),
         billing: billing.clone(),
         pairings: pairings.clone(),

@@ -11,12 +11,14 @@
 //! serial), what (`action`) and structured `details`.
 
 mod verify;
+mod writer;
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, OnceLock};
+
+use tokio::sync::oneshot;
 
 use passerelle_protocol::{AuditActor, AuditEntry};
 use serde::Serialize;
@@ -55,15 +57,15 @@ pub mod action {
 }
 
 /// The append-only audit log of one data directory.
+///
+/// Lines are written by a thread of its own ([`writer`]): a caller only queues its entry
+/// and gets a [`Receipt`], which resolves once the line is on disk (synced, except
+/// refusals). Async callers await it, so the runtime's threads never wait for the disk,
+/// and an answer is still sent only after its audit line is written.
 pub struct AuditLog {
     path: PathBuf,
-    inner: Mutex<Tail>,
-}
-
-struct Tail {
-    file: File,
-    seq: u64,
-    prev: String,
+    jobs: Option<mpsc::Sender<writer::Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 /// The fields a line's hash covers, in line order.
@@ -81,15 +83,40 @@ impl Body<'_> {
     /// The JSON of the body and its hex SHA-256.
     pub(crate) fn json_and_hash(&self) -> (String, String) {
         let json = serde_json::to_string(self).expect("audit body serialises");
-        let hash = hex::encode(Sha256::digest(json.as_bytes()));
+        let hash = hash_of(&json);
         (json, hash)
     }
 }
 
+/// The hex SHA-256 of a line's body (its JSON without the `hash` field).
+pub(crate) fn hash_of(body_json: &str) -> String {
+    hex::encode(Sha256::digest(body_json.as_bytes()))
+}
+
+/// Resolves when an entry is written: to the entry, or `None` if the write failed (logged).
+#[must_use = "await it (or wait) for the line to be on disk, or drop it explicitly"]
+pub struct Receipt(Option<oneshot::Receiver<Option<AuditEntry>>>);
+
+impl Receipt {
+    /// Waits asynchronously for the line to be written.
+    pub async fn written(self) -> Option<AuditEntry> {
+        match self.0 {
+            Some(rx) => rx.await.ok().flatten(),
+            None => None,
+        }
+    }
+
+    /// Waits, blocking the thread: for tools, tests and blocking threads only (never on
+    /// an async runtime's thread).
+    pub fn wait(self) -> Option<AuditEntry> {
+        self.0.and_then(|rx| rx.blocking_recv().ok().flatten())
+    }
+}
+
 impl AuditLog {
-    /// Opens (or creates, 0600) the log at `path` and finds where the chain stands. A log
-    /// whose last line is unreadable is still opened: new lines chain on a fresh genesis
-    /// after it, and `verify` reports the damage.
+    /// Opens (or creates, 0600) the log at `path`, finds where the chain stands and starts
+    /// its writer thread. A log whose last line is unreadable is still opened: new lines
+    /// chain on a fresh genesis after it, and `verify` reports the damage.
     pub fn open(path: &Path) -> std::io::Result<AuditLog> {
         let (mut seq, mut prev) = (0, GENESIS.to_owned());
         if let Ok(existing) = File::open(path) {
@@ -102,14 +129,21 @@ impl AuditLog {
                 };
             }
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)?;
+        let file = passerelle_installation::files::open_private_append(path)?;
+        let (jobs, queue) = mpsc::channel();
+        let tail = writer::Tail {
+            file,
+            seq,
+            prev,
+            path: path.to_owned(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || writer::run(tail, queue))?;
         Ok(AuditLog {
             path: path.to_owned(),
-            inner: Mutex::new(Tail { file, seq, prev }),
+            jobs: Some(jobs),
+            thread: Some(thread),
         })
     }
 
@@ -118,56 +152,46 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one entry and returns it. Pairing and grant actions are synced to disk;
-    /// refusals are written without fsync (they can come in floods). A write failure is
-    /// logged, never returned: auditing must not take the API down.
+    /// Queues one entry; the receipt resolves once it is written. Pairing, grant, PIN and
+    /// signature actions are synced to disk; refusals are written without fsync (they can
+    /// come in floods). A write failure is logged, never returned: auditing must not take
+    /// the API down.
+    pub fn append(&self, action: &str, actor: AuditActor, details: serde_json::Value) -> Receipt {
+        let (done, receipt) = oneshot::channel();
+        let job = writer::Job {
+            action: action.to_owned(),
+            actor,
+            details,
+            at: now_rfc3339(),
+            done,
+        };
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok());
+        match sent {
+            true => Receipt(Some(receipt)),
+            false => {
+                tracing::error!(path = %self.path.display(), action, "audit writer stopped");
+                Receipt(None)
+            }
+        }
+    }
+
+    /// [`append`](Self::append) and wait, blocking: for tools and tests.
     pub fn record(
         &self,
         action: &str,
         actor: AuditActor,
         details: serde_json::Value,
     ) -> Option<AuditEntry> {
-        let at = now_rfc3339();
-        let mut tail = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let seq = tail.seq + 1;
-        let body = Body {
-            seq,
-            at: &at,
-            action,
-            actor: &actor,
-            details: &details,
-            prev: &tail.prev,
-        };
-        let (json, hash) = body.json_and_hash();
-        // The hash field goes last: `{...body...,"hash":"..."}`.
-        let line = format!("{},\"hash\":\"{hash}\"}}\n", &json[..json.len() - 1]);
-        let written = tail.file.write_all(line.as_bytes()).and_then(|()| {
-            if action == action::REFUSED {
-                Ok(())
-            } else {
-                tail.file.sync_data()
-            }
-        });
-        if let Err(e) = written {
-            tracing::error!(error = %e, path = %self.path.display(), action, "audit log write failed");
-            return None;
-        }
-        let entry = AuditEntry {
-            seq,
-            at,
-            action: action.to_owned(),
-            actor,
-            details,
-            prev: std::mem::replace(&mut tail.prev, hash.clone()),
-            hash,
-        };
-        tail.seq = seq;
-        Some(entry)
+        self.append(action, actor, details).wait()
     }
 
-    /// Entries with `seq > after`, at most `limit`, oldest first (unreadable lines skipped).
+    /// Entries with `seq > after`, at most `limit`, oldest first (unreadable lines
+    /// skipped). Reads the file without stopping the writer (lines are appended whole);
+    /// blocking: async callers run it on a blocking thread.
     pub fn read_after(&self, after: u64, limit: usize) -> std::io::Result<Vec<AuditEntry>> {
-        let _tail = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let reader = BufReader::new(File::open(&self.path)?);
         let mut out = Vec::new();
         for line in reader.lines().skip(after as usize) {
@@ -182,6 +206,15 @@ impl AuditLog {
     }
 }
 
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 static GLOBAL: OnceLock<Arc<AuditLog>> = OnceLock::new();
 
 /// Makes `log` the one [`record`] writes to (the daemon calls this once at start).
@@ -191,14 +224,16 @@ pub fn install(log: Arc<AuditLog>) {
     }
 }
 
-/// Records a sensitive action in the installed audit log (see [`AuditLog::record`]).
-/// Without an installed log (unit tests, tools), the action only goes to the tracing log.
-pub fn record(action: &str, actor: AuditActor, details: serde_json::Value) {
+/// Records a sensitive action in the installed audit log (see [`AuditLog::append`]).
+/// Without an installed log (unit tests, tools), the action only goes to the tracing log
+/// and the receipt resolves at once.
+pub fn record(action: &str, actor: AuditActor, details: serde_json::Value) -> Receipt {
     match GLOBAL.get() {
-        Some(log) => {
-            log.record(action, actor, details);
+        Some(log) => log.append(action, actor, details),
+        None => {
+            tracing::info!(action, ?actor, %details, "audit (no audit log installed)");
+            Receipt(None)
         }
-        None => tracing::info!(action, ?actor, %details, "audit (no audit log installed)"),
     }
 }
 

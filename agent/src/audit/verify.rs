@@ -6,7 +6,7 @@ use std::path::Path;
 
 use passerelle_protocol::AuditEntry;
 
-use super::{Body, GENESIS};
+use super::{hash_of, GENESIS};
 
 /// Why the chain does not hold.
 #[derive(Debug, thiserror::Error)]
@@ -54,16 +54,13 @@ pub fn verify(path: &Path) -> Result<u64, VerifyError> {
                     .into(),
             ));
         }
-        let body = Body {
-            seq: entry.seq,
-            at: &entry.at,
-            action: &entry.action,
-            actor: &entry.actor,
-            details: &entry.details,
-            prev: &entry.prev,
+        // The hash covers the line's own text before `,"hash":…` (as written), so lines
+        // written by an older version with other fields still verify.
+        let suffix = format!(",\"hash\":\"{}\"}}", entry.hash);
+        let Some(body) = line.strip_suffix(&suffix) else {
+            return Err(bad("le contenu a été modifié (empreinte mal placée)".into()));
         };
-        let (json, hash) = body.json_and_hash();
-        if hash != entry.hash || !line.starts_with(&json[..json.len() - 1]) {
+        if hash_of(&format!("{body}}}")) != entry.hash {
             return Err(bad("le contenu a été modifié (empreinte incorrecte)".into()));
         }
         prev = entry.hash;

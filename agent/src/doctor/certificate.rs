@@ -6,7 +6,7 @@ use std::path::Path;
 use rustls::pki_types::{pem::PemObject, CertificateDer};
 
 use super::{Finding, Verdict};
-use crate::tls::{verify_for_loopback, TlsFiles, RENEW_BEFORE_DAYS};
+use passerelle_installation::tls::{verify_for_loopback, TlsFiles, RENEW_BEFORE_DAYS};
 
 /// The install's authority, as trust checks need it.
 pub(super) struct Authority {
@@ -80,7 +80,7 @@ pub(super) fn check(data_dir: &Path, findings: &mut Vec<Finding>) -> Option<Auth
         );
         return Some(authority);
     }
-    let Some(leaf_end) = crate::tls::not_after(&leaf) else {
+    let Some(leaf_end) = passerelle_installation::tls::not_after(&leaf) else {
         findings.push(problem("date d'expiration illisible".into()));
         return Some(authority);
     };

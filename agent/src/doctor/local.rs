@@ -2,10 +2,8 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
-
 use super::{Finding, PolicyDir, Verdict};
-use crate::installation::LNA_POLICY;
+use passerelle_installation::LNA_POLICY;
 
 /// Each configured application origin must be listed in `LoopbackNetworkAllowedForUrls` by
 /// a managed policy file of every installed Chrome/Chromium.
@@ -87,7 +85,7 @@ fn allowed_origins(dir: &Path) -> Vec<String> {
 
 /// Opens the store read-only and runs SQLite's `quick_check`.
 pub(super) fn check_store(data_dir: &Path, findings: &mut Vec<Finding>) {
-    let path = data_dir.join(crate::store::FILE_NAME);
+    let path = data_dir.join(passerelle_billing::store::FILE_NAME);
     if !path.exists() {
         findings.push(Finding::new(
             "store",
@@ -99,11 +97,7 @@ pub(super) fn check_store(data_dir: &Path, findings: &mut Vec<Finding>) {
         ));
         return;
     }
-    let result =
-        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).and_then(|c| {
-            c.busy_timeout(std::time::Duration::from_secs(5))?;
-            c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
-        });
+    let result = passerelle_billing::store::quick_check(&path);
     findings.push(match result {
         Ok(ok) if ok == "ok" => Finding::new(
             "store",

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::config::Config;
-use crate::installation::{self, Installation};
+use passerelle_installation::config::Config;
+use passerelle_installation::{self as installation, Installation};
 
 /// How a check went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

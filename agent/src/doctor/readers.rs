@@ -1,7 +1,7 @@
 //! pcscd reachable, readers seen.
 
 use super::{Finding, Verdict};
-use crate::config::{BackendChoice, Config};
+use passerelle_installation::config::{BackendChoice, Config};
 
 /// Checks the PC/SC service and lists its readers (skipped with simulated readers).
 pub(super) fn check(config: &Config, findings: &mut Vec<Finding>) {

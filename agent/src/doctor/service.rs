@@ -2,14 +2,19 @@
 
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use rustls::DigitallySignedStruct;
 use service_manager::{ServiceLevel, ServiceManager, ServiceStatus, ServiceStatusCtx};
 
 use super::{Finding, Verdict};
-use crate::config::Config;
-use crate::installation::{service_label, Installation, ServiceMode};
-use crate::tls::TlsFiles;
+use passerelle_installation::config::Config;
+use passerelle_installation::tls::TlsFiles;
+use passerelle_installation::{service_label, Installation, ServiceMode};
 
 /// What is on the API port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,24 +104,88 @@ fn probe(port: u16, data_dir: &Path) -> PortAnswer {
 /// Whether `GET /v1/status` answers like Passerelle, trusting only `ca` (or any
 /// certificate when `None`, to recognise our daemon with a certificate we do not know).
 async fn status_answers(port: u16, ca: Option<&[u8]>) -> bool {
-    let mut builder = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .tls_built_in_root_certs(false);
-    builder = match ca.map(reqwest::Certificate::from_pem) {
-        Some(Ok(cert)) => builder.add_root_certificate(cert),
-        Some(Err(_)) => return false,
-        None => builder.danger_accept_invalid_certs(true),
+    let probe = async {
+        let config = tls_client(ca)?;
+        let tcp = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+            .await
+            .ok()?;
+        let name = rustls::pki_types::ServerName::try_from("localhost").ok()?;
+        let tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .ok()?;
+        let host = format!("localhost:{port}");
+        let answer = crate::http1::request(tls, &host, hyper::Method::GET, "/v1/status", None)
+            .await
+            .ok()?;
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
+        Some(body.get("api_version").is_some_and(|v| v.is_string()))
     };
-    let Ok(client) = builder.build() else {
-        return false;
+    matches!(tokio::time::timeout(TIMEOUT, probe).await, Ok(Some(true)))
+}
+
+/// A TLS client trusting only the authority `ca` (PEM), or any certificate when `None`.
+fn tls_client(ca: Option<&[u8]>) -> Option<Arc<rustls::ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .ok()?;
+    let config = match ca {
+        Some(pem) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                roots.add(cert.ok()?).ok()?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        None => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth(),
     };
-    let url = format!("https://localhost:{port}/v1/status");
-    let Ok(response) = client.get(url).send().await else {
-        return false;
-    };
-    match response.json::<serde_json::Value>().await {
-        Ok(body) => body.get("api_version").is_some_and(|v| v.is_string()),
-        Err(_) => false,
+    Some(Arc::new(config))
+}
+
+/// Accepts any server certificate (its handshake signature still checked): only to tell
+/// our daemon serving another certificate from another program. Nothing is sent on such a
+/// connection but `GET /v1/status`.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algorithms = &self.0.signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algorithms = &self.0.signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 

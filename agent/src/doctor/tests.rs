@@ -84,13 +84,22 @@ fn store_check_tells_a_sound_base_from_a_damaged_one() {
     assert_eq!(f[0].verdict, Verdict::Ok);
     assert!(f[0].message.contains("pas encore"), "{}", f[0].message);
 
-    drop(crate::store::Store::open(&dir.path().join(crate::store::FILE_NAME)).unwrap());
+    drop(
+        passerelle_billing::store::Store::open(
+            &dir.path().join(passerelle_billing::store::FILE_NAME),
+        )
+        .unwrap(),
+    );
     let mut f = Vec::new();
     local::check_store(dir.path(), &mut f);
     assert_eq!(f[0].verdict, Verdict::Ok, "{f:#?}");
     assert!(f[0].message.contains("intacte"));
 
-    std::fs::write(dir.path().join(crate::store::FILE_NAME), vec![0x55; 8192]).unwrap();
+    std::fs::write(
+        dir.path().join(passerelle_billing::store::FILE_NAME),
+        vec![0x55; 8192],
+    )
+    .unwrap();
     let mut f = Vec::new();
     local::check_store(dir.path(), &mut f);
     assert_eq!(f[0].verdict, Verdict::Problem, "{f:#?}");
@@ -107,7 +116,7 @@ fn certificate_and_system_trust_follow_the_files() {
         "{f:#?}"
     );
 
-    let files = crate::tls::TlsFiles::in_dir(dir.path());
+    let files = passerelle_installation::tls::TlsFiles::in_dir(dir.path());
     files.ensure().unwrap();
     let mut f = Vec::new();
     let ca = certificate::check(dir.path(), &mut f).unwrap();
@@ -116,7 +125,7 @@ fn certificate_and_system_trust_follow_the_files() {
     // A bundle without our authority, then with it among others.
     let bundle = dir.path().join("bundle.crt");
     let other = tempfile::tempdir().unwrap();
-    let other_files = crate::tls::TlsFiles::in_dir(other.path());
+    let other_files = passerelle_installation::tls::TlsFiles::in_dir(other.path());
     other_files.ensure().unwrap();
     let other_pem = std::fs::read_to_string(&other_files.ca).unwrap();
     std::fs::write(&bundle, &other_pem).unwrap();
@@ -143,7 +152,7 @@ fn certificate_and_system_trust_follow_the_files() {
 fn certificate_near_its_end_is_fine_while_a_next_one_is_signed() {
     // An authority made 380 days ago: its first certificate ends in 17 days.
     let dir = tempfile::tempdir().unwrap();
-    let files = crate::tls::TlsFiles::in_dir(dir.path());
+    let files = passerelle_installation::tls::TlsFiles::in_dir(dir.path());
     let then = time::OffsetDateTime::now_utc() - time::Duration::days(380);
     files.ensure_at(then).unwrap();
     let mut f = Vec::new();
@@ -171,7 +180,7 @@ fn certificate_near_its_end_is_fine_while_a_next_one_is_signed() {
 
     // The last one, still far from its end: fine, and the date of the next authority said.
     let dir = tempfile::tempdir().unwrap();
-    let files = crate::tls::TlsFiles::in_dir(dir.path());
+    let files = passerelle_installation::tls::TlsFiles::in_dir(dir.path());
     files
         .ensure_at(time::OffsetDateTime::now_utc() - time::Duration::days(300))
         .unwrap();

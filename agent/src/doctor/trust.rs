@@ -8,7 +8,7 @@ use rustls::pki_types::{pem::PemObject, CertificateDer};
 
 use super::certificate::Authority;
 use super::{Finding, Verdict};
-use crate::installation::{ca_nickname, parse_certutil_list, NssStore};
+use passerelle_installation::{ca_nickname, parse_certutil_list, NssStore};
 
 const REINSTALL: &str =
     "relancez l'installation : `sudo passerelle-install install --mode system` (service système) ou `passerelle-install install --mode user` (session)";

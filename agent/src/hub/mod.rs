@@ -12,13 +12,14 @@ use passerelle_protocol::{BackendState, Card, CardKind, EventKind, Reader};
 use tokio::sync::mpsc;
 
 mod memo;
+pub mod worker;
 
 pub use memo::CardMemo;
 
-use crate::cards::identify;
 use crate::events::EventBus;
-use crate::transport::worker::{JobLabel, ReaderWorker};
-use crate::transport::{
+use crate::hub::worker::{JobLabel, ReaderWorker};
+use passerelle_cards::identify;
+use passerelle_cards::transport::{
     hex_spaced, BackendEvent, MonitorHandle, ReaderBackend, ReaderSnapshot, TransportError,
 };
 
@@ -73,7 +74,7 @@ impl Hub {
     pub fn start(
         backend: Arc<dyn ReaderBackend>,
         events: Arc<EventBus>,
-    ) -> Result<Arc<Hub>, crate::transport::TransportError> {
+    ) -> Result<Arc<Hub>, passerelle_cards::transport::TransportError> {
         let hub = Arc::new(Hub {
             backend: backend.clone(),
             events,

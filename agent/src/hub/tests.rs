@@ -1,7 +1,7 @@
 //! The hub over the in-process simulated backend.
 use super::*;
-use crate::sim::fixtures::card_from_spec;
-use crate::transport::sim::SimBackend;
+use passerelle_simcard::backend::SimBackend;
+use passerelle_simcard::fixtures::card_from_spec;
 use std::time::Duration;
 
 async fn next(sub: &mut tokio::sync::broadcast::Receiver<passerelle_protocol::Event>) -> EventKind {
@@ -12,7 +12,7 @@ async fn next(sub: &mut tokio::sync::broadcast::Receiver<passerelle_protocol::Ev
         .kind
 }
 
-fn card(spec: &str) -> Box<dyn crate::sim::SimCard> {
+fn card(spec: &str) -> Box<dyn passerelle_simcard::SimCard> {
     card_from_spec(spec).unwrap()
 }
 

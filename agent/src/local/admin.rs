@@ -1,6 +1,6 @@
-//! Headless administration through the socket: `passerelle status` and `passerelle lots`,
-//! for a workstation without a screen (the same answers as `GET /v1/status` and
-//! `GET /v1/lots`, without pairing: the socket admits root and the daemon's own user).
+//! Headless administration through the local API: `passerelle status` and `passerelle
+//! lots`, for a workstation without a screen (`GET /v1/status` and `GET /v1/lots` on the
+//! local socket, without pairing: it admits root and the daemon's own user).
 
 use std::path::Path;
 
@@ -8,14 +8,14 @@ use passerelle_protocol::{
     BackendKind, CardKind, Lot, LotList, LotStatus, PairingStatus, ServiceStatus,
 };
 
-use super::client::{show, LocalClient};
-use super::LocalRequest;
+use super::client::percent_encode;
+use super::{show, LocalClient};
 
 /// `passerelle status`: version, uptime, reader backend, readers and their cards, the
 /// pairing requests waiting for a decision.
 pub async fn status(data_dir: &Path, as_json: bool) -> Result<(), String> {
-    let mut client = LocalClient::connect(data_dir).await?;
-    let status: ServiceStatus = client.call(&LocalRequest::Status).await?;
+    let client = LocalClient::connect(data_dir).await?;
+    let status: ServiceStatus = client.get("/v1/status").await?;
     if as_json {
         println!(
             "{}",
@@ -23,8 +23,7 @@ pub async fn status(data_dir: &Path, as_json: bool) -> Result<(), String> {
         );
         return Ok(());
     }
-    let pending: passerelle_protocol::PendingPairingList =
-        client.call(&LocalRequest::PairList).await?;
+    let pending: passerelle_protocol::PendingPairingList = client.get("/v1/pairings").await?;
     let waiting = pending
         .pairings
         .iter()
@@ -42,9 +41,14 @@ pub async fn lots(
     practitioner: Option<String>,
     as_json: bool,
 ) -> Result<(), String> {
+    let path = match practitioner {
+        Some(p) => format!("/v1/lots?practitioner={}", percent_encode(&p)),
+        None => "/v1/lots".to_owned(),
+    };
+    let lots: LotList = LocalClient::connect(data_dir).await?.get(&path).await?;
     let lines = |l: &LotList| l.lots.iter().map(describe_lot).collect();
-    let req = LocalRequest::Lots { practitioner };
-    show(data_dir, req, as_json, lines, "Aucun lot.").await
+    show(&lots, as_json, lines, "Aucun lot.");
+    Ok(())
 }
 
 fn describe_status(s: &ServiceStatus, pending: usize) -> Vec<String> {

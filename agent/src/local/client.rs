@@ -1,59 +1,14 @@
-//! The client side of the Unix socket: what `passerelle pair ...` runs.
+//! `passerelle pair …`: the pairing routes, through the local API.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use passerelle_protocol::{
-    Grant, GrantList, PairingCreated, PairingState, PairingStatus, PendingPairing,
+    Grant, GrantList, PairingCreated, PairingRequest, PairingState, PairingStatus, PendingPairing,
     PendingPairingList, Scope,
 };
-use serde::de::DeserializeOwned;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::UnixStream;
 
-use super::{LocalRequest, LocalResponse};
-
-/// A connection to the daemon's socket.
-pub struct LocalClient {
-    stream: BufReader<UnixStream>,
-    path: PathBuf,
-}
-
-impl LocalClient {
-    /// Connects to `{data_dir}/passerelle.sock`.
-    pub async fn connect(data_dir: &Path) -> Result<LocalClient, String> {
-        let path = super::socket_path(data_dir);
-        let stream = UnixStream::connect(&path).await.map_err(|e| {
-            format!(
-                "impossible de joindre le démon sur {} ({e}) : est-il lancé avec ce dossier de données ?",
-                path.display()
-            )
-        })?;
-        Ok(LocalClient {
-            stream: BufReader::new(stream),
-            path,
-        })
-    }
-
-    /// Sends one request; the `ok` value as `T`, or the daemon's French message.
-    pub async fn call<T: DeserializeOwned>(&mut self, req: &LocalRequest) -> Result<T, String> {
-        let mut line = serde_json::to_string(req).map_err(|e| e.to_string())?;
-        line.push('\n');
-        let io = |e: std::io::Error| format!("{} : {e}", self.path.display());
-        self.stream
-            .get_mut()
-            .write_all(line.as_bytes())
-            .await
-            .map_err(io)?;
-        let mut answer = String::new();
-        self.stream.read_line(&mut answer).await.map_err(io)?;
-        match serde_json::from_str::<LocalResponse>(&answer) {
-            Ok(LocalResponse::Ok(v)) => serde_json::from_value(v).map_err(|e| e.to_string()),
-            Ok(LocalResponse::Error(e)) => Err(format!("{} ({})", e.message, e.code.as_str())),
-            Err(e) => Err(format!("réponse illisible du démon ({e}) : {answer:?}")),
-        }
-    }
-}
+use super::{show, LocalClient};
 
 /// `passerelle pair request`: asks, prints the code on stderr, waits for the decision and
 /// prints the token alone on stdout.
@@ -63,9 +18,9 @@ pub async fn request(
     scopes: Vec<Scope>,
     wait: Duration,
 ) -> Result<String, String> {
-    let mut c = LocalClient::connect(data_dir).await?;
+    let c = LocalClient::connect(data_dir).await?;
     let created: PairingCreated = c
-        .call(&LocalRequest::PairRequest { app_name, scopes })
+        .post("/v1/pairings", Some(&PairingRequest { app_name, scopes }))
         .await?;
     eprintln!(
         "Code de jumelage : {}  (à approuver : passerelle pair approve {})",
@@ -73,11 +28,7 @@ pub async fn request(
     );
     let deadline = Instant::now() + wait;
     loop {
-        let state: PairingState = c
-            .call(&LocalRequest::PairPoll {
-                pairing_id: created.pairing_id.clone(),
-            })
-            .await?;
+        let state: PairingState = c.get(&created.poll).await?;
         match (state.status, state.token) {
             (PairingStatus::Approved, Some(token)) => {
                 if let Some(g) = state.grant {
@@ -95,45 +46,25 @@ pub async fn request(
     }
 }
 
-/// Asks `req` and prints the answer: JSON, or one line per item (`empty` when none).
-pub(super) async fn show<T: serde::Serialize + DeserializeOwned>(
-    data_dir: &Path,
-    req: LocalRequest,
-    as_json: bool,
-    lines: impl Fn(&T) -> Vec<String>,
-    empty: &str,
-) -> Result<(), String> {
-    let answer: T = LocalClient::connect(data_dir).await?.call(&req).await?;
-    if as_json {
-        let text = serde_json::to_string_pretty(&answer).unwrap_or_default();
-        println!("{text}");
-        return Ok(());
-    }
-    let lines = lines(&answer);
-    if lines.is_empty() {
-        println!("{empty}");
-    }
-    for line in lines {
-        println!("{line}");
-    }
-    Ok(())
-}
-
 /// `passerelle pair list`
 pub async fn list(data_dir: &Path, as_json: bool) -> Result<(), String> {
+    let pending: PendingPairingList = LocalClient::connect(data_dir)
+        .await?
+        .get("/v1/pairings")
+        .await?;
     let lines = |l: &PendingPairingList| l.pairings.iter().map(describe_pending).collect();
-    let empty = "Aucune demande de jumelage.";
-    show(data_dir, LocalRequest::PairList, as_json, lines, empty).await
+    show(&pending, as_json, lines, "Aucune demande de jumelage.");
+    Ok(())
 }
 
 /// `passerelle pair approve|deny CODE`
 pub async fn decide(data_dir: &Path, code: String, approve: bool) -> Result<(), String> {
-    let req = if approve {
-        LocalRequest::PairApprove { code }
-    } else {
-        LocalRequest::PairDeny { code }
-    };
-    let p: PendingPairing = LocalClient::connect(data_dir).await?.call(&req).await?;
+    let verb = if approve { "approve" } else { "deny" };
+    let path = format!("/v1/pairings/{}/{verb}", percent_encode(&code));
+    let p: PendingPairing = LocalClient::connect(data_dir)
+        .await?
+        .post(&path, None::<&()>)
+        .await?;
     let verb = if approve { "Approuvé" } else { "Refusé" };
     println!("{verb} : {}", describe_pending(&p));
     Ok(())
@@ -141,19 +72,35 @@ pub async fn decide(data_dir: &Path, code: String, approve: bool) -> Result<(), 
 
 /// `passerelle pair grants`
 pub async fn grants(data_dir: &Path, as_json: bool) -> Result<(), String> {
+    let grants: GrantList = LocalClient::connect(data_dir)
+        .await?
+        .get("/v1/grants")
+        .await?;
     let lines = |l: &GrantList| l.grants.iter().map(describe_grant).collect();
-    let empty = "Aucune application autorisée.";
-    show(data_dir, LocalRequest::Grants, as_json, lines, empty).await
+    show(&grants, as_json, lines, "Aucune application autorisée.");
+    Ok(())
 }
 
 /// `passerelle pair revoke GRANT_ID`
 pub async fn revoke(data_dir: &Path, grant_id: String) -> Result<(), String> {
-    let g: Grant = LocalClient::connect(data_dir)
-        .await?
-        .call(&LocalRequest::Revoke { grant_id })
-        .await?;
+    let path = format!("/v1/grants/{}", percent_encode(&grant_id));
+    let g: Grant = LocalClient::connect(data_dir).await?.delete(&path).await?;
     println!("Révoqué : {}", describe_grant(&g));
     Ok(())
+}
+
+/// A path segment as typed on the command line, percent-encoded (anything but
+/// unreserved characters), so the daemon sees exactly what was typed.
+pub(crate) fn percent_encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn scope_list(scopes: &[Scope]) -> String {

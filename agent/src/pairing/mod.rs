@@ -5,13 +5,16 @@
 //! - [`pending`]: requests waiting for the practitioner (memory only, a few minutes).
 //! - [`store`]: the grants file (atomic writes, 0600, tokens hashed).
 //!
-//! Every decision is written to the [audit log](crate::audit).
+//! Every decision is written to the [audit log](crate::audit), and answered only once
+//! written. Token checks never wait for the disk: they read the current snapshot of the
+//! grants, which a change replaces only after the grants file was written (on a blocking
+//! thread, one change at a time).
 
 pub mod pending;
 pub mod secret;
 pub mod store;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use passerelle_protocol::{
@@ -22,8 +25,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit::{self, action};
-use crate::config::SecurityConfig;
 use crate::events::EventBus;
+use passerelle_installation::config::SecurityConfig;
 use pending::Pending;
 use store::{GrantFile, StoredGrant};
 
@@ -41,10 +44,15 @@ pub enum PairingError {
     Io(#[from] std::io::Error),
 }
 
+/// The grants as the checks see them; replaced whole after each write.
+type Snapshot = Arc<Vec<StoredGrant>>;
+
 /// Pairing requests and grants of one daemon.
 pub struct Pairings {
     file: GrantFile,
-    grants: Mutex<Vec<StoredGrant>>,
+    grants: RwLock<Snapshot>,
+    /// Held across a change of the grants file: one change at a time, in order.
+    writes: tokio::sync::Mutex<()>,
     pending: Mutex<Pending>,
     token_lifetime: Duration,
     preapproved: Vec<String>,
@@ -62,7 +70,8 @@ impl Pairings {
         let grants = file.load()?;
         Ok(Pairings {
             file,
-            grants: Mutex::new(grants),
+            grants: RwLock::new(Arc::new(grants)),
+            writes: tokio::sync::Mutex::new(()),
             pending: Mutex::new(Pending::new(Duration::from_secs(
                 config.pairing_timeout_seconds,
             ))),
@@ -74,7 +83,7 @@ impl Pairings {
 
     /// A new request from `client`. Origins pre-approved in the configuration are approved
     /// at once, unless they ask for `admin`.
-    pub fn request(
+    pub async fn request(
         &self,
         client: ClientIdentity,
         req: PairingRequest,
@@ -97,22 +106,24 @@ impl Pairings {
         }
         let preapproved = matches!(&client, ClientIdentity::Origin { origin } if self.preapproved.contains(origin))
             && !scopes.contains(&Scope::Admin);
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let timeout = pending.timeout();
-        let p = pending.insert(client.clone(), name, scopes, audit::now_rfc3339())?;
-        let created = PairingCreated {
-            pairing_id: p.id.clone(),
-            code: p.code.clone(),
-            poll: format!("/v1/pairings/{}", p.id),
-            expires_in_seconds: timeout.as_secs(),
-        };
-        let view = p.view();
-        if preapproved {
-            if let Some(p) = pending.by_id(&created.pairing_id) {
-                p.status = PairingStatus::Approved;
+        let (created, view) = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let timeout = pending.timeout();
+            let p = pending.insert(client.clone(), name, scopes, audit::now_rfc3339())?;
+            let created = PairingCreated {
+                pairing_id: p.id.clone(),
+                code: p.code.clone(),
+                poll: format!("/v1/pairings/{}", p.id),
+                expires_in_seconds: timeout.as_secs(),
+            };
+            let view = p.view();
+            if preapproved {
+                if let Some(p) = pending.by_id(&created.pairing_id) {
+                    p.status = PairingStatus::Approved;
+                }
             }
-        }
-        drop(pending);
+            (created, view)
+        };
         let scope_names: Vec<String> = view.scopes.iter().map(|s| s.as_str().into()).collect();
         tracing::warn!(
             code = %view.code, client = %view.client, app = %view.app_name, scopes = ?scope_names,
@@ -120,13 +131,15 @@ impl Pairings {
         );
         let actor = actor_of(&client);
         let details = json!({"code": view.code, "app_name": view.app_name, "scopes": scope_names});
-        audit::record(action::PAIRING_REQUESTED, actor.clone(), details);
+        let requested = audit::record(action::PAIRING_REQUESTED, actor.clone(), details);
         if preapproved {
-            audit::record(
+            let approved = audit::record(
                 action::PAIRING_APPROVED,
                 actor,
                 json!({"code": view.code, "by": "security.preapproved_origins"}),
             );
+            requested.written().await;
+            approved.written().await;
         } else if let Some(events) = &self.events {
             events.publish(EventKind::PairingRequested {
                 code: view.code,
@@ -134,6 +147,7 @@ impl Pairings {
                 app_name: view.app_name,
                 scopes: scope_names,
             });
+            requested.written().await;
         }
         Ok(created)
     }
@@ -141,42 +155,57 @@ impl Pairings {
     /// The state of a request, asked by `client` (who must be the requester). After
     /// approval the first poll creates the grant and returns the token; later polls say
     /// `delivered`.
-    pub fn poll(&self, id: &str, client: &ClientIdentity) -> Result<PairingState, PairingError> {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let p = pending.by_id(id).ok_or(PairingError::NotFound)?;
-        if &p.client != client {
-            return Err(PairingError::NotFound);
-        }
-        if p.status != PairingStatus::Approved {
-            return Ok(PairingState {
-                status: p.status,
-                token: None,
-                grant: None,
-            });
-        }
-        let token = secret::new_token();
-        let now = OffsetDateTime::now_utc();
-        let expires = now + self.token_lifetime;
-        let grant = Grant {
-            id: secret::new_grant_id(),
-            client: p.client.clone(),
-            app_name: p.app_name.clone(),
-            scopes: p.scopes.clone(),
-            created_at: rfc3339(now),
-            expires_at: rfc3339(expires),
-        };
-        {
-            let mut grants = self.grants.lock().unwrap_or_else(|p| p.into_inner());
-            let mut next = grants.clone();
-            next.push(StoredGrant {
-                grant: grant.clone(),
+    pub async fn poll(
+        &self,
+        id: &str,
+        client: &ClientIdentity,
+    ) -> Result<PairingState, PairingError> {
+        // Held until the grant is written: a second poll of the same request waits, then
+        // finds it delivered.
+        let _writing = self.writes.lock().await;
+        let (token, stored) = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let p = pending.by_id(id).ok_or(PairingError::NotFound)?;
+            if &p.client != client {
+                return Err(PairingError::NotFound);
+            }
+            if p.status != PairingStatus::Approved {
+                return Ok(PairingState {
+                    status: p.status,
+                    token: None,
+                    grant: None,
+                });
+            }
+            let token = secret::new_token();
+            let now = OffsetDateTime::now_utc();
+            let expires = now + self.token_lifetime;
+            let grant = Grant {
+                id: secret::new_grant_id(),
+                client: p.client.clone(),
+                app_name: p.app_name.clone(),
+                scopes: p.scopes.clone(),
+                created_at: rfc3339(now),
+                expires_at: rfc3339(expires),
+            };
+            let stored = StoredGrant {
+                grant,
                 token_sha256: secret::token_hash(&token),
                 expires_unix: expires.unix_timestamp(),
-            });
-            self.file.save(&next)?;
-            *grants = next;
+            };
+            (token, stored)
+        };
+        let grant = stored.grant.clone();
+        let mut next = (*self.snapshot()).clone();
+        next.push(stored);
+        self.save(next).await?;
+        if let Some(p) = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_id(id)
+        {
+            p.status = PairingStatus::Delivered;
         }
-        p.status = PairingStatus::Delivered;
         let actor = AuditActor {
             grant_id: Some(grant.id.clone()),
             ..actor_of(client)
@@ -185,12 +214,34 @@ impl Pairings {
             action::TOKEN_ISSUED,
             actor,
             json!({"app_name": grant.app_name, "expires_at": grant.expires_at}),
-        );
+        )
+        .written()
+        .await;
         Ok(PairingState {
             status: PairingStatus::Approved,
             token: Some(token),
             grant: Some(grant),
         })
+    }
+
+    /// The grants as they stand (a cheap copy of a pointer).
+    fn snapshot(&self) -> Snapshot {
+        self.grants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Writes `next` to the grants file on a blocking thread, then makes it current. The
+    /// caller holds `writes`.
+    async fn save(&self, next: Vec<StoredGrant>) -> Result<(), PairingError> {
+        let next = Arc::new(next);
+        let (file, written) = (self.file.clone(), next.clone());
+        tokio::task::spawn_blocking(move || file.save(&written))
+            .await
+            .map_err(std::io::Error::other)??;
+        *self.grants.write().unwrap_or_else(|p| p.into_inner()) = next;
+        Ok(())
     }
 
     /// Requests still known (waiting, approved, denied, delivered), oldest first.
@@ -202,23 +253,24 @@ impl Pairings {
     }
 
     /// Approves or denies the waiting request with `code`; `by` is who decided.
-    pub fn decide(
+    pub async fn decide(
         &self,
         code: &str,
         approve: bool,
         by: AuditActor,
     ) -> Result<PendingPairing, PairingError> {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let p = pending
-            .waiting_by_code(code)
-            .ok_or(PairingError::NotFound)?;
-        p.status = if approve {
-            PairingStatus::Approved
-        } else {
-            PairingStatus::Denied
+        let view = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let p = pending
+                .waiting_by_code(code)
+                .ok_or(PairingError::NotFound)?;
+            p.status = if approve {
+                PairingStatus::Approved
+            } else {
+                PairingStatus::Denied
+            };
+            p.view()
         };
-        let view = p.view();
-        drop(pending);
         let what = if approve {
             action::PAIRING_APPROVED
         } else {
@@ -229,33 +281,35 @@ impl Pairings {
             what,
             by,
             json!({"code": view.code, "client": view.client.to_string(), "app_name": view.app_name}),
-        );
+        )
+        .written()
+        .await;
         Ok(view)
     }
 
     /// Every grant (expired ones included).
     pub fn grants(&self) -> Vec<Grant> {
-        let grants = self.grants.lock().unwrap_or_else(|p| p.into_inner());
-        grants.iter().map(|g| g.grant.clone()).collect()
+        self.snapshot().iter().map(|g| g.grant.clone()).collect()
     }
 
-    /// Removes a grant: its token stops working at once.
-    pub fn revoke(&self, grant_id: &str, by: AuditActor) -> Result<Grant, PairingError> {
-        let mut grants = self.grants.lock().unwrap_or_else(|p| p.into_inner());
-        let at = grants
+    /// Removes a grant: its token stops working once the grants file no longer holds it,
+    /// before this answers.
+    pub async fn revoke(&self, grant_id: &str, by: AuditActor) -> Result<Grant, PairingError> {
+        let _writing = self.writes.lock().await;
+        let mut next = (*self.snapshot()).clone();
+        let at = next
             .iter()
             .position(|g| g.grant.id == grant_id)
             .ok_or(PairingError::NotFound)?;
-        let mut next = grants.clone();
         let removed = next.remove(at).grant;
-        self.file.save(&next)?;
-        *grants = next;
-        drop(grants);
+        self.save(next).await?;
         audit::record(
             action::GRANT_REVOKED,
             by,
             json!({"grant": removed.id, "client": removed.client.to_string(), "app_name": removed.app_name}),
-        );
+        )
+        .written()
+        .await;
         Ok(removed)
     }
 
@@ -264,8 +318,7 @@ impl Pairings {
     pub fn authenticate(&self, token: &str) -> Option<Grant> {
         let hash = secret::token_hash(token);
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let grants = self.grants.lock().unwrap_or_else(|p| p.into_inner());
-        grants
+        self.snapshot()
             .iter()
             .find(|g| g.token_sha256 == hash && g.expires_unix > now)
             .map(|g| g.grant.clone())
@@ -278,8 +331,7 @@ impl Pairings {
         if self.preapproved.iter().any(|o| o == origin) {
             return true;
         }
-        let grants = self.grants.lock().unwrap_or_else(|p| p.into_inner());
-        grants
+        self.snapshot()
             .iter()
             .any(|g| matches!(&g.grant.client, ClientIdentity::Origin { origin: o } if o == origin))
     }
@@ -292,8 +344,8 @@ pub fn actor_of(client: &ClientIdentity) -> AuditActor {
             origin: Some(origin.clone()),
             ..Default::default()
         },
-        ClientIdentity::Local { uid } => AuditActor {
-            uid: Some(*uid),
+        ClientIdentity::Local { os_user } => AuditActor {
+            os_user: Some(os_user.clone()),
             ..Default::default()
         },
     }

@@ -3,11 +3,17 @@
 //! `{data_dir}/grants.json`, 0600, rewritten whole on every change with an atomic write
 //! (temporary file, fsync, rename, fsync of the directory). Tokens are stored as their
 //! SHA-256 only.
+//!
+//! Version 2: a local program's identity is an OS account string (`"os_user": "uid=1000"`).
+//! Version 1 files (a numeric `"uid"`) are read and rewritten as version 2 on the next save.
 
 use std::path::{Path, PathBuf};
 
 use passerelle_protocol::Grant;
 use serde::{Deserialize, Serialize};
+
+/// The version this daemon writes.
+const VERSION: u32 = 2;
 
 /// File name of the grants inside the data directory.
 pub const FILE_NAME: &str = "grants.json";
@@ -47,12 +53,16 @@ impl GrantFile {
     pub fn load(&self) -> std::io::Result<Vec<StoredGrant>> {
         match std::fs::read(&self.path) {
             Ok(bytes) => {
-                let file: FileFormat = serde_json::from_slice(&bytes).map_err(|e| {
+                let invalid = |e: serde_json::Error| {
                     std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
                         format!("{} : {e}", self.path.display()),
                     )
-                })?;
+                };
+                let mut value: serde_json::Value =
+                    serde_json::from_slice(&bytes).map_err(invalid)?;
+                upgrade_v1(&mut value);
+                let file: FileFormat = serde_json::from_value(value).map_err(invalid)?;
                 Ok(file.grants)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
@@ -63,19 +73,37 @@ impl GrantFile {
     /// Replaces the file with `grants`, atomically.
     pub fn save(&self, grants: &[StoredGrant]) -> std::io::Result<()> {
         let json = serde_json::to_vec_pretty(&FileFormat {
-            version: 1,
+            version: VERSION,
             grants: grants.to_vec(),
         })
         .map_err(std::io::Error::other)?;
-        crate::files::write_atomic(&self.path, &json, 0o600)?;
+        passerelle_installation::files::write_atomic(&self.path, &json, 0o600)?;
         Ok(())
+    }
+}
+
+/// Version 1 → 2: `{"kind": "local", "uid": 1000}` becomes `{"kind": "local", "os_user": "uid=1000"}`.
+fn upgrade_v1(file: &mut serde_json::Value) {
+    let Some(grants) = file.get_mut("grants").and_then(|g| g.as_array_mut()) else {
+        return;
+    };
+    for stored in grants {
+        let Some(client) = stored
+            .pointer_mut("/grant/client")
+            .and_then(|c| c.as_object_mut())
+        else {
+            continue;
+        };
+        if let Some(uid) = client.remove("uid").and_then(|u| u.as_u64()) {
+            client.insert("os_user".into(), serde_json::json!(format!("uid={uid}")));
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use passerelle_protocol::{ClientIdentity, Scope};
+    use passerelle_protocol::{ClientIdentity, OsUser, Scope};
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
@@ -86,7 +114,9 @@ mod tests {
         let g = StoredGrant {
             grant: Grant {
                 id: "ab".into(),
-                client: ClientIdentity::Local { uid: 1 },
+                client: ClientIdentity::Local {
+                    os_user: OsUser::unix(1),
+                },
                 app_name: "x".into(),
                 scopes: vec![Scope::Admin],
                 created_at: "t".into(),
@@ -103,5 +133,22 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn version_1_local_grants_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let v1 = r#"{"version": 1, "grants": [{"grant": {"id": "ab",
+            "client": {"kind": "local", "uid": 1000}, "app_name": "x", "scopes": ["admin"],
+            "created_at": "t", "expires_at": "t"}, "token_sha256": "00", "expires_unix": 5}]}"#;
+        std::fs::write(&path, v1).unwrap();
+        let grants = GrantFile::new(&path).load().unwrap();
+        assert_eq!(
+            grants[0].grant.client,
+            ClientIdentity::Local {
+                os_user: OsUser::unix(1000)
+            }
+        );
     }
 }

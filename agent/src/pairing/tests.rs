@@ -21,26 +21,31 @@ fn ask(scopes: Vec<Scope>) -> PairingRequest {
     }
 }
 
-#[test]
-fn approve_then_token_once_then_revoke() {
+#[tokio::test]
+async fn approve_then_token_once_then_revoke() {
     let dir = tempfile::tempdir().unwrap();
     let p = Pairings::open(dir.path(), &config(3600), None).unwrap();
     let app = web("https://app.example");
-    let created = p.request(app.clone(), ask(vec![Scope::ReadCards])).unwrap();
+    let created = p
+        .request(app.clone(), ask(vec![Scope::ReadCards]))
+        .await
+        .unwrap();
     assert!(!p.origin_approved("https://app.example"));
-    let state = p.poll(&created.pairing_id, &app).unwrap();
+    let state = p.poll(&created.pairing_id, &app).await.unwrap();
     assert_eq!(state.status, PairingStatus::Pending);
     // Another origin cannot poll it.
     assert!(matches!(
-        p.poll(&created.pairing_id, &web("https://evil.example")),
+        p.poll(&created.pairing_id, &web("https://evil.example"))
+            .await,
         Err(PairingError::NotFound)
     ));
     assert_eq!(p.pending()[0].code, created.code);
     p.decide(&created.code, true, AuditActor::default())
+        .await
         .unwrap();
-    let state = p.poll(&created.pairing_id, &app).unwrap();
+    let state = p.poll(&created.pairing_id, &app).await.unwrap();
     let token = state.token.expect("token on the first poll");
-    let again = p.poll(&created.pairing_id, &app).unwrap();
+    let again = p.poll(&created.pairing_id, &app).await.unwrap();
     assert_eq!(again.status, PairingStatus::Delivered);
     assert!(again.token.is_none());
     let grant = p.authenticate(&token).expect("valid token");
@@ -54,7 +59,10 @@ fn approve_then_token_once_then_revoke() {
     let text = std::fs::read_to_string(dir.path().join(store::FILE_NAME)).unwrap();
     assert!(!text.contains(&token));
 
-    reopened.revoke(&grant.id, AuditActor::default()).unwrap();
+    reopened
+        .revoke(&grant.id, AuditActor::default())
+        .await
+        .unwrap();
     assert!(reopened.authenticate(&token).is_none());
     assert!(Pairings::open(dir.path(), &config(3600), None)
         .unwrap()
@@ -62,56 +70,79 @@ fn approve_then_token_once_then_revoke() {
         .is_none());
 }
 
-#[test]
-fn deny_expire_and_refusals() {
+#[tokio::test]
+async fn deny_expire_and_refusals() {
     let dir = tempfile::tempdir().unwrap();
     let p = Pairings::open(dir.path(), &config(0), None).unwrap();
     let app = web("https://app.example");
-    assert!(p.request(app.clone(), ask(vec![])).is_err());
+    assert!(p.request(app.clone(), ask(vec![])).await.is_err());
     let bad_name = PairingRequest {
         app_name: " ".into(),
         scopes: vec![Scope::Sign],
     };
-    assert!(p.request(app.clone(), bad_name).is_err());
-    let created = p.request(app.clone(), ask(vec![Scope::Sign])).unwrap();
+    assert!(p.request(app.clone(), bad_name).await.is_err());
+    let created = p
+        .request(app.clone(), ask(vec![Scope::Sign]))
+        .await
+        .unwrap();
     p.decide(&created.code, false, AuditActor::default())
+        .await
         .unwrap();
     assert_eq!(
-        p.poll(&created.pairing_id, &app).unwrap().status,
+        p.poll(&created.pairing_id, &app).await.unwrap().status,
         PairingStatus::Denied
     );
     assert!(p
         .decide(&created.code, true, AuditActor::default())
+        .await
         .is_err());
     // A zero lifetime gives a token that is already expired.
-    let created = p.request(app.clone(), ask(vec![Scope::Sign])).unwrap();
-    p.decide(&created.code, true, AuditActor::default())
+    let created = p
+        .request(app.clone(), ask(vec![Scope::Sign]))
+        .await
         .unwrap();
-    let token = p.poll(&created.pairing_id, &app).unwrap().token.unwrap();
+    p.decide(&created.code, true, AuditActor::default())
+        .await
+        .unwrap();
+    let token = p
+        .poll(&created.pairing_id, &app)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
     assert!(p.authenticate(&token).is_none());
     // Floods are capped per client.
     for _ in 0..4 {
-        let _ = p.request(app.clone(), ask(vec![Scope::Sign]));
+        let _ = p.request(app.clone(), ask(vec![Scope::Sign])).await;
     }
     assert!(matches!(
-        p.request(app, ask(vec![Scope::Sign])),
+        p.request(app, ask(vec![Scope::Sign])).await,
         Err(PairingError::Invalid(_))
     ));
 }
 
-#[test]
-fn preapproved_origins_skip_the_code_but_not_for_admin() {
+#[tokio::test]
+async fn preapproved_origins_skip_the_code_but_not_for_admin() {
     let dir = tempfile::tempdir().unwrap();
     let p = Pairings::open(dir.path(), &config(3600), None).unwrap();
     let clinic = web("https://clinic.example");
     assert!(p.origin_approved("https://clinic.example"));
     let c = p
         .request(clinic.clone(), ask(vec![Scope::ReadCards]))
+        .await
         .unwrap();
-    assert!(p.poll(&c.pairing_id, &clinic).unwrap().token.is_some());
-    let c = p.request(clinic.clone(), ask(vec![Scope::Admin])).unwrap();
+    assert!(p
+        .poll(&c.pairing_id, &clinic)
+        .await
+        .unwrap()
+        .token
+        .is_some());
+    let c = p
+        .request(clinic.clone(), ask(vec![Scope::Admin]))
+        .await
+        .unwrap();
     assert_eq!(
-        p.poll(&c.pairing_id, &clinic).unwrap().status,
+        p.poll(&c.pairing_id, &clinic).await.unwrap().status,
         PairingStatus::Pending
     );
 }

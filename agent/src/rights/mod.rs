@@ -1,12 +1,14 @@
 //! The rights service: the insured person's rights asked online (ADRi) or from an
 //! e-carte Vitale (ApCV), as distinct from reading the card. Both real services are
 //! licensed to approved vendors; [`RightsService`] is the narrow interface a licensed
-//! implementation plugs into, and [`ModelledRightsService`] answers from the simulator's
-//! fixtures, marked `modelled` in every answer. Querying never updates the card nor what
-//! the daemon remembers of it.
+//! implementation plugs into. With the simulator, [`ModelledRightsService`] answers from
+//! its fixtures, marked `modelled` in every answer; without it, [`NoRightsService`] says
+//! there is none. Querying never updates the card nor what the daemon remembers of it.
 
+#[cfg(feature = "simulator")]
 mod modelled;
 
+#[cfg(feature = "simulator")]
 pub use modelled::ModelledRightsService;
 
 use passerelle_protocol::{RightsAnswer, RightsRequest};
@@ -20,12 +22,26 @@ pub enum RightsError {
     /// The service knows nobody with these identifiers.
     #[error("Aucun assuré ne correspond à ces identifiants auprès du service de droits en ligne.")]
     NotFound,
+    /// No rights service in this build.
+    #[error("Aucun service de droits en ligne (ADRi, ApCV) dans cette version de Passerelle : lisez la carte Vitale.")]
+    Unavailable,
 }
 
 /// A source of rights other than the card.
 pub trait RightsService: Send + Sync {
     /// The rights of the person identified by `request`.
     fn query(&self, request: &RightsRequest) -> Result<RightsAnswer, RightsError>;
+}
+
+/// The rights service of a build without the simulator: ADRi and ApCV are licensed to
+/// approved vendors, so there is none to ask; a licensed one plugs in here.
+pub struct NoRightsService;
+
+impl RightsService for NoRightsService {
+    fn query(&self, request: &RightsRequest) -> Result<RightsAnswer, RightsError> {
+        Identifiers::of(request)?;
+        Err(RightsError::Unavailable)
+    }
 }
 
 /// Which identifiers a request carries, checked once for every implementation.
@@ -53,7 +69,7 @@ impl<'a> Identifiers<'a> {
                 birth_rank,
                 apcv_token: None,
             } => {
-                if !crate::cards::nir_valid(nir) {
+                if !passerelle_protocol::nir::nir_valid(nir) {
                     return Err(RightsError::Invalid(
                         "NIR invalide : 15 caractères dont une clé de contrôle juste.",
                     ));

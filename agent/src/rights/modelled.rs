@@ -8,9 +8,9 @@
 use passerelle_protocol::{DataSource, RightsAnswer, RightsRequest, VitaleCard};
 
 use super::{Identifiers, RightsError, RightsService};
-use crate::cards::read_vitale;
-use crate::sim::fixtures::{self, Fixture};
-use crate::sim::{DirectTransaction, SimVitale};
+use passerelle_cards::read_vitale;
+use passerelle_simcard::fixtures::{self, Fixture};
+use passerelle_simcard::{DirectTransaction, SimVitale};
 
 /// Prefix of the modelled e-carte Vitale tokens.
 pub const APCV_PREFIX: &str = "APCV-TEST-";

@@ -1,6 +1,6 @@
 //! The CPS in a reader as the billing layer's [`BillingSigner`]: what the blocking billing
-//! calls ([`Billing::sign_fse_batch_keyed`](crate::billing::Billing::sign_fse_batch_keyed),
-//! [`Billing::build_and_sign_lots_keyed`](crate::billing::Billing::build_and_sign_lots_keyed))
+//! calls ([`Billing::sign_fse_batch_keyed`](passerelle_billing::Billing::sign_fse_batch_keyed),
+//! [`Billing::build_and_sign_lots_keyed`](passerelle_billing::Billing::build_and_sign_lots_keyed))
 //! sign with, inside `spawn_blocking`.
 //!
 //! [`CardSigner::prepare`] reads, asynchronously and before any billing work, the card, the
@@ -15,11 +15,11 @@ use base64::Engine;
 use tokio::runtime::Handle;
 
 use super::{cards, pin, Caller};
-use crate::billing::lot::check_signer;
-use crate::billing::{BillingError, BillingSigner, SignError, SignerIdentity};
-use crate::cards::{CardError, KeyUse};
 use crate::hub::Hub;
-use crate::transport::TransportError;
+use passerelle_billing::lot::check_signer;
+use passerelle_billing::{BillingError, BillingSigner, SignError, SignerIdentity};
+use passerelle_cards::transport::TransportError;
+use passerelle_cards::{CardError, KeyUse};
 
 /// Why the card in the reader cannot sign for billing.
 #[derive(Debug, Clone, PartialEq, Eq)]

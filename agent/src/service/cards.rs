@@ -6,9 +6,9 @@ use std::sync::Arc;
 use passerelle_protocol::{CardKind, CpxCard, VitaleCard};
 
 use super::Caller;
-use crate::cards::vitale_auth::{cpx_authenticate, open_protected_zone, vitale_challenge};
-use crate::cards::{read_certificate, read_cpx, read_vitale, CardError, KeyUse};
 use crate::hub::{CardSlot, Hub};
+use passerelle_cards::vitale_auth::{cpx_authenticate, open_protected_zone, vitale_challenge};
+use passerelle_cards::{read_certificate, read_cpx, read_vitale, CardError, KeyUse};
 
 /// Why the rights were not read when no CPx card could open the protected zone.
 const NO_VERIFIED_CPX: &str = "Droits non lus : la carte Vitale ne les montre qu'à une carte de professionnel (CPS, CPE ou CPF) insérée dans un autre lecteur et dont le code PIN a été saisi.";

@@ -1,7 +1,7 @@
 //! The card service: card operations as a billing application asks for them, over the
 //! [`hub`](crate::hub) (which reader holds which card, what is known of it) and the reader
 //! workers (one job at a time per reader). It knows nothing of HTTP: the API calls it and
-//! converts its [`CardError`](crate::cards::CardError)s once, at the edge.
+//! converts its [`CardError`](passerelle_cards::CardError)s once, at the edge.
 
 pub mod billing_signer;
 pub mod cards;
@@ -9,7 +9,7 @@ pub mod pin;
 
 use passerelle_protocol::AuditActor;
 
-use crate::transport::worker::JobLabel;
+use crate::hub::worker::JobLabel;
 
 /// Who asks for an operation, as shown in the reader's queue, the logs and the audit log.
 #[derive(Debug, Clone, Default)]
@@ -30,12 +30,17 @@ impl Caller {
     }
 
     /// Records `action` on the card of `reader` in the audit log, with the card serial
-    /// when known.
-    pub fn audit(&self, action: &str, card_serial: Option<String>, details: serde_json::Value) {
+    /// when known; returns once the line is written.
+    pub async fn audit(
+        &self,
+        action: &str,
+        card_serial: Option<String>,
+        details: serde_json::Value,
+    ) {
         let actor = AuditActor {
             card_serial,
             ..self.actor.clone()
         };
-        crate::audit::record(action, actor, details);
+        crate::audit::record(action, actor, details).written().await;
     }
 }

@@ -6,8 +6,8 @@ use passerelle_protocol::{CardKind, CardSignature, PinCode, PinStatus, PinVerifi
 
 use super::cards::{certificate, cpx};
 use super::Caller;
-use crate::cards::{self, check_signature, sign_digest, CardError, KeyUse, PinEntry};
 use crate::hub::Hub;
+use passerelle_cards::{self as cards, check_signature, sign_digest, CardError, KeyUse, PinEntry};
 
 /// How the practitioner gives the PIN.
 pub enum PinInput {
@@ -66,11 +66,13 @@ pub async fn verify(
         Err(e) => serde_json::json!({ "reader": reader, "verified": false,
             "error": e.to_string(), "secure_pin_entry": pin_pad }),
     };
-    caller.audit(
-        "pin_verification",
-        serial(hub, reader, caller).await,
-        details,
-    );
+    caller
+        .audit(
+            "pin_verification",
+            serial(hub, reader, caller).await,
+            details,
+        )
+        .await;
     let done = outcome?;
     Ok(PinVerified {
         tries_before: done.tries_before,
@@ -96,11 +98,13 @@ pub async fn unblock(
         .await?;
     hub.remember(reader, slot.insertion, |m| m.pin_verified = false);
     tracing::info!(reader, client = ?caller.client, ok = outcome.is_ok(), "PIN unblock");
-    caller.audit(
-        "pin_unblock",
-        serial(hub, reader, caller).await,
-        serde_json::json!({ "reader": reader, "unblocked": outcome.is_ok() }),
-    );
+    caller
+        .audit(
+            "pin_unblock",
+            serial(hub, reader, caller).await,
+            serde_json::json!({ "reader": reader, "unblocked": outcome.is_ok() }),
+        )
+        .await;
     outcome
 }
 
@@ -130,12 +134,14 @@ pub async fn sign(
     let checked = signed.and_then(|signature| {
         check_signature(&certificate, &digest, &signature).map(|()| signature)
     });
-    caller.audit(
-        "signature",
-        Some(card.serial.clone()),
-        serde_json::json!({ "reader": reader, "digest_sha256": hex::encode(digest),
+    caller
+        .audit(
+            "signature",
+            Some(card.serial.clone()),
+            serde_json::json!({ "reader": reader, "digest_sha256": hex::encode(digest),
             "signed": checked.is_ok() }),
-    );
+        )
+        .await;
     let signature = checked?;
     tracing::info!(reader, client = ?caller.client, card = %card.serial, "signature made");
     let b64 = base64::engine::general_purpose::STANDARD;

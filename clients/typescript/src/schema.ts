@@ -644,11 +644,7 @@ export interface components {
             grant_id?: string | null;
             /** @description The `Origin` header, when there was one. */
             origin?: string | null;
-            /**
-             * Format: int32
-             * @description The OS user, for actions through the Unix socket.
-             */
-            uid?: number | null;
+            os_user?: null | components["schemas"]["OsUser"];
         };
         /** @description One line of the audit log (`audit.jsonl`, `GET /v1/audit`). */
         AuditEntry: {
@@ -776,11 +772,8 @@ export interface components {
         } | {
             /** @enum {string} */
             kind: "local";
-            /**
-             * Format: int32
-             * @description The OS user id seen through the socket's peer credentials.
-             */
-            uid: number;
+            /** @description The OS account seen on the local socket. */
+            os_user: components["schemas"]["OsUser"];
         };
         /** @description A practitioner's (CPS), employee's (CPE) or trainee's (CPF) card as read. */
         CpxCard: {
@@ -815,7 +808,7 @@ export interface components {
          * @description Stable machine code of an API error. Never renamed once released.
          * @enum {string}
          */
-        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
+        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
         /** @description One event, as carried in the `data:` field of an SSE message. */
         Event: components["schemas"]["EventKind"] & {
             /**
@@ -1141,6 +1134,12 @@ export interface components {
             /** @description Régime, 2 digits (`01` régime général). */
             regime: string;
         };
+        /**
+         * @description An OS account, as the daemon saw it on the connection (never what the client claims):
+         *     `uid=1000` on Unix (the socket's peer credentials), `sid=S-1-5-21-…` on Windows (the
+         *     named pipe client's token). Compared as an opaque string.
+         */
+        OsUser: string;
         /** @description The answer to a pairing request. */
         PairingCreated: {
             /**

@@ -55,13 +55,10 @@ pub fn find_argv(keychain: &Path) -> Vec<String> {
 
 /// Adds the authority (macOS only).
 #[cfg(target_os = "macos")]
-pub fn add(
-    ca: &Path,
-    sha1: &str,
-) -> Result<passerelle_agent::installation::TrustEntry, InstallError> {
+pub fn add(ca: &Path, sha1: &str) -> Result<passerelle_installation::TrustEntry, InstallError> {
     let keychain = Path::new(SYSTEM_KEYCHAIN);
     crate::cmd::run(&add_argv(keychain, ca))?;
-    Ok(passerelle_agent::installation::TrustEntry::MacosKeychain {
+    Ok(passerelle_installation::TrustEntry::MacosKeychain {
         keychain: keychain.to_owned(),
         sha1: sha1.to_owned(),
     })

@@ -7,7 +7,7 @@ pub mod nss;
 pub mod system;
 pub mod windows;
 
-use passerelle_agent::installation::TrustEntry;
+use passerelle_installation::TrustEntry;
 use rustls::pki_types::{pem::PemObject, CertificateDer};
 
 use crate::error::InstallError;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use passerelle_agent::installation::{nss_stores, TrustEntry};
+use passerelle_installation::{nss_stores, TrustEntry};
 
 use crate::cmd;
 use crate::error::InstallError;
@@ -65,7 +65,7 @@ pub fn list_argv(db: &Path, nickname: Option<&str>) -> Vec<String> {
 }
 
 /// The (nickname, trust) pairs of a `certutil -L` listing (shared with `passerelle doctor`).
-pub use passerelle_agent::installation::parse_certutil_list as parse_list;
+pub use passerelle_installation::parse_certutil_list as parse_list;
 
 /// Trusts `ca` in every NSS database of `home` (creating Chromium's when absent, its
 /// directories recorded in `created`), pushing each entry to `entries` as soon as it is added;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use passerelle_agent::installation::{TrustEntry, SYSTEM_ANCHOR};
+use passerelle_installation::{TrustEntry, SYSTEM_ANCHOR};
 
 use crate::cmd;
 use crate::error::InstallError;

@@ -29,12 +29,9 @@ pub fn find_argv(thumbprint: &str) -> Vec<String> {
 
 /// Adds the authority (Windows only).
 #[cfg(windows)]
-pub fn add(
-    ca: &Path,
-    sha1: &str,
-) -> Result<passerelle_agent::installation::TrustEntry, InstallError> {
+pub fn add(ca: &Path, sha1: &str) -> Result<passerelle_installation::TrustEntry, InstallError> {
     crate::cmd::run(&add_argv(ca))?;
-    Ok(passerelle_agent::installation::TrustEntry::WindowsRoot {
+    Ok(passerelle_installation::TrustEntry::WindowsRoot {
         thumbprint: sha1.to_owned(),
     })
 }

@@ -15,15 +15,20 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use passerelle_agent::billing::b2::{self, LotHeader};
-use passerelle_agent::billing::clock::{format_date, Clock, SystemClock};
-use passerelle_agent::billing::fse::draw_up;
-use passerelle_agent::billing::samples::{varied, DURAND_BILLING};
-use passerelle_agent::billing::tariffs::Tariffs;
-use passerelle_agent::billing::{
-    Billing, BillingSigner, FixtureSigner, FseFilter, SignError, SignerIdentity,
-};
+use passerelle_billing::b2::{self, LotHeader};
+use passerelle_billing::clock::{format_date, Clock, SystemClock};
+use passerelle_billing::fse::draw_up;
+use passerelle_billing::samples::{varied, DURAND_BILLING};
+use passerelle_billing::tariffs::Tariffs;
+use passerelle_billing::{Billing, BillingSigner, FseFilter, KeySigner, SignError, SignerIdentity};
 use passerelle_protocol::{CardKind, FseStatus};
+
+/// A [`KeySigner`] over the signature key of simulated card `key_id`'s test keys.
+fn fixture_signer(key_id: &str, identity: SignerIdentity) -> Result<KeySigner, SignError> {
+    let keys = passerelle_simcard::fixtures::keys(key_id)
+        .ok_or_else(|| SignError(format!("clé de test inconnue {key_id:?}")))?;
+    KeySigner::new(identity, keys.sig_key_pem, keys.sig_cert)
+}
 
 const USAGE: &str = "usage: bench_billing [--quick]\n  --quick  100 FSE and a 1,000-invoice lot (CI smoke, debug build)";
 
@@ -34,6 +39,7 @@ fn main() -> ExitCode {
             "--quick" => quick = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
+
                 return ExitCode::SUCCESS;
             }
             _ => {
@@ -201,7 +207,7 @@ fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
         may_sign_lot: true,
     };
     let signer =
-        FixtureSigner::new("durand-sage-femme", identity.clone()).map_err(|e| e.to_string())?;
+        fixture_signer("durand-sage-femme", identity.clone()).map_err(|e| e.to_string())?;
     let certificate = signer.certificate_der().map_err(|e| e.to_string())?;
     let today = format_date(SystemClock.today());
 

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use common::billing::parse_b2;
 use ledger::{acknowledge, check, stored_before, Call, Ledger, Rng};
-use passerelle_agent::billing::clock::{format_date, paris_date};
-use passerelle_agent::billing::samples::varied;
-use passerelle_agent::billing::{Clock, SystemClock};
+use passerelle_billing::clock::{format_date, paris_date};
+use passerelle_billing::samples::varied;
+use passerelle_billing::{Clock, SystemClock};
 use passerelle_protocol::{FseBatchResponse, FseList, LotList, Prescriber};
 use passerelle_tests::{proc, Backend, Daemon, TestDir};
 use serde_json::{json, Value};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use passerelle_agent::billing::samples::{draft, ngap};
+use passerelle_billing::samples::{draft, ngap};
 use passerelle_protocol::{
     Fse, FseBatchResponse, FseDraft, FseMode, InsuranceNature, Organism, Patient, VitaleCard,
 };

@@ -1,6 +1,8 @@
 //! The security checks of every request, as one axum middleware ([`check`]).
 //!
-//! In this order (TLS and loopback are the listener's job, before any of this):
+//! A request that came through the local socket (it carries [`LocalPeer`] connection info)
+//! is judged by [`local`] alone: the one place that decides what a local caller may do.
+//! Over TCP, in this order (TLS and loopback are the listener's job, before any of this):
 //! 1. [`host`]: `Host` is `localhost`, `127.0.0.1` or `[::1]` with our port (DNS rebinding);
 //! 2. [`origin`]: an `Origin`, when present, is approved (pairing routes: any pairable
 //!    origin); a CORS preflight from such an origin is answered here ([`cors`]);
@@ -15,6 +17,7 @@
 
 pub mod cors;
 pub mod host;
+pub mod local;
 pub mod origin;
 pub mod rate;
 pub mod scopes;
@@ -22,17 +25,18 @@ pub mod token;
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use passerelle_protocol::{AuditActor, ClientIdentity, ErrorCode, Grant, Scope};
+use passerelle_protocol::{AuditActor, ClientIdentity, ErrorCode, Grant, OsUser, Scope};
 use serde_json::json;
 
 use super::ApiFailure;
 use crate::audit::{self, action};
 
 use crate::pairing::Pairings;
+use crate::platform::local_socket::LocalPeer;
 use scopes::Access;
 
 /// What the checks need.
@@ -48,6 +52,8 @@ pub struct Auth {
     pub refusal_audit: rate::RateLimiter,
     /// Refusals not written since the last written one.
     pub suppressed: std::sync::atomic::AtomicU64,
+    /// The daemon's own OS account: served on the local socket, with the superuser.
+    pub owner: Option<OsUser>,
 }
 
 impl Auth {
@@ -59,16 +65,24 @@ impl Auth {
             limiter: rate::RateLimiter::new(per_second, burst),
             refusal_audit: rate::RateLimiter::new(per_second, burst),
             suppressed: std::sync::atomic::AtomicU64::new(0),
+            owner: None,
         }
+    }
+
+    /// The same checks, serving `owner` (and the superuser) on the local socket.
+    pub fn with_local_owner(mut self, owner: OsUser) -> Auth {
+        self.owner = Some(owner);
+        self
     }
 
     /// Writes a refusal to the audit log, unless this client's refusals are flooding it.
     fn audit_refusal(&self, actor: AuditActor, mut details: serde_json::Value) {
         use std::sync::atomic::Ordering;
-        let key = match (&actor.grant_id, &actor.origin) {
-            (Some(g), _) => format!("grant:{g}"),
-            (None, Some(o)) => format!("origin:{o}"),
-            (None, None) => "local".to_owned(),
+        let key = match (&actor.grant_id, &actor.origin, &actor.os_user) {
+            (Some(g), _, _) => format!("grant:{g}"),
+            (None, Some(o), _) => format!("origin:{o}"),
+            (None, None, Some(u)) => format!("os_user:{u}"),
+            (None, None, None) => "local".to_owned(),
         };
         if self.refusal_audit.check(&key).is_err() {
             self.suppressed.fetch_add(1, Ordering::Relaxed);
@@ -78,7 +92,8 @@ impl Auth {
         if suppressed > 0 {
             details["suppressed_before"] = json!(suppressed);
         }
-        audit::record(action::REFUSED, actor, details);
+        // Refusals are not synced: nothing to wait for.
+        drop(audit::record(action::REFUSED, actor, details));
     }
 }
 
@@ -89,14 +104,19 @@ pub struct Caller {
     pub origin: Option<String>,
     /// The grant of the token, on routes that need one.
     pub grant: Option<Grant>,
+    /// The OS account, for a caller on the local socket (admitted by [`local`]: it may do
+    /// everything the daemon's own account may).
+    pub os_user: Option<OsUser>,
 }
 
 impl Caller {
-    /// Whether the caller's token has `scope`.
+    /// Whether the caller's token has `scope` (a local-socket caller has every scope).
     pub fn has(&self, scope: Scope) -> bool {
-        self.grant
-            .as_ref()
-            .is_some_and(|g| g.scopes.contains(&scope))
+        self.os_user.is_some()
+            || self
+                .grant
+                .as_ref()
+                .is_some_and(|g| g.scopes.contains(&scope))
     }
 
     /// The caller for the audit log.
@@ -104,6 +124,7 @@ impl Caller {
         AuditActor {
             origin: self.origin.clone(),
             grant_id: self.grant.as_ref().map(|g| g.id.clone()),
+            os_user: self.os_user.clone(),
             ..Default::default()
         }
     }
@@ -120,6 +141,9 @@ fn bound_to(grant: &Grant, origin: Option<&str>) -> bool {
 
 /// The middleware: see the module documentation for the order.
 pub async fn check(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) -> Response {
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<LocalPeer>>().cloned() {
+        return local::check(&auth, peer, req, next).await;
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
@@ -198,6 +222,7 @@ pub async fn check(State(auth): State<Arc<Auth>>, mut req: Request, next: Next) 
     let mut caller = Caller {
         origin: origin.clone(),
         grant: None,
+        os_user: None,
     };
     if let Access::Scope(scope) = access {
         let grant = token::bearer(headers)

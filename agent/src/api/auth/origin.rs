@@ -19,56 +19,11 @@ pub fn from_headers(headers: &HeaderMap) -> Result<Option<String>, BadOrigin> {
     }
 }
 
-/// Whether `origin` may pair: `https://host[:port]`, or `http://` on a loopback name (a
-/// local development server). Never `null`, never a path or a trailing slash.
-pub fn is_pairable(origin: &str) -> bool {
-    let Some((scheme, rest)) = origin.split_once("://") else {
-        return false;
-    };
-    let host = match rest.rsplit_once(':') {
-        Some((h, p)) if !p.ends_with(']') => {
-            if p.is_empty() || p.parse::<u16>().is_err() {
-                return false;
-            }
-            h
-        }
-        _ => rest,
-    };
-    let host_chars_ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
-    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-    host_chars_ok && (scheme == "https" || (scheme == "http" && loopback))
-}
+pub use passerelle_protocol::security::is_pairable_origin as is_pairable;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn auth_pairable_origins() {
-        for ok in [
-            "https://app.example",
-            "https://app.example:8443",
-            "http://localhost:3000",
-            "http://[::1]:8080",
-        ] {
-            assert!(is_pairable(ok), "{ok}");
-        }
-        for bad in [
-            "null",
-            "http://app.example",
-            "https://app.example/",
-            "https://app.example/path",
-            "https://",
-            "https://a b",
-            "file://x",
-            "https://app.example:",
-        ] {
-            assert!(!is_pairable(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn auth_repeated_origin_is_refused() {

@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode};
 use passerelle_protocol::{ClientIdentity, Scope};
 use tower::ServiceExt;
 
-use crate::transport::sim::SimBackend;
+use passerelle_simcard::backend::SimBackend;
 
 use crate::api::test_support::test_api;
 const APP: &str = "https://app.example";
@@ -21,14 +21,15 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let sim = SimBackend::new(vec![("Lecteur".into(), None)]);
-    let clock = Arc::new(crate::billing::SystemClock);
+    let clock = Arc::new(passerelle_billing::SystemClock);
     let api = test_api(
         dir.path(),
         sim,
         clock,
         ClientIdentity::Origin { origin: APP.into() },
         vec![Scope::ReadCards],
-    );
+    )
+    .await;
     Fixture {
         app: api.app,
         token: api.token,

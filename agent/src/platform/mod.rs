@@ -1,0 +1,14 @@
+//! What only exists on one operating system, one module per concern, each with its Unix
+//! implementation and the place where the Windows one goes. Nothing else in the daemon
+//! names `std::os::unix`, signals or peer credentials.
+//!
+//! | concern | Unix (here) | Windows (to write, in the same module) |
+//! |---|---|---|
+//! | [`local_socket`]: the local API's endpoint, and who is on the other end | Unix socket `{data_dir}/passerelle.sock` (0600), `SO_PEERCRED` / `getpeereid` | named pipe `\\.\pipe\passerelle-{hash of data_dir}` with a DACL for the service's user, `GetNamedPipeClientProcessId` → the token's SID |
+//! | [`signals`]: when to stop | SIGINT, SIGTERM | Ctrl-C, and the `windows-service` crate's stop control |
+//!
+//! An OS account is carried everywhere as an [`OsUser`](passerelle_protocol::OsUser)
+//! string (`uid=1000` on Unix, `sid=S-1-5-…` on Windows), never as a Unix uid.
+
+pub mod local_socket;
+pub mod signals;

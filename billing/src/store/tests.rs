@@ -1,0 +1,170 @@
+use std::sync::Arc;
+
+use passerelle_protocol::{ErrorCode, FseMode, FseStatus, InsuranceNature};
+use time::macros::datetime;
+
+use crate::samples::{draft, ngap, varied};
+use crate::{Billing, FixedClock, FseFilter};
+
+fn open(dir: &std::path::Path) -> Billing {
+    let clock = Arc::new(FixedClock::new(datetime!(2026-03-02 10:00 UTC)));
+    Billing::open(&dir.join(super::FILE_NAME), clock).unwrap()
+}
+
+#[test]
+fn reopened_store_finds_everything_and_is_sound() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<i64> = {
+        let b = open(dir.path());
+        let drafts: Vec<_> = (0..5).map(|i| varied(i, "2026-03-01")).collect();
+        let out = b.create_batch(&drafts, None).unwrap();
+        b.delete(out[4].as_ref().unwrap().id).unwrap();
+        out.into_iter().map(|r| r.unwrap().id).collect()
+    };
+    let b = open(dir.path());
+    let all = b.list(&FseFilter::default()).unwrap();
+    assert_eq!(all.iter().map(|f| f.id).collect::<Vec<_>>(), ids);
+    assert_eq!(all[4].status, FseStatus::Deleted);
+    assert_eq!(all[0].number, "000000001");
+    assert_eq!(all[1], b.fse(ids[1]).unwrap());
+    assert_eq!(b.store().integrity_check().unwrap(), "ok");
+    let mode: String = b
+        .store()
+        .read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sync: i64 = b
+        .store()
+        .read(|c| Ok(c.query_row("PRAGMA synchronous", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL");
+    // Numbers continue after reopening, never reusing the deleted one.
+    let next = b.create_batch(&[varied(9, "2026-03-01")], None).unwrap();
+    assert_eq!(next[0].as_ref().unwrap().number, "000000006");
+}
+
+#[test]
+fn same_idempotency_key_twice_gives_the_same_fse() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = open(dir.path());
+    let drafts = vec![varied(0, "2026-03-01"), varied(1, "2026-03-01")];
+    let first = b.create_batch(&drafts, Some("req-42")).unwrap();
+    let again = b.create_batch(&drafts, Some("req-42")).unwrap();
+    assert_eq!(first, again);
+    assert_eq!(b.list(&FseFilter::default()).unwrap().len(), 2);
+    // The same key for another request is refused, item by item.
+    let other = b
+        .create_batch(&[varied(2, "2026-03-01")], Some("req-42"))
+        .unwrap();
+    assert_eq!(
+        other[0].as_ref().unwrap_err().code(),
+        ErrorCode::IdempotencyKeyReused
+    );
+    // The unique constraint holds even if the check were skipped.
+    let dup = b.store().write(|tx| {
+        let f = b.fse(first[0].as_ref().unwrap().id)?;
+        crate::store::fse_rows::create(tx, f, Some("req-42#0"), "x")
+    });
+    assert_eq!(dup.unwrap_err().code(), ErrorCode::StorageError);
+    assert!(b.create_batch(&drafts, Some("bad key")).is_err());
+}
+
+#[test]
+fn grouped_creation_accepts_and_refuses_each_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = open(dir.path());
+    let mut bad = draft(
+        0,
+        "2026-03-01",
+        InsuranceNature::Maladie,
+        FseMode::Securisee,
+        vec![ngap("ZZ", "1", &[])],
+    );
+    bad.deferred_signature = true;
+    let out = b
+        .create_batch(
+            &[varied(0, "2026-03-01"), bad, varied(1, "2026-03-01")],
+            None,
+        )
+        .unwrap();
+    assert!(out[0].is_ok() && out[2].is_ok());
+    assert_eq!(
+        out[1].as_ref().unwrap_err().code(),
+        ErrorCode::UnknownActCode
+    );
+    // Numbers stay consecutive: the refused one consumed none.
+    assert_eq!(out[2].as_ref().unwrap().number, "000000002");
+}
+
+#[test]
+fn filters_select_by_date_patient_status_and_organism() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = open(dir.path());
+    let drafts: Vec<_> = (0..6)
+        .map(|i| varied(i, if i < 3 { "2026-02-01" } else { "2026-03-01" }))
+        .collect();
+    let out = b.create_batch(&drafts, None).unwrap();
+    b.delete(out[0].as_ref().unwrap().id).unwrap();
+    let n = |f: FseFilter| b.list(&f).unwrap().len();
+    assert_eq!(
+        n(FseFilter {
+            from: Some("2026-02-15".into()),
+            ..Default::default()
+        }),
+        3
+    );
+    assert_eq!(
+        n(FseFilter {
+            to: Some("2026-02-01".into()),
+            ..Default::default()
+        }),
+        3
+    );
+    assert_eq!(
+        n(FseFilter {
+            patient: Some("292016938801232".into()),
+            ..Default::default()
+        }),
+        2
+    );
+    assert_eq!(
+        n(FseFilter {
+            status: Some("deleted".into()),
+            ..Default::default()
+        }),
+        1
+    );
+    assert_eq!(
+        n(FseFilter {
+            organism: Some("016910002".into()),
+            ..Default::default()
+        }),
+        2
+    );
+    assert_eq!(
+        n(FseFilter {
+            lot: Some(1),
+            ..Default::default()
+        }),
+        0
+    );
+    assert_eq!(
+        n(FseFilter {
+            limit: Some(4),
+            ..Default::default()
+        }),
+        4
+    );
+    for bad in [
+        FseFilter {
+            from: Some("2026-13-01".into()),
+            ..Default::default()
+        },
+        FseFilter {
+            status: Some("lost".into()),
+            ..Default::default()
+        },
+    ] {
+        assert_eq!(b.list(&bad).unwrap_err().code(), ErrorCode::InvalidFseField);
+    }
+}

@@ -1,0 +1,483 @@
+//! Daemon configuration: a TOML file, every key documented with its default.
+//!
+//! Found with `--config FILE`, else `$XDG_CONFIG_HOME/passerelle/config.toml` (through
+//! `directories`) when it exists, else the embedded defaults: simulated readers and cards,
+//! data in the user's data directory. Unknown keys and bad values are refused at start
+//! with a message naming the key.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The documented default configuration; `passerelle config` prints it. A test checks that
+/// it parses to [`Config::default`].
+pub const DOCUMENTED_DEFAULTS: &str = r#"# Passerelle configuration. Every key is optional; shown here with its default.
+
+[server]
+# TLS port of the API, bound on 127.0.0.1 and ::1 only (never on another address).
+port = 39443
+# Largest request body accepted, in bytes.
+max_body_bytes = 65536
+
+[readers]
+# "simulated": readers and cards simulated inside the daemon (demonstration).
+# "pcsc": real readers through the system's PC/SC service (pcscd).
+backend = "simulated"
+
+[simulator]
+# Only with backend = "simulated": one reader per entry, with the card it holds at start
+# ("" = empty reader). Cards: see `passerelle simcard --list`.
+readers = ["vitale:martin-famille", "cps:durand-sage-femme", ""]
+# Readers (by position in `readers`, from 0) that have a PIN pad: the PIN is then typed
+# with POST /v1/simulator/pin-pad/{reader} (the simulator's stand-in for the keys).
+# Unset: reader 1 when there are at least two readers, else none.
+# pin_pad_readers = [1]
+
+[storage]
+# Where the daemon keeps its data (TLS material in tls/). Empty: the user's data directory
+# (~/.local/share/passerelle on Linux).
+data_dir = ""
+
+[events]
+# How many past events the daemon keeps so a client can resume after a disconnect.
+buffer = 1024
+
+[security]
+# How long a paired application's token works, in seconds (default 90 days). Pair again after.
+token_lifetime_seconds = 7776000
+# How long a pairing request waits for the practitioner's approval, in seconds.
+pairing_timeout_seconds = 300
+# Rate limit per token (per origin, or per local client, for calls without a token):
+# sustained requests per second, and the burst allowed above it.
+rate_limit_per_second = 50
+rate_limit_burst = 200
+# Origins an administrator approves in advance ("https://app.example"): they pass the Origin
+# check, and their pairing requests are approved without comparing the code, except for the
+# "admin" scope. Empty: every application is approved by the practitioner.
+preapproved_origins = []
+# Origins of the billing applications used in a browser on this workstation. The installer
+# writes Chrome/Chromium's LoopbackNetworkAllowedForUrls policy for them (Local Network
+# Access), and `passerelle doctor` checks that policy. They still have to pair.
+app_origins = []
+
+[log]
+# Level: error, warn, info, debug, trace (or a tracing filter such as "passerelle=debug").
+level = "info"
+# "human" (coloured on a terminal) or "json".
+format = "human"
+# Also write logs to this file (empty: stderr only).
+file = ""
+# Also send logs to journald (Linux with systemd).
+journald = false
+"#;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[server]`
+    pub server: ServerConfig,
+    /// `[readers]`
+    pub readers: ReadersConfig,
+    /// `[simulator]`
+    pub simulator: SimulatorConfig,
+    /// `[storage]`
+    pub storage: StorageConfig,
+    /// `[events]`
+    pub events: EventsConfig,
+    /// `[security]`
+    pub security: SecurityConfig,
+    /// `[log]`
+    pub log: LogConfig,
+}
+
+/// `[security]`: pairing, tokens, rate limit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Token lifetime from approval, in seconds.
+    pub token_lifetime_seconds: u64,
+    /// How long a pairing request waits for approval, in seconds.
+    pub pairing_timeout_seconds: u64,
+    /// Sustained requests per second per token (or per client without token).
+    pub rate_limit_per_second: u32,
+    /// Requests allowed in a burst above the sustained rate.
+    pub rate_limit_burst: u32,
+    /// Origins approved in advance by an administrator.
+    pub preapproved_origins: Vec<String>,
+    /// Origins of the browser billing applications of this workstation (LNA policy).
+    pub app_origins: Vec<String>,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            token_lifetime_seconds: 90 * 24 * 3600,
+            pairing_timeout_seconds: 300,
+            rate_limit_per_second: 50,
+            rate_limit_burst: 200,
+            preapproved_origins: Vec::new(),
+            app_origins: Vec::new(),
+        }
+    }
+}
+
+/// `[server]`: the API listener.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// TLS port on 127.0.0.1 and ::1.
+    pub port: u16,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Which reader backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// In-process simulated readers and cards.
+    Simulated,
+    /// Real readers through PC/SC.
+    Pcsc,
+}
+
+/// `[readers]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReadersConfig {
+    /// Which backend.
+    pub backend: BackendChoice,
+}
+
+/// `[simulator]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimulatorConfig {
+    /// One simulated reader per entry, with the card spec it holds at start ("" = empty).
+    pub readers: Vec<String>,
+    /// Positions in `readers` of the readers with a PIN pad; unset: see
+    /// [`SimulatorConfig::pin_pads`].
+    pub pin_pad_readers: Option<Vec<usize>>,
+}
+
+impl SimulatorConfig {
+    /// The readers with a PIN pad: as configured, else reader 1 when there are two
+    /// readers or more (the CPS reader of the default set).
+    pub fn pin_pads(&self) -> Vec<usize> {
+        match &self.pin_pad_readers {
+            Some(list) => list.clone(),
+            None if self.readers.len() >= 2 => vec![1],
+            None => Vec::new(),
+        }
+    }
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Data directory; empty means the user's data directory.
+    pub data_dir: PathBuf,
+}
+
+/// `[events]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    /// Number of past events kept for resuming clients.
+    pub buffer: usize,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// Level or tracing filter.
+    pub level: String,
+    /// Output format.
+    pub format: LogFormat,
+    /// Log file; empty: none.
+    pub file: PathBuf,
+    /// Also log to journald.
+    pub journald: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            port: 39443,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Default for ReadersConfig {
+    fn default() -> Self {
+        ReadersConfig {
+            backend: BackendChoice::Simulated,
+        }
+    }
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        SimulatorConfig {
+            readers: vec![
+                "vitale:martin-famille".into(),
+                "cps:durand-sage-femme".into(),
+                String::new(),
+            ],
+            pin_pad_readers: None,
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            data_dir: PathBuf::new(),
+        }
+    }
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        EventsConfig { buffer: 1024 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: LogFormat::Human,
+            file: PathBuf::new(),
+            journald: false,
+        }
+    }
+}
+
+/// A configuration that cannot be used; the message names the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("impossible de lire la configuration {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is invalid, or a key is unknown or has a bad value.
+    #[error("configuration {path} invalide : {message}")]
+    Invalid {
+        /// The file (or `<défaut>`).
+        path: PathBuf,
+        /// The parser's message, which names the key and shows the line.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Parses a configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: origin.to_owned(),
+            message,
+        };
+        let config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        config.validate().map_err(invalid)?;
+        Ok(config)
+    }
+
+    /// Loads `explicit` if given, else the user's config file if it exists, else defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let path = match explicit {
+            Some(p) => Some(p.to_owned()),
+            None => project_dirs()
+                .map(|d| d.config_dir().join("config.toml"))
+                .filter(|p| p.exists()),
+        };
+        match path {
+            None => Ok((Config::default(), None)),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                Ok((Config::parse(&text, &path)?, Some(path)))
+            }
+        }
+    }
+
+    /// Checks values serde cannot check; the message names the key.
+    fn validate(&self) -> Result<(), String> {
+        if self.server.port == 0 {
+            return Err("server.port : le port doit être compris entre 1 et 65535".into());
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err("server.max_body_bytes : au moins 1024 octets".into());
+        }
+        if self.events.buffer == 0 {
+            return Err("events.buffer : au moins 1 événement".into());
+        }
+        if let Some(i) = self
+            .simulator
+            .pin_pads()
+            .iter()
+            .find(|&&i| i >= self.simulator.readers.len())
+        {
+            return Err(format!(
+                "simulator.pin_pad_readers : il n'y a pas de lecteur n° {i} (de 0 à {})",
+                self.simulator.readers.len().saturating_sub(1)
+            ));
+        }
+        if self.simulator.readers.len() > 16 {
+            return Err("simulator.readers : 16 lecteurs au plus".into());
+        }
+        let sec = &self.security;
+        if sec.token_lifetime_seconds == 0 || sec.token_lifetime_seconds > 400 * 24 * 3600 {
+            return Err("security.token_lifetime_seconds : de 1 s à 400 jours".into());
+        }
+        if !(10..=3600).contains(&sec.pairing_timeout_seconds) {
+            return Err("security.pairing_timeout_seconds : de 10 à 3600 secondes".into());
+        }
+        if sec.rate_limit_per_second == 0 || sec.rate_limit_burst == 0 {
+            return Err("security.rate_limit_per_second et rate_limit_burst : au moins 1".into());
+        }
+        let origins = [
+            ("preapproved_origins", &sec.preapproved_origins),
+            ("app_origins", &sec.app_origins),
+        ];
+        for (key, list) in origins {
+            for (i, origin) in list.iter().enumerate() {
+                if !passerelle_protocol::security::is_pairable_origin(origin) {
+                    return Err(format!(
+                        "security.{key}[{i}] : « {origin} » n'est pas une origine \
+                         (https://hôte[:port], sans chemin ni barre finale)"
+                    ));
+                }
+            }
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            return Err(format!(
+                "log.level : niveau invalide « {} » ({e})",
+                self.log.level
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks the card of every simulated reader with `known` (the simulator's own check:
+    /// this crate does not hold the simulated cards); `origin` names the file in the error.
+    pub fn check_simulated_cards(
+        &self,
+        origin: &Path,
+        known: impl Fn(&str) -> bool,
+    ) -> Result<(), ConfigError> {
+        for (i, spec) in self.simulator.readers.iter().enumerate() {
+            if !spec.is_empty() && !known(spec) {
+                return Err(ConfigError::Invalid {
+                    path: origin.to_owned(),
+                    message: format!(
+                        "simulator.readers[{i}] : carte simulée inconnue « {spec} » (voir `passerelle simcard --list`)"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The data directory to use: configured, or the user's data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        if !self.storage.data_dir.as_os_str().is_empty() {
+            return self.storage.data_dir.clone();
+        }
+        project_dirs()
+            .map(|d| d.data_dir().to_owned())
+            .unwrap_or_else(|| PathBuf::from("passerelle-data"))
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("fr", "Passerelle", "passerelle")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_defaults_are_the_defaults() {
+        let parsed = Config::parse(DOCUMENTED_DEFAULTS, Path::new("doc")).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn empty_file_is_defaults() {
+        assert_eq!(
+            Config::parse("", Path::new("x")).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::parse("[server]\nprot = 1\n", Path::new("c.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("prot"), "{msg}");
+        assert!(msg.contains("c.toml"), "{msg}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let err = Config::parse("[server]\nport = \"abc\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("port"), "{err}");
+        let err = Config::parse("[server]\nport = 0\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("server.port"), "{err}");
+        let err = Config::parse("[readers]\nbackend = \"usb\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("backend"), "{err}");
+        let unknown = Config::parse(
+            "[simulator]\nreaders = [\"vitale:personne\"]\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        let err = unknown
+            .check_simulated_cards(Path::new("c"), |spec| spec != "vitale:personne")
+            .unwrap_err();
+        assert!(err.to_string().contains("simulator.readers[0]"), "{err}");
+        let one = Config::parse("[simulator]\nreaders = [\"\"]\n", Path::new("c")).unwrap();
+        assert!(
+            one.simulator.pin_pads().is_empty(),
+            "no pad by default on one reader"
+        );
+        let err = Config::parse(
+            "[simulator]\nreaders = [\"\"]\npin_pad_readers = [3]\n",
+            Path::new("c"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("pin_pad_readers"), "{err}");
+        let err = Config::parse(
+            "[security]\npreapproved_origins = [\"https://a.example/\"]\n",
+            Path::new("c"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("preapproved_origins[0]"), "{err}");
+        let err =
+            Config::parse("[security]\ntoken_lifetime_seconds = 0\n", Path::new("c")).unwrap_err();
+        assert!(err.to_string().contains("token_lifetime_seconds"), "{err}");
+        let err = Config::parse("[log]\nlevel = \"bavard[\"\n", Path::new("c")).unwrap_err();
+        assert!(err.to_string().contains("log.level"), "{err}");
+    }
+}
