@@ -18,6 +18,8 @@ use crate::pairing::Pairings;
 use crate::platform::local_socket::{self, LocalPeer};
 use crate::platform::signals;
 use crate::simulator::SimulatorControl;
+use crate::transmission::schedule::Daily;
+use crate::transmission::Transmission;
 use passerelle_cards::transport::pcsc::PcscBackend;
 use passerelle_cards::transport::{ReaderBackend, TransportError};
 use passerelle_installation::config::{BackendChoice, Config};
@@ -110,10 +112,15 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let (local_listener, owner) =
         local_socket::bind(&data_dir).map_err(security(&socket.display().to_string()))?;
 
-    let billing = passerelle_billing::Billing::open(
+    let (clock, movable) = clock(&config);
+    let billing = Arc::new(passerelle_billing::Billing::open(
         &data_dir.join(passerelle_billing::store::FILE_NAME),
-        Arc::new(passerelle_billing::SystemClock),
-    )?;
+        clock.clone(),
+    )?);
+    let transmission = Arc::new(
+        Transmission::new(&config, clock, movable).map_err(security("transmission (ca_file)"))?,
+    );
+    let mut background = transmission.start(billing.clone(), events.clone());
     let (backend, simulator) = backend(&config);
     let hub = Hub::start(backend, events.clone())?;
     let auth = Arc::new(
@@ -131,10 +138,18 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         started,
         simulator,
         rights: rights_service(),
-        billing: Arc::new(billing),
+        billing,
         pairings,
         audit: audit_log,
+        transmission: transmission.clone(),
     };
+    background.push(tokio::spawn(
+        Daily {
+            state: state.clone(),
+            transmission,
+        }
+        .run(),
+    ));
     let app = api::router(state, auth, config.server.max_body_bytes);
     // The same router on the local socket: the caller is the OS account of its peer.
     let local_app = app.clone();
@@ -191,6 +206,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     while servers.join_next().await.is_some() {}
     local_server.abort();
     rotation.abort();
+    for task in background {
+        task.abort();
+    }
     local_socket::remove(&data_dir);
     hub.stop();
     outcome
@@ -227,6 +245,24 @@ fn backend(config: &Config) -> (Arc<dyn ReaderBackend>, Option<Arc<dyn Simulator
             (Arc::new(sim.clone()), Some(Arc::new(sim)))
         }
     }
+}
+
+/// The billing clock: the system's, or one the tests may move forward
+/// (`simulator.movable_clock`, in builds with the simulator).
+fn clock(
+    config: &Config,
+) -> (
+    Arc<dyn passerelle_billing::Clock>,
+    Option<Arc<passerelle_billing::ShiftedClock>>,
+) {
+    if cfg!(feature = "simulator") && config.simulator.movable_clock {
+        let shifted = Arc::new(passerelle_billing::ShiftedClock::default());
+        tracing::warn!(
+            "simulator.movable_clock: POST /v1/simulator/clock may move the billing clock"
+        );
+        return (shifted.clone(), Some(shifted));
+    }
+    (Arc::new(passerelle_billing::SystemClock), None)
 }
 
 /// The rights service of this build: the modelled one over the simulator's fixtures, or

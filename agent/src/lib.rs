@@ -28,3 +28,4 @@ pub mod rights;
 pub mod service;
 pub mod simulator;
 pub mod tls_rotation;
+pub mod transmission;

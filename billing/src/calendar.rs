@@ -84,6 +84,17 @@ pub fn resend_deadline(sent: Date) -> Option<Date> {
     add_working_days(sent, 2)
 }
 
+/// Where a lot not sent yet stands against its send-by date on `today`: `None` while far
+/// enough, `Some(false)` within `warning_days` working days of it (the day itself
+/// included), `Some(true)` once it has passed.
+pub fn deadline_state(send_by: Date, today: Date, warning_days: u32) -> Option<bool> {
+    if today > send_by {
+        return Some(true);
+    }
+    let warn_from = add_working_days(today, warning_days)?;
+    (warn_from >= send_by).then_some(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +150,20 @@ mod tests {
         d.tiers_payant = true;
         let f = crate::fse::draw_up(&t, &d, &[], date!(2026 - 03 - 02)).unwrap();
         assert_eq!(send_deadline(&f), Some(date!(2026 - 03 - 12)));
+    }
+
+    #[test]
+    fn deadline_warnings_count_working_days() {
+        // Send by Wednesday 2026-03-04.
+        let by = date!(2026 - 03 - 04);
+        assert_eq!(deadline_state(by, date!(2026 - 03 - 02), 1), None);
+        assert_eq!(deadline_state(by, date!(2026 - 03 - 03), 1), Some(false));
+        assert_eq!(deadline_state(by, date!(2026 - 03 - 04), 1), Some(false));
+        assert_eq!(deadline_state(by, date!(2026 - 03 - 05), 1), Some(true));
+        // On the Friday before a Monday deadline, one working day ahead is the Monday.
+        assert_eq!(
+            deadline_state(date!(2026 - 03 - 09), date!(2026 - 03 - 06), 1),
+            Some(false)
+        );
     }
 }

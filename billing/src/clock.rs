@@ -52,8 +52,39 @@ impl Clock for FixedClock {
     }
 }
 
+/// The system clock moved by an offset that can be changed while the daemon runs: the
+/// demonstration and the end-to-end tests move time (deadlines, the daily emission) without
+/// waiting. Starts at the system time.
+#[derive(Debug, Default)]
+pub struct ShiftedClock(Mutex<Duration>);
+
+impl ShiftedClock {
+    /// Moves the clock forward by `by` (never backwards: time that went back would let an
+    /// outbox attempt wait twice).
+    pub fn advance(&self, by: Duration) {
+        let mut offset = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *offset += by.max(Duration::ZERO);
+    }
+
+    /// How far ahead of the system clock it is.
+    pub fn offset(&self) -> Duration {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + self.offset()
+    }
+}
+
 /// The civil date in metropolitan France at the UTC instant `at`.
 pub fn paris_date(at: OffsetDateTime) -> Date {
+    paris_time(at).date()
+}
+
+/// The instant `at` in metropolitan France's civil time (its offset UTC+1 or UTC+2).
+pub fn paris_time(at: OffsetDateTime) -> OffsetDateTime {
     let at = at.to_offset(time::UtcOffset::UTC);
     let year = at.year();
     let summer_start =
@@ -64,7 +95,9 @@ pub fn paris_date(at: OffsetDateTime) -> Date {
         (Some(s), Some(e)) => at >= s && at < e,
         _ => false,
     };
-    (at + Duration::hours(if summer { 2 } else { 1 })).date()
+    let hours = if summer { 2 } else { 1 };
+    let offset = time::UtcOffset::from_hms(hours, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    at.to_offset(offset)
 }
 
 fn last_sunday(year: i32, month: Month) -> Option<Date> {

@@ -99,6 +99,20 @@ pub enum BillingError {
     /// The store failed.
     #[error("Erreur de la base de facturation locale : {0}")]
     Storage(String),
+    /// The lot cannot be sent in its state.
+    #[error("Le lot {number} ne peut pas être envoyé : il est {status}.")]
+    LotNotSendable {
+        /// The lot number.
+        number: String,
+        /// Its state, in French.
+        status: String,
+    },
+    /// No outbox attempt with this id.
+    #[error("Aucun envoi n'a l'identifiant {0}.")]
+    AttemptNotFound(i64),
+    /// Only a queued attempt can be cancelled.
+    #[error("Cet envoi ne peut plus être annulé : il est {0}.")]
+    AttemptNotCancellable(String),
 }
 
 impl BillingError {
@@ -129,6 +143,9 @@ impl BillingError {
             BillingError::SignerNotAllowed(_) => ErrorCode::SignerNotAllowed,
             BillingError::SigningFailed(_) => ErrorCode::SigningFailed,
             BillingError::Storage(_) => ErrorCode::StorageError,
+            BillingError::LotNotSendable { .. } => ErrorCode::LotNotSendable,
+            BillingError::AttemptNotFound(_) => ErrorCode::AttemptNotFound,
+            BillingError::AttemptNotCancellable(_) => ErrorCode::AttemptNotCancellable,
         }
     }
 
@@ -153,6 +170,10 @@ impl BillingError {
             BillingError::ActInFuture { field, date } => json!({ "field": field, "date": date }),
             BillingError::InvalidField { field, .. } => json!({ "field": field }),
             BillingError::InvalidTransition { from, to } => json!({ "from": from, "to": to }),
+            BillingError::LotNotSendable { number, status } => {
+                json!({ "lot": number, "status": status })
+            }
+            BillingError::AttemptNotCancellable(state) => json!({ "state": state }),
             _ => return None,
         })
     }

@@ -23,15 +23,19 @@ pub mod export;
 pub mod fse;
 pub mod fse_sign;
 pub mod lot;
+pub mod mail;
 pub mod numbering;
+pub mod outbox;
 pub mod samples;
 pub mod service;
 pub mod signer;
 pub mod state;
 pub mod store;
 pub mod tariffs;
+#[cfg(test)]
+mod test_support;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, ShiftedClock, SystemClock};
 pub use error::BillingError;
 pub use service::{Billing, FseFilter};
 pub use signer::{BillingSigner, KeySigner, SignError, SignerIdentity};

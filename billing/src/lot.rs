@@ -170,6 +170,11 @@ impl Billing {
                 created: format_instant(now),
                 signed_by: id.card_kind,
                 b2_sha256: hex::encode(digest),
+                send_by: chunk
+                    .iter()
+                    .filter_map(crate::calendar::send_deadline)
+                    .min()
+                    .map(crate::clock::format_date),
             };
             lot.id = lot_rows::insert(
                 tx,

@@ -2,43 +2,11 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use passerelle_protocol::{CardKind, ErrorCode, FseStatus};
-use time::macros::datetime;
 
 use super::*;
-use crate::samples::{draft, ngap, varied, DURAND_BILLING};
-use crate::{FixedClock, KeySigner, SignError};
-
-/// A [`KeySigner`] over the signature key of simulated card `key_id`'s test keys.
-fn fixture_signer(key_id: &str, identity: SignerIdentity) -> Result<KeySigner, SignError> {
-    let keys = passerelle_simcard::fixtures::keys(key_id)
-        .ok_or_else(|| SignError(format!("clé de test inconnue {key_id:?}")))?;
-    KeySigner::new(identity, keys.sig_key_pem, keys.sig_cert)
-}
-
-fn identity(kind: CardKind, invoice: bool, lot: bool) -> SignerIdentity {
-    SignerIdentity {
-        card_kind: kind,
-        billing_number: DURAND_BILLING.into(),
-        situation: 1,
-        may_sign_invoice: invoice,
-        may_sign_lot: lot,
-    }
-}
-
-fn billing(dir: &std::path::Path) -> Billing {
-    let clock = Arc::new(FixedClock::new(datetime!(2026-03-02 10:00 UTC)));
-
-    Billing::open(&dir.join("b.sqlite3"), clock).unwrap()
-}
-
-/// Creates `drafts` (all accepted); their ids.
-fn created(b: &Billing, drafts: &[passerelle_protocol::FseDraft]) -> Vec<i64> {
-    b.create_batch(drafts, None)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.unwrap().id)
-        .collect()
-}
+use crate::samples::{draft, ngap, varied};
+use crate::test_support::{billing, created, fixture_signer, identity};
+use crate::{KeySigner, SignError};
 
 /// Signs with the fixture key until `fail_after` signatures, then fails.
 struct Flaky {

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use passerelle_protocol::{Basket, Fse, FseDraft, FseStatus, Lot, LotStatus};
+use passerelle_protocol::{Basket, Fse, FseDraft, FseStatus, Lot};
 
 use super::clock::{format_instant, parse_date, Clock};
 use super::error::BillingError;
@@ -144,11 +144,6 @@ impl Billing {
     /// Moves an FSE (transmission, returns); the state machine decides.
     pub fn advance_fse(&self, id: i64, to: FseStatus) -> Result<Fse, BillingError> {
         self.store.write(|tx| fse_rows::transition(tx, id, to))
-    }
-
-    /// Moves a lot (transmission, ARL); the state machine decides.
-    pub fn advance_lot(&self, id: i64, to: LotStatus) -> Result<Lot, BillingError> {
-        self.store.write(|tx| lot_rows::transition(tx, id, to))
     }
 
     /// Creates or replaces a basket after checking its name and acts.

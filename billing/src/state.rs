@@ -36,12 +36,22 @@ pub fn check_fse(number: &str, from: FseStatus, to: FseStatus) -> Result<(), Bil
     })
 }
 
-/// True when a lot may go from `from` to `to` (a negative ARL sends it back to be re-sent).
+/// True when a lot may go from `from` to `to`. Sending goes through the outbox: `signed`
+/// → `sending` (an attempt is queued) → `sent` (the server took it), or `needs_attention`
+/// (refused for good) → `sending` again once dealt with; a queued attempt cancelled sends it
+/// back to `signed`. A negative ARL makes it `rejected`, to be sent again.
 pub fn lot_allows(from: LotStatus, to: LotStatus) -> bool {
     use LotStatus::*;
     matches!(
         (from, to),
-        (Signed, Sent) | (Sent, Acknowledged) | (Sent, Rejected) | (Rejected, Sent)
+        (Signed, Sending)
+            | (Sending, Sent)
+            | (Sending, NeedsAttention)
+            | (Sending, Signed)
+            | (NeedsAttention, Sending)
+            | (Sent, Acknowledged)
+            | (Sent, Rejected)
+            | (Rejected, Sending)
     )
 }
 
@@ -80,6 +90,8 @@ pub fn fse_from_name(s: &str) -> Option<FseStatus> {
 pub fn lot_name(s: LotStatus) -> &'static str {
     match s {
         LotStatus::Signed => "signed",
+        LotStatus::Sending => "sending",
+        LotStatus::NeedsAttention => "needs_attention",
         LotStatus::Sent => "sent",
         LotStatus::Acknowledged => "acknowledged",
         LotStatus::Rejected => "rejected",
@@ -90,6 +102,8 @@ pub fn lot_name(s: LotStatus) -> &'static str {
 pub fn lot_from_name(s: &str) -> Option<LotStatus> {
     [
         LotStatus::Signed,
+        LotStatus::Sending,
+        LotStatus::NeedsAttention,
         LotStatus::Sent,
         LotStatus::Acknowledged,
         LotStatus::Rejected,
@@ -164,8 +178,45 @@ mod tests {
             assert_eq!(fse_from_name(fse_name(s)), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), fse_name(s));
         }
-        assert!(check_lot(LotStatus::Signed, LotStatus::Sent).is_ok());
         assert!(check_lot(LotStatus::Acknowledged, LotStatus::Signed).is_err());
         assert_eq!(lot_from_name("rejected"), Some(LotStatus::Rejected));
+        assert_eq!(
+            lot_from_name("needs_attention"),
+            Some(LotStatus::NeedsAttention)
+        );
+    }
+
+    #[test]
+    fn a_lot_is_sent_only_through_the_outbox() {
+        use LotStatus::*;
+        let all = [
+            Signed,
+            Sending,
+            NeedsAttention,
+            Sent,
+            Acknowledged,
+            Rejected,
+        ];
+        let allowed = [
+            (Signed, Sending),
+            (Sending, Sent),
+            (Sending, NeedsAttention),
+            (Sending, Signed),
+            (NeedsAttention, Sending),
+            (Sent, Acknowledged),
+            (Sent, Rejected),
+            (Rejected, Sending),
+        ];
+        for from in all {
+            for to in all {
+                assert_eq!(
+                    lot_allows(from, to),
+                    allowed.contains(&(from, to)),
+                    "{from:?}→{to:?}"
+                );
+            }
+            assert_eq!(lot_from_name(lot_name(from)), Some(from));
+            assert_eq!(serde_json::to_value(from).unwrap(), lot_name(from));
+        }
     }
 }

@@ -32,6 +32,9 @@ readers = ["vitale:martin-famille", "cps:durand-sage-femme", ""]
 # with POST /v1/simulator/pin-pad/{reader} (the simulator's stand-in for the keys).
 # Unset: reader 1 when there are at least two readers, else none.
 # pin_pad_readers = [1]
+# Let POST /v1/simulator/clock move the billing clock forward (deadlines, the daily
+# emission), for the demonstration and the tests. Builds with the simulator only.
+movable_clock = false
 
 [storage]
 # Where the daemon keeps its data (TLS material in tls/). Empty: the user's data directory
@@ -60,6 +63,25 @@ preapproved_origins = []
 # Access), and `passerelle doctor` checks that policy. They still have to pair.
 app_origins = []
 
+[transmission]
+# "test": lots are sent as test lots (Content-Description IRISTEST/B2), which the organisms
+# route apart; "production": real lots (IRIS/B2/Z). Mail settings are per practitioner
+# situation: `passerelle mail set` or PUT /v1/mail/{practitioner}.
+mode = "test"
+# Daily emission at this Paris time ("HH:MM"; empty: none). Once an application with the
+# "transmit" and "sign" scopes turns it on (PUT /v1/transmission/schedule), it builds the day's
+# lots from the signed FSE, signs them with the CPS in a reader while that application's PIN
+# verification holds (never a PIN from here), and sends them.
+daily_at = ""
+# The organism directory (TOML: regime, caisse, centre → mailbox, encryption certificate).
+# Empty: {data_dir}/organisms.toml.
+organisms_file = ""
+# A private authority (PEM) trusted for the mail servers besides the system's roots (a
+# practice's own mail server). Empty: the system's roots only.
+ca_file = ""
+# Warn (event stream, passerelle doctor) this many working days before a lot's send-by date.
+deadline_warning_days = 1
+
 [log]
 # Level: error, warn, info, debug, trace (or a tracing filter such as "passerelle=debug").
 level = "info"
@@ -87,8 +109,58 @@ pub struct Config {
     pub events: EventsConfig,
     /// `[security]`
     pub security: SecurityConfig,
+    /// `[transmission]`
+    pub transmission: TransmissionConfig,
     /// `[log]`
     pub log: LogConfig,
+}
+
+/// Whether lots go out as test lots or real ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransmissionMode {
+    /// Test lots (`IRISTEST/B2`).
+    #[default]
+    Test,
+    /// Real lots (`IRIS/B2/Z`).
+    Production,
+}
+
+/// `[transmission]`: sending the lots.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TransmissionConfig {
+    /// Test or production lots.
+    pub mode: TransmissionMode,
+    /// Daily emission time, Paris `HH:MM`; empty: none.
+    pub daily_at: String,
+    /// The organism directory; empty: `{data_dir}/organisms.toml`.
+    pub organisms_file: PathBuf,
+    /// A private authority for the mail servers; empty: none.
+    pub ca_file: PathBuf,
+    /// Working days of warning before a lot's send-by date.
+    pub deadline_warning_days: u32,
+}
+
+impl Default for TransmissionConfig {
+    fn default() -> Self {
+        TransmissionConfig {
+            mode: TransmissionMode::Test,
+            daily_at: String::new(),
+            organisms_file: PathBuf::new(),
+            ca_file: PathBuf::new(),
+            deadline_warning_days: 1,
+        }
+    }
+}
+
+impl TransmissionConfig {
+    /// The daily emission time as (hour, minute), if one is set and well formed.
+    pub fn daily_time(&self) -> Option<(u8, u8)> {
+        let (h, m) = self.daily_at.split_once(':')?;
+        let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60 && self.daily_at.len() == 5).then_some((h, m))
+    }
 }
 
 /// `[security]`: pairing, tokens, rate limit.
@@ -159,6 +231,8 @@ pub struct SimulatorConfig {
     /// Positions in `readers` of the readers with a PIN pad; unset: see
     /// [`SimulatorConfig::pin_pads`].
     pub pin_pad_readers: Option<Vec<usize>>,
+    /// Whether `POST /v1/simulator/clock` may move the billing clock.
+    pub movable_clock: bool,
 }
 
 impl SimulatorConfig {
@@ -239,6 +313,7 @@ impl Default for SimulatorConfig {
                 String::new(),
             ],
             pin_pad_readers: None,
+            movable_clock: false,
         }
     }
 }
@@ -370,6 +445,16 @@ impl Config {
                 }
             }
         }
+        let t = &self.transmission;
+        if !t.daily_at.is_empty() && t.daily_time().is_none() {
+            return Err(format!(
+                "transmission.daily_at : « {} » n'est pas une heure HH:MM",
+                t.daily_at
+            ));
+        }
+        if t.deadline_warning_days > 8 {
+            return Err("transmission.deadline_warning_days : de 0 à 8 jours ouvrés".into());
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return Err(format!(
                 "log.level : niveau invalide « {} » ({e})",
@@ -397,6 +482,14 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The organism directory file: configured, or `{data_dir}/organisms.toml`.
+    pub fn organisms_file(&self) -> PathBuf {
+        match self.transmission.organisms_file.as_os_str().is_empty() {
+            true => self.data_dir().join("organisms.toml"),
+            false => self.transmission.organisms_file.clone(),
+        }
     }
 
     /// The data directory to use: configured, or the user's data directory.
@@ -477,6 +570,11 @@ mod tests {
         let err =
             Config::parse("[security]\ntoken_lifetime_seconds = 0\n", Path::new("c")).unwrap_err();
         assert!(err.to_string().contains("token_lifetime_seconds"), "{err}");
+        let err =
+            Config::parse("[transmission]\ndaily_at = \"25:00\"\n", Path::new("c")).unwrap_err();
+        assert!(err.to_string().contains("transmission.daily_at"), "{err}");
+        let ok = Config::parse("[transmission]\ndaily_at = \"18:30\"\n", Path::new("c")).unwrap();
+        assert_eq!(ok.transmission.daily_time(), Some((18, 30)));
         let err = Config::parse("[log]\nlevel = \"bavard[\"\n", Path::new("c")).unwrap_err();
         assert!(err.to_string().contains("log.level"), "{err}");
     }

@@ -142,6 +142,19 @@ error_codes! {
     /// The local billing store is unavailable (disk full, file locked or damaged); logged
     /// with details. 503: nothing was recorded, the same request can be sent again.
     StorageError = ("storage_error", 503),
+    /// The lot cannot be sent in its state (already sent, acknowledged...). `details.status`.
+    LotNotSendable = ("lot_not_sendable", 409),
+    /// No outbox attempt with this id.
+    AttemptNotFound = ("attempt_not_found", 404),
+    /// Only a queued attempt can be cancelled. `details.state`.
+    AttemptNotCancellable = ("attempt_not_cancellable", 409),
+    /// The mail settings are invalid (address, server, port). `details.field`.
+    InvalidMailSettings = ("invalid_mail_settings", 422),
+    /// No mail settings for this practitioner situation.
+    MailSettingsNotFound = ("mail_settings_not_found", 404),
+    /// The daily emission cannot be turned on: not configured, or the application lacks a
+    /// scope.
+    ScheduleUnavailable = ("schedule_unavailable", 409),
     /// The `Host` header is not a loopback name or address with the daemon's port (DNS
     /// rebinding protection).
     HostNotAllowed = ("host_not_allowed", 403),

@@ -68,6 +68,67 @@ pub enum EventKind {
         /// Scopes asked for (wire names).
         scopes: Vec<String>,
     },
+    /// A lot was put in the outbox.
+    LotQueued {
+        /// The lot's local id.
+        lot_id: i64,
+        /// Its number.
+        lot_number: String,
+        /// The attempt.
+        attempt_id: i64,
+    },
+    /// A lot's message is being handed to the mail server.
+    LotSending {
+        /// The lot's local id.
+        lot_id: i64,
+        /// Its number.
+        lot_number: String,
+        /// The attempt.
+        attempt_id: i64,
+        /// The organism mailbox (or OCT) it goes to.
+        recipient: String,
+    },
+    /// The mail server accepted a lot.
+    LotSent {
+        /// The lot's local id.
+        lot_id: i64,
+        /// Its number.
+        lot_number: String,
+        /// The attempt.
+        attempt_id: i64,
+        /// The message's Message-ID.
+        message_id: String,
+    },
+    /// Sending a lot failed: temporarily (it is tried again at `next_try`) or for good (the
+    /// lot needs attention).
+    LotSendFailed {
+        /// The lot's local id.
+        lot_id: i64,
+        /// Its number.
+        lot_number: String,
+        /// The attempt.
+        attempt_id: i64,
+        /// True when nothing will be retried until someone acts.
+        permanent: bool,
+        /// Why, in French, with the mail server's answer.
+        message: String,
+        /// When the next try is due (temporary failures).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_try: Option<String>,
+    },
+    /// A lot not sent yet is near (or past) its send-by date.
+    LotDeadlineNear {
+        /// The lot's local id.
+        lot_id: i64,
+        /// Its number.
+        lot_number: String,
+        /// The practitioner's billing number.
+        practitioner: String,
+        /// The last day to send it (`YYYY-MM-DD`).
+        send_by: String,
+        /// True when the date has passed.
+        overdue: bool,
+    },
 }
 
 impl EventKind {
@@ -82,6 +143,11 @@ impl EventKind {
             EventKind::BackendAvailable => "backend_available",
             EventKind::Resync => "resync",
             EventKind::PairingRequested { .. } => "pairing_requested",
+            EventKind::LotQueued { .. } => "lot_queued",
+            EventKind::LotSending { .. } => "lot_sending",
+            EventKind::LotSent { .. } => "lot_sent",
+            EventKind::LotSendFailed { .. } => "lot_send_failed",
+            EventKind::LotDeadlineNear { .. } => "lot_deadline_near",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod pin;
 pub mod reader;
 pub mod rights;
+pub mod secret;
 pub mod security;
 pub mod status;
 
@@ -24,6 +25,11 @@ pub use billing::{
     FseList, FseMode, FseOutcome, FseSignRequest, FseSignResponse, FseStatus, InsuranceNature, Lot,
     LotBuildRequest, LotList, LotSignature, LotStatus, Organism, Patient, PractitionerRef,
     Prescriber, PricedAct,
+};
+pub use billing::{
+    AttemptReason, AttemptState, DailySchedule, LotDetail, MailSecurity, MailServer, MailSettings,
+    MailSettingsInput, MailSettingsList, OctSettings, OutboxAttempt, OutboxList, ScheduleRequest,
+    SendLotsRequest, SendLotsResponse,
 };
 pub use cards::{
     Ald, Amc, Beneficiary, CpxCard, DataSource, Holder, Nir, PracticeMode, Rights, RightsPeriod,
@@ -37,9 +43,10 @@ pub use pin::{
 };
 pub use reader::{
     Card, CardJob, CardKind, Reader, ReaderList, ReaderQueue, SimulatedCardInsertion,
-    SimulatedPinPadKeys,
+    SimulatedClockAdvance, SimulatedPinPadKeys,
 };
 pub use rights::{RightsAnswer, RightsRequest};
+pub use secret::Secret;
 pub use security::{
     AuditActor, AuditEntry, AuditPage, ClientIdentity, Grant, GrantList, OsUser, PairingCreated,
     PairingRequest, PairingState, PairingStatus, PendingPairing, PendingPairingList, Scope,

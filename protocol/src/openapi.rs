@@ -100,6 +100,13 @@ mod paths {
         responses((status = 200, body = ReaderList), (status = "default", body = ApiError)))]
     fn simulator_pin_pad() {}
 
+    /// Builds with the simulator and `simulator.movable_clock = true` only: moves the
+    /// billing clock forward (deadlines, the daily emission) instead of waiting.
+    #[utoipa::path(post, path = "/v1/simulator/clock", tag = "simulator",
+        request_body = crate::SimulatedClockAdvance,
+        responses((status = 200, body = crate::SimulatedClockAdvance), (status = "default", body = ApiError)))]
+    fn simulator_clock() {}
+
     /// Simulated backend only: put a simulated card into a reader.
     #[utoipa::path(post, path = "/v1/simulator/cards", tag = "simulator", security(("bearer" = [])),
         request_body = crate::SimulatedCardInsertion,
@@ -254,7 +261,17 @@ impl Modify for BearerScheme {
         paths::audit,
         crate::billing::paths::sign_fse,
         crate::billing::paths::build_lots,
-        crate::billing::paths::lot_signature
+        crate::billing::paths::lot_signature,
+        crate::billing::transmission_paths::lot_detail,
+        crate::billing::transmission_paths::send_lot,
+        crate::billing::transmission_paths::send_lots,
+        crate::billing::transmission_paths::outbox,
+        crate::billing::transmission_paths::cancel_attempt,
+        crate::billing::transmission_paths::mail_settings,
+        crate::billing::transmission_paths::put_mail_settings,
+        crate::billing::transmission_paths::schedule,
+        crate::billing::transmission_paths::put_schedule,
+        paths::simulator_clock
     ),
     modifiers(&BearerScheme),
     components(schemas(
@@ -311,7 +328,24 @@ impl Modify for BearerScheme {
         GrantList,
         AuditActor,
         AuditEntry,
-        AuditPage
+        AuditPage,
+        crate::AttemptReason,
+        crate::AttemptState,
+        crate::DailySchedule,
+        crate::LotDetail,
+        crate::MailSecurity,
+        crate::MailServer,
+        crate::MailSettings,
+        crate::MailSettingsInput,
+        crate::MailSettingsList,
+        crate::OctSettings,
+        crate::OutboxAttempt,
+        crate::OutboxList,
+        crate::ScheduleRequest,
+        crate::SendLotsRequest,
+        crate::SendLotsResponse,
+        crate::Secret,
+        crate::SimulatedClockAdvance
     ))
 )]
 pub struct ApiDoc;

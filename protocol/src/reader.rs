@@ -91,3 +91,17 @@ pub struct SimulatedPinPadKeys {
     #[serde(default)]
     pub cancel: bool,
 }
+
+/// `POST /v1/simulator/clock` (builds with the simulator, `simulator.movable_clock = true`):
+/// moves the billing clock forward, for the demonstration and the tests (deadlines, the
+/// daily emission). Answers the clock's new time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatedClockAdvance {
+    /// Seconds to move forward (0 to 400 days).
+    #[schema(minimum = 0, maximum = 34560000)]
+    pub seconds: u64,
+    /// The clock's time after the move (RFC 3339; in answers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<String>,
+}

@@ -7,6 +7,8 @@
 //! - [`pairing`]: `Daemon::pair_local` (the real `passerelle pair` CLI) and `Daemon::cli`.
 //! - [`SseClient`]: reads `GET /v1/events` one event at a time, with timeouts.
 //! - [`TwoCards`]: pcscd, the daemon and a Vitale + a CPx card, all seen: the usual set-up.
+//! - [`mail::MailRig`]: a real Postfix + Dovecot on loopback (lot transmission), and
+//!   [`organism`], a test organism reading its mailbox and decrypting with `openssl cms`.
 //! - [`TestDir`]: where a test's logs go (`tests/artifacts/<test>/`), printed on failure.
 //!
 //! Every wait has a deadline; nothing sleeps a fixed time to decide an outcome.
@@ -14,7 +16,9 @@
 #![forbid(unsafe_code)]
 
 pub mod daemon;
+pub mod mail;
 pub mod net;
+pub mod organism;
 pub mod pairing;
 pub mod paths;
 pub mod pcscd;

@@ -22,8 +22,18 @@ impl TwoCards {
     /// Starts pcscd, the daemon, and the two cards (`vitale:...`, `cps:...`), and waits
     /// until the daemon has identified both.
     pub async fn start(dir: &TestDir, vitale: &str, cpx: &str) -> crate::Result<TwoCards> {
+        TwoCards::start_with(dir, vitale, cpx, "").await
+    }
+
+    /// Like [`TwoCards::start`], with `extra` appended to the daemon's configuration.
+    pub async fn start_with(
+        dir: &TestDir,
+        vitale: &str,
+        cpx: &str,
+        extra: &str,
+    ) -> crate::Result<TwoCards> {
         let pcscd = PcscdRig::start(dir)?;
-        let daemon = Daemon::start(dir, Backend::Pcsc).await?;
+        let daemon = Daemon::start_with(dir, Backend::Pcsc, extra).await?;
         let mut vitale = Simcard::start(dir, VPCD_PORT_0, vitale, &[])?;
         let mut cpx = Simcard::start(dir, VPCD_PORT_1, cpx, &[])?;
         let wait = Duration::from_secs(15);

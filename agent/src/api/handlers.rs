@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use passerelle_protocol::{
     ErrorCode, Event, EventKind, ReaderList, ServiceStatus, SimulatedCardInsertion,
-    SimulatedPinPadKeys, API_VERSION,
+    SimulatedClockAdvance, SimulatedPinPadKeys, API_VERSION,
 };
 use tokio::sync::broadcast;
 
@@ -115,6 +115,34 @@ pub async fn simulator_pin_pad(
     }
     Ok(Json(ReaderList {
         readers: state.hub.readers(),
+    }))
+}
+
+/// `POST /v1/simulator/clock`: moves the billing clock forward (builds with the simulator,
+/// `simulator.movable_clock = true`), then wakes the outbox, the deadline watch and the daily
+/// emission so they look at the new time.
+pub async fn simulator_clock(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SimulatedClockAdvance>,
+) -> Result<Json<SimulatedClockAdvance>, ApiFailure> {
+    let Some(clock) = &state.transmission.movable else {
+        return Err(ApiFailure::new(
+            ErrorCode::SimulatorOnly,
+            "L'horloge ne se déplace qu'avec le simulateur et simulator.movable_clock = true.",
+        ));
+    };
+    if body.seconds > 400 * 24 * 3600 {
+        return Err(ApiFailure::new(
+            ErrorCode::BadRequest,
+            "seconds : de 0 à 400 jours.",
+        ));
+    }
+    clock.advance(time::Duration::seconds(body.seconds as i64));
+    state.transmission.nudge();
+    let now = passerelle_billing::clock::format_instant(state.transmission.clock.now());
+    Ok(Json(SimulatedClockAdvance {
+        seconds: body.seconds,
+        now: Some(now),
     }))
 }
 

@@ -19,12 +19,13 @@ mod rights;
 mod security;
 #[cfg(test)]
 mod test_support;
+mod transmission;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{middleware, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -56,6 +57,8 @@ pub struct AppState {
     pub pairings: Arc<Pairings>,
     /// The audit log (`GET /v1/audit`).
     pub audit: Arc<AuditLog>,
+    /// Lot transmission: the outbox worker's wake-up, mail passwords, settings.
+    pub transmission: Arc<crate::transmission::Transmission>,
 }
 
 /// The whole router, every route behind the security checks of [`auth::check`].
@@ -98,6 +101,21 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> 
             get(billing::lots).post(billing_sign::build_lots),
         )
         .route("/v1/lots/{id}/b2", get(billing::lot_b2))
+        .route("/v1/lots/{id}", get(transmission::lot_detail))
+        .route("/v1/lots/{id}/send", post(transmission::send_lot))
+        .route("/v1/lots/send", post(transmission::send_lots))
+        .route("/v1/outbox", get(transmission::outbox))
+        .route("/v1/outbox/{id}", delete(transmission::cancel_attempt))
+        .route("/v1/mail", get(transmission::mail_settings))
+        .route(
+            "/v1/mail/{practitioner}",
+            put(transmission::put_mail_settings),
+        )
+        .route(
+            "/v1/transmission/schedule",
+            get(transmission::schedule).put(transmission::put_schedule),
+        )
+        .route("/v1/simulator/clock", post(handlers::simulator_clock))
         .route("/v1/pairings", post(security::create).get(security::list))
         .route("/v1/pairings/{id}", get(security::poll))
         .route("/v1/pairings/{code}/approve", post(security::approve))

@@ -53,7 +53,11 @@ pub(crate) async fn test_api(
         .unwrap()
         .token
         .unwrap();
-    let billing = Arc::new(Billing::open(&dir.join("passerelle.sqlite3"), clock).unwrap());
+    let billing = Arc::new(Billing::open(&dir.join("passerelle.sqlite3"), clock.clone()).unwrap());
+    let mut config = passerelle_installation::config::Config::default();
+    config.storage.data_dir = dir.to_owned();
+    let transmission =
+        Arc::new(crate::transmission::Transmission::new(&config, clock, None).unwrap());
     let state = AppState {
         hub,
         events,
@@ -63,6 +67,7 @@ pub(crate) async fn test_api(
         billing: billing.clone(),
         pairings: pairings.clone(),
         audit: Arc::new(AuditLog::open(&dir.join("audit.jsonl")).unwrap()),
+        transmission,
     };
     let auth = Arc::new(Auth::new(pairings, PORT, 100, 100));
     TestApi {

@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use passerelle_protocol::{
-    BackendKind, CardKind, Lot, LotList, LotStatus, PairingStatus, ServiceStatus,
-};
+use passerelle_protocol::{BackendKind, CardKind, Lot, LotList, PairingStatus, ServiceStatus};
 
 use super::client::percent_encode;
 use super::{show, LocalClient};
@@ -99,12 +97,7 @@ fn card_name(kind: CardKind) -> &'static str {
 }
 
 fn describe_lot(lot: &Lot) -> String {
-    let status = match lot.status {
-        LotStatus::Signed => "signé, à envoyer",
-        LotStatus::Sent => "envoyé",
-        LotStatus::Acknowledged => "accusé reçu",
-        LotStatus::Rejected => "rejeté, à renvoyer",
-    };
+    let status = passerelle_billing::outbox::status_in_french(lot.status);
     format!(
         "lot {} (id {})  praticien {}  organisme {}/{}/{}  {} FSE  {},{:02} €  {}  créé {}",
         lot.number,

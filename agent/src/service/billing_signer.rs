@@ -22,11 +22,13 @@ use passerelle_cards::transport::TransportError;
 use passerelle_cards::{CardError, KeyUse};
 
 /// Why the card in the reader cannot sign for billing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignerSetupError {
     /// The card answered with an error (no card, PIN not verified, card pulled out...).
+    #[error(transparent)]
     Card(CardError),
     /// Billing refuses this card or situation (CPE, no right to sign, unknown situation).
+    #[error(transparent)]
     Billing(BillingError),
 }
 

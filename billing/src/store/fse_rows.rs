@@ -169,6 +169,15 @@ pub fn list(conn: &Connection, filter: &FseFilter) -> Result<Vec<Fse>, BillingEr
     Ok(out)
 }
 
+/// The FSE of lot `lot_id` (a lot holds at most [`MAX_LISTED`] FSE), oldest first.
+pub fn of_lot(conn: &Connection, lot_id: i64) -> Result<Vec<Fse>, BillingError> {
+    let filter = FseFilter {
+        lot: Some(lot_id),
+        ..FseFilter::default()
+    };
+    list(conn, &filter)
+}
+
 /// Moves FSE `id` to `to` if the state machine allows it from its current state.
 pub fn transition(tx: &Transaction<'_>, id: i64, to: FseStatus) -> Result<Fse, BillingError> {
     let fse = load(tx, id)?;

@@ -32,8 +32,9 @@ pub fn insert(tx: &Transaction<'_>, new: &NewLot<'_>) -> Result<i64, BillingErro
     let o = &l.organism;
     tx.execute(
         "INSERT INTO lots (practitioner, seq, number, organism, status, created, invoice_count,
-                           total_cents, amo_cents, signed_by, b2, b2_sha256, signature, certificate)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                           total_cents, amo_cents, signed_by, b2, b2_sha256, signature, certificate,
+                           send_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             l.practitioner,
             new.seq,
@@ -48,14 +49,15 @@ pub fn insert(tx: &Transaction<'_>, new: &NewLot<'_>) -> Result<i64, BillingErro
             new.b2,
             l.b2_sha256,
             new.signature,
-            new.certificate
+            new.certificate,
+            l.send_by
         ],
     )?;
     Ok(tx.last_insert_rowid())
 }
 
 const COLUMNS: &str = "id, number, practitioner, organism, status, invoice_count, total_cents, \
-                       amo_cents, created, signed_by, b2_sha256";
+                       amo_cents, created, signed_by, b2_sha256, send_by";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Lot> {
     let organism: String = r.get(3)?;
@@ -83,6 +85,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Lot> {
             _ => CardKind::Unknown,
         },
         b2_sha256: r.get(10)?,
+        send_by: r.get(11)?,
     })
 }
 

@@ -7,6 +7,7 @@ use rusqlite::Connection;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_billing.sql"),
     include_str!("migrations/0002_signing_keys.sql"),
+    include_str!("migrations/0003_outbox.sql"),
 ];
 
 /// Applies the migrations `conn` does not have yet; returns how many ran.

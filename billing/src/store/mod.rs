@@ -10,6 +10,7 @@ pub mod baskets;
 pub mod fse_rows;
 pub mod lot_rows;
 pub mod migrations;
+pub mod outbox_rows;
 pub mod requests;
 
 use std::path::{Path, PathBuf};

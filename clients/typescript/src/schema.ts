@@ -213,6 +213,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/lots/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Puts every signed lot (optionally of one practitioner) in the outbox. */
+        post: operations["send_lots"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lots/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A lot and its transmission history (every attempt, oldest first). */
+        get: operations["lot_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/lots/{id}/b2": {
         parameters: {
             query?: never;
@@ -224,6 +258,27 @@ export interface paths {
         get: operations["lot_b2"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lots/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Puts a lot in the outbox (`signed`, `needs_attention` or `rejected`); answers at once with
+         *     the attempt, followed on the event stream (`lot_sending`, `lot_sent`, `lot_send_failed`).
+         *     A lot already on its way answers its open attempt: sending twice never queues twice.
+         */
+        post: operations["send_lot"];
         delete?: never;
         options?: never;
         head?: never;
@@ -242,6 +297,77 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every practitioner situation's mail settings (never a password). */
+        get: operations["mail_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mail/{practitioner}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sets a situation's mail settings; the password, when given, goes to a file of its own
+         *     (0600) and is never shown again.
+         */
+        put: operations["put_mail_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The outbox: attempts, newest first, with their state, error and next try. */
+        get: operations["outbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outbox/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancels a queued attempt; its lot goes back to where it was. */
+        delete: operations["cancel_attempt"];
         options?: never;
         head?: never;
         patch?: never;
@@ -521,6 +647,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/simulator/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Builds with the simulator and `simulator.movable_clock = true` only: moves the
+         *     billing clock forward (deadlines, the daily emission) instead of waiting.
+         */
+        post: operations["simulator_clock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/simulator/pin-pad/{reader}": {
         parameters: {
             query?: never;
@@ -548,6 +694,27 @@ export interface paths {
         /** Service status: version, backend, readers, uptime. */
         get: operations["status"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/transmission/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily emission: its time, who turned it on, its next run and last report. */
+        get: operations["schedule"];
+        /**
+         * Turns the daily emission on (for the calling application, which needs the `transmit`
+         *     and `sign` scopes) or off.
+         */
+        put: operations["put_schedule"];
         post?: never;
         delete?: never;
         options?: never;
@@ -636,6 +803,16 @@ export interface components {
             /** @description The error. */
             error: components["schemas"]["ErrorBody"];
         };
+        /**
+         * @description Why an attempt was made.
+         * @enum {string}
+         */
+        AttemptReason: "first" | "retry" | "resend" | "daily";
+        /**
+         * @description Where an attempt stands.
+         * @enum {string}
+         */
+        AttemptState: "queued" | "sending" | "sent" | "failed" | "cancelled";
         /** @description Who did a sensitive action, as written in the audit log. Never a token, never a PIN. */
         AuditActor: {
             /** @description The card serial number, when the action concerns a card. */
@@ -790,6 +967,20 @@ export interface components {
             /** @description Validity end `YYYY-MM-DD`. */
             valid_until: string;
         };
+        /** @description `GET /v1/transmission/schedule`: the daily emission. */
+        DailySchedule: {
+            /** @description The configured time (`transmission.daily_at`, Paris time `HH:MM`), if any. */
+            daily_at?: string | null;
+            /**
+             * @description The grant that turned it on: it runs for that application only, signing with the
+             *     CPS while that application's PIN verification holds.
+             */
+            grant_id?: string | null;
+            /** @description What the last run did, in French. */
+            last_report?: string | null;
+            /** @description When it next runs (RFC 3339), when it is on. */
+            next_run?: string | null;
+        };
         /**
          * @description Where the data of a [`VitaleCard`] comes from.
          * @enum {string}
@@ -808,7 +999,7 @@ export interface components {
          * @description Stable machine code of an API error. Never renamed once released.
          * @enum {string}
          */
-        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
+        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
         /** @description One event, as carried in the `data:` field of an SSE message. */
         Event: components["schemas"]["EventKind"] & {
             /**
@@ -867,6 +1058,92 @@ export interface components {
             scopes: string[];
             /** @enum {string} */
             type: "pairing_requested";
+        } | {
+            /**
+             * Format: int64
+             * @description The attempt.
+             */
+            attempt_id: number;
+            /**
+             * Format: int64
+             * @description The lot's local id.
+             */
+            lot_id: number;
+            /** @description Its number. */
+            lot_number: string;
+            /** @enum {string} */
+            type: "lot_queued";
+        } | {
+            /**
+             * Format: int64
+             * @description The attempt.
+             */
+            attempt_id: number;
+            /**
+             * Format: int64
+             * @description The lot's local id.
+             */
+            lot_id: number;
+            /** @description Its number. */
+            lot_number: string;
+            /** @description The organism mailbox (or OCT) it goes to. */
+            recipient: string;
+            /** @enum {string} */
+            type: "lot_sending";
+        } | {
+            /**
+             * Format: int64
+             * @description The attempt.
+             */
+            attempt_id: number;
+            /**
+             * Format: int64
+             * @description The lot's local id.
+             */
+            lot_id: number;
+            /** @description Its number. */
+            lot_number: string;
+            /** @description The message's Message-ID. */
+            message_id: string;
+            /** @enum {string} */
+            type: "lot_sent";
+        } | {
+            /**
+             * Format: int64
+             * @description The attempt.
+             */
+            attempt_id: number;
+            /**
+             * Format: int64
+             * @description The lot's local id.
+             */
+            lot_id: number;
+            /** @description Its number. */
+            lot_number: string;
+            /** @description Why, in French, with the mail server's answer. */
+            message: string;
+            /** @description When the next try is due (temporary failures). */
+            next_try?: string | null;
+            /** @description True when nothing will be retried until someone acts. */
+            permanent: boolean;
+            /** @enum {string} */
+            type: "lot_send_failed";
+        } | {
+            /**
+             * Format: int64
+             * @description The lot's local id.
+             */
+            lot_id: number;
+            /** @description Its number. */
+            lot_number: string;
+            /** @description True when the date has passed. */
+            overdue: boolean;
+            /** @description The practitioner's billing number. */
+            practitioner: string;
+            /** @description The last day to send it (`YYYY-MM-DD`). */
+            send_by: string;
+            /** @enum {string} */
+            type: "lot_deadline_near";
         };
         /** @description A stored FSE. */
         Fse: {
@@ -1071,6 +1348,11 @@ export interface components {
             organism: components["schemas"]["Organism"];
             /** @description Billing number of the practitioner whose FSE it holds. */
             practitioner: string;
+            /**
+             * @description Last day to send it (`YYYY-MM-DD`): 3 working days after the oldest care date, 8 with
+             *     tiers payant, public holidays excluded.
+             */
+            send_by?: string | null;
             /** @description Kind of the card that signed it. */
             signed_by: components["schemas"]["CardKind"];
             /** @description Status. */
@@ -1093,6 +1375,13 @@ export interface components {
              * @description The practice situation of the card (index on the card, default 0).
              */
             situation?: number;
+        };
+        /** @description `GET /v1/lots/{id}`: a lot and its transmission history. */
+        LotDetail: {
+            /** @description Every attempt to send it, oldest first. */
+            attempts: components["schemas"]["OutboxAttempt"][];
+            /** @description The lot. */
+            lot: components["schemas"]["Lot"];
         };
         /** @description A list of lots. */
         LotList: {
@@ -1117,13 +1406,67 @@ export interface components {
          * @description Where a lot is in its life.
          * @enum {string}
          */
-        LotStatus: "signed" | "sent" | "acknowledged" | "rejected";
+        LotStatus: "signed" | "sending" | "needs_attention" | "sent" | "acknowledged" | "rejected";
+        /**
+         * @description How a mail connection is secured (there is no plaintext mode).
+         * @enum {string}
+         */
+        MailSecurity: "starttls" | "tls";
+        /** @description A mail server. */
+        MailServer: {
+            /** @description Host name (checked against its certificate) or IP address. */
+            host: string;
+            /**
+             * Format: int32
+             * @description Port.
+             */
+            port: number;
+            /** @description STARTTLS or implicit TLS. */
+            security: components["schemas"]["MailSecurity"];
+            /** @description Login name. */
+            username: string;
+        };
+        /** @description The mail settings of one practitioner situation, as stored (never the password). */
+        MailSettings: {
+            /** @description The practitioner's address: lots leave from it, returns come to it. */
+            from: string;
+            imap?: null | components["schemas"]["MailServer"];
+            oct?: null | components["schemas"]["OctSettings"];
+            /** @description Whether a password is stored (in a file of its own, 0600; never shown). */
+            password_set: boolean;
+            /** @description The situation's billing number (8 digits). */
+            practitioner: string;
+            /** @description SMTP submission. */
+            smtp: components["schemas"]["MailServer"];
+        };
+        /** @description `PUT /v1/mail/{practitioner}`: mail settings, with the password when it changes. */
+        MailSettingsInput: {
+            /** @description The practitioner's address. */
+            from: string;
+            imap?: null | components["schemas"]["MailServer"];
+            oct?: null | components["schemas"]["OctSettings"];
+            password?: null | components["schemas"]["Secret"];
+            /** @description SMTP submission. */
+            smtp: components["schemas"]["MailServer"];
+        };
+        /** @description Every situation's mail settings. */
+        MailSettingsList: {
+            /** @description By billing number. */
+            settings: components["schemas"]["MailSettings"][];
+        };
         /** @description A social security number (NIR) and whether its key checks. */
         Nir: {
             /** @description True when the key is `97 - (NIR mod 97)` (with the Corsica rule). */
             key_valid: boolean;
             /** @description The 15 characters: 13 then the 2-digit key (`2A`/`2B` for Corsica). */
             value: string;
+        };
+        /** @description A concentrator (OCT) that receives every lot of this situation instead of the organisms. */
+        OctSettings: {
+            /** @description The OCT's mailbox. */
+            address: string;
+            /** @description Its encryption certificate (PEM). */
+            certificate_pem: string;
         };
         /** @description The destination organism: régime + caisse + centre. */
         Organism: {
@@ -1140,6 +1483,59 @@ export interface components {
          *     named pipe client's token). Compared as an opaque string.
          */
         OsUser: string;
+        /** @description One sending of one lot. */
+        OutboxAttempt: {
+            /**
+             * Format: int32
+             * @description 1 for the lot's first attempt, then 2, 3...
+             */
+            attempt: number;
+            /** @description When it was created (RFC 3339). */
+            created: string;
+            /**
+             * Format: int64
+             * @description Attempt id.
+             */
+            id: number;
+            /** @description The last failure, in French, with the server's own answer. */
+            last_error?: string | null;
+            /**
+             * Format: int64
+             * @description The lot's local id.
+             */
+            lot_id: number;
+            /** @description The lot number (3 digits). */
+            lot_number: string;
+            /**
+             * @description The Message-ID (with its angle brackets): the same for every SMTP try of this
+             *     attempt, so the organism can recognise a repeat.
+             */
+            message_id: string;
+            /** @description When the next SMTP try is due (queued attempts). */
+            next_try?: string | null;
+            /** @description The practitioner's billing number: the mailbox the lot leaves from. */
+            practitioner: string;
+            /** @description Why. */
+            reason: components["schemas"]["AttemptReason"];
+            /** @description The organism mailbox (or OCT) it goes to, once known. */
+            recipient?: string | null;
+            /** @description When the server accepted it. */
+            sent_at?: string | null;
+            /** @description The mail server's reply when it accepted the message (its queue id). */
+            server_reply?: string | null;
+            /** @description Where it stands. */
+            state: components["schemas"]["AttemptState"];
+            /**
+             * Format: int32
+             * @description SMTP tries so far.
+             */
+            tries: number;
+        };
+        /** @description `GET /v1/outbox`: attempts, newest first. */
+        OutboxList: {
+            /** @description The attempts. */
+            attempts: components["schemas"]["OutboxAttempt"][];
+        };
         /** @description The answer to a pairing request. */
         PairingCreated: {
             /**
@@ -1410,11 +1806,31 @@ export interface components {
             /** @description NIR of the beneficiary (15 characters), with `birth_date`. */
             nir?: string | null;
         };
+        /** @description `PUT /v1/transmission/schedule`. */
+        ScheduleRequest: {
+            /** @description Turn the daily emission on (for the calling application) or off. */
+            enabled: boolean;
+        };
         /**
          * @description What a token allows. A route needs at most one scope (see the README's table).
          * @enum {string}
          */
         Scope: "read_cards" | "sign" | "transmit" | "admin";
+        /** @description A secret string: wiped when dropped, `Debug` shows nothing. */
+        Secret: string;
+        /** @description `POST /v1/lots/send`: which lots to send. */
+        SendLotsRequest: {
+            /** @description Only this practitioner's lots (billing number); every practitioner's otherwise. */
+            practitioner?: string | null;
+        };
+        /** @description The attempts a send request queued. */
+        SendLotsResponse: {
+            /**
+             * @description One attempt per lot now in the outbox (an attempt already queued for a lot is
+             *     returned as it is: sending twice never queues twice).
+             */
+            attempts: components["schemas"]["OutboxAttempt"][];
+        };
         /** @description The answer of `GET /v1/status`. */
         ServiceStatus: {
             /** @description API version ([`crate::API_VERSION`]). */
@@ -1447,6 +1863,20 @@ export interface components {
             card: string;
             /** @description Reader name. */
             reader: string;
+        };
+        /**
+         * @description `POST /v1/simulator/clock` (builds with the simulator, `simulator.movable_clock = true`):
+         *     moves the billing clock forward, for the demonstration and the tests (deadlines, the
+         *     daily emission). Answers the clock's new time.
+         */
+        SimulatedClockAdvance: {
+            /** @description The clock's time after the move (RFC 3339; in answers only). */
+            now?: string | null;
+            /**
+             * Format: int64
+             * @description Seconds to move forward (0 to 400 days).
+             */
+            seconds: number;
         };
         /**
          * @description The body of `POST /v1/simulator/pin-pad/{reader}` (simulated backend only): the keys
@@ -2026,6 +2456,67 @@ export interface operations {
             };
         };
     };
+    send_lots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendLotsRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendLotsResponse"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    lot_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lot id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotDetail"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     lot_b2: {
         parameters: {
             query?: never;
@@ -2057,6 +2548,36 @@ export interface operations {
             };
         };
     };
+    send_lot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lot id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxAttempt"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     lot_signature: {
         parameters: {
             query?: never;
@@ -2075,6 +2596,127 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LotSignature"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    mail_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSettingsList"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    put_mail_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description billing number, 8 digits */
+                practitioner: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailSettingsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSettings"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    outbox: {
+        parameters: {
+            query?: {
+                /** @description at most this many (default 100) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxList"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    cancel_attempt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description attempt id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxAttempt"];
                 };
             };
             default: {
@@ -2578,6 +3220,37 @@ export interface operations {
             };
         };
     };
+    simulator_clock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulatedClockAdvance"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatedClockAdvance"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     simulator_pin_pad: {
         parameters: {
             query?: never;
@@ -2627,6 +3300,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceStatus"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailySchedule"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    put_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailySchedule"];
                 };
             };
             default: {

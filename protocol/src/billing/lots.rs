@@ -66,7 +66,11 @@ pub struct BasketList {
 pub enum LotStatus {
     /// Built and signed, not sent yet.
     Signed,
-    /// Sent to the organism.
+    /// In the outbox: an attempt is queued or being handed to the mail server.
+    Sending,
+    /// The last attempt was refused for good (see its error): to deal with, then send again.
+    NeedsAttention,
+    /// Sent to the organism (the mail server accepted it).
     Sent,
     /// Positive ARL.
     Acknowledged,
@@ -99,6 +103,10 @@ pub struct Lot {
     pub signed_by: CardKind,
     /// Hex SHA-256 of the B2 file (the modelled signature input).
     pub b2_sha256: String,
+    /// Last day to send it (`YYYY-MM-DD`): 3 working days after the oldest care date, 8 with
+    /// tiers payant, public holidays excluded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_by: Option<String>,
 }
 
 /// A list of lots.

@@ -1,6 +1,7 @@
 //! Billing on the wire: FSE (feuilles de soins électroniques), acts, baskets, lots.
 //! [`fse`] holds an FSE and its parts, [`lots`] the grouped calls, baskets and lots,
-//! [`signing`] the signing calls with the CPS.
+//! [`signing`] the signing calls with the CPS, [`transmission`] the outbox, the mail
+//! settings and the daily emission.
 //!
 //! Money is always integer cents (`*_cents`), never floats. Dates are `YYYY-MM-DD`,
 //! instants RFC 3339 (UTC). NGAP coefficients are decimal strings (`"7.5"`, at most two
@@ -12,7 +13,10 @@ pub mod fse;
 pub mod lots;
 pub(crate) mod paths;
 pub mod signing;
+pub mod transmission;
+pub(crate) mod transmission_paths;
 
 pub use fse::*;
 pub use lots::*;
 pub use signing::*;
+pub use transmission::*;

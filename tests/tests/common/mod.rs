@@ -3,6 +3,7 @@
 
 pub mod billing;
 pub mod security;
+pub mod transmission;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

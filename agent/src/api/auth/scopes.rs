@@ -8,13 +8,15 @@
 //! | `GET /v1/readers/{r}/pin`, `DELETE /v1/readers/{r}/jobs/{id}`, `POST /v1/rights` | `read_cards` |
 //! | `POST /v1/readers/{r}/pin/verify`, `…/pin/unblock`, `…/signature` | `sign` |
 //! | `/v1/fse…` (create, list, sign), `/v1/baskets…`, `/v1/lots…` (build, list, B2, signature) | `sign` |
+//! | `GET /v1/lots/{id}`, `POST /v1/lots/send`, `POST /v1/lots/{id}/send`, `/v1/outbox…`, `/v1/transmission/schedule` | `transmit` |
+//! | `/v1/mail…` (mail settings), `/v1/simulator/…` | `admin` |
 //! | `GET /v1/pairings`, `POST /v1/pairings/{code}/approve`, `POST /v1/pairings/{code}/deny` | `admin` |
 //! | `GET /v1/grants`, `DELETE /v1/grants/{id}`, `GET /v1/audit` | `admin` |
 //! | `/v1/simulator/...` | `admin` |
 //! | anything else (unknown paths, future routes not yet listed here) | `admin` |
 //!
 //! A route missing from this table needs `admin`: new routes fail closed until they are
-//! listed (lot transmission and return routes will need `transmit`).
+//! listed.
 
 use axum::http::Method;
 use passerelle_protocol::Scope;
@@ -51,6 +53,11 @@ pub fn required(method: &Method, path: &str) -> Access {
         {
             Access::Scope(Scope::Sign)
         }
+        ["v1", "lots", _] if get => Access::Scope(Scope::Transmit),
+        ["v1", "lots", "send"] | ["v1", "lots", _, "send"] if post => {
+            Access::Scope(Scope::Transmit)
+        }
+        ["v1", "outbox", ..] | ["v1", "transmission", "schedule"] => Access::Scope(Scope::Transmit),
         ["v1", "fse" | "fse.csv" | "baskets", ..] | ["v1", "lots", ..] => {
             Access::Scope(Scope::Sign)
         }
@@ -116,6 +123,24 @@ mod tests {
             Access::Scope(Scope::Sign)
         );
         assert_eq!(required(&g, "/v1/lots/3/b2"), Access::Scope(Scope::Sign));
+        assert_eq!(
+            required(&Method::POST, "/v1/lots"),
+            Access::Scope(Scope::Sign)
+        );
+        assert_eq!(required(&g, "/v1/lots"), Access::Scope(Scope::Sign));
+        let transmit = Access::Scope(Scope::Transmit);
+        assert_eq!(required(&g, "/v1/lots/3"), transmit);
+        assert_eq!(required(&Method::POST, "/v1/lots/3/send"), transmit);
+        assert_eq!(required(&Method::POST, "/v1/lots/send"), transmit);
+        assert_eq!(required(&Method::DELETE, "/v1/outbox/4"), transmit);
+        assert_eq!(
+            required(&Method::PUT, "/v1/transmission/schedule"),
+            transmit
+        );
+        assert_eq!(
+            required(&Method::PUT, "/v1/mail/69312233"),
+            Access::Scope(Scope::Admin)
+        );
         assert_eq!(required(&g, "/v1/audit"), Access::Scope(Scope::Admin));
         assert_eq!(required(&g, "/v1/nope"), Access::Scope(Scope::Admin));
     }
@@ -131,6 +156,7 @@ mod tests {
                 let access = required(&m, &concrete);
                 let admin_by_design = path.starts_with("/v1/simulator")
                     || path.starts_with("/v1/grants")
+                    || path.starts_with("/v1/mail")
                     || path == "/v1/audit"
                     || (path.starts_with("/v1/pairings") && access == Access::Scope(Scope::Admin));
                 assert!(

@@ -1,0 +1,78 @@
+//! The deadline watch: lots not sent yet near (or past) their send-by date are announced on
+//! the event stream (`lot_deadline_near`), once per lot and day. `passerelle doctor` says
+//! the same from the store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use passerelle_billing::calendar::deadline_state;
+use passerelle_billing::clock::parse_date;
+use passerelle_billing::{Billing, Clock};
+use passerelle_protocol::{EventKind, Lot, LotStatus};
+use time::Date;
+use tokio::sync::Notify;
+
+use crate::events::EventBus;
+
+/// How often the watch looks without being woken.
+const EVERY: Duration = Duration::from_secs(60);
+
+/// The watch's state.
+pub struct Watch {
+    /// The store.
+    pub billing: Arc<Billing>,
+    /// The billing clock.
+    pub clock: Arc<dyn Clock>,
+    /// Working days of warning.
+    pub warning_days: u32,
+    /// Woken with the outbox worker (the clock moved, a lot was queued).
+    pub wake: Arc<Notify>,
+    /// Where the warnings go.
+    pub events: Arc<EventBus>,
+}
+
+/// The lots to warn about on `today`, with whether each is overdue.
+pub fn near(lots: &[Lot], today: Date, warning_days: u32) -> Vec<(&Lot, bool)> {
+    let waiting = |l: &&Lot| {
+        matches!(
+            l.status,
+            LotStatus::Signed | LotStatus::Sending | LotStatus::NeedsAttention
+        )
+    };
+    lots.iter()
+        .filter(waiting)
+        .filter_map(|l| {
+            let by = parse_date(l.send_by.as_deref()?)?;
+            deadline_state(by, today, warning_days).map(|overdue| (l, overdue))
+        })
+        .collect()
+}
+
+impl Watch {
+    /// Runs until the task is dropped.
+    pub async fn run(self) {
+        let mut told: HashSet<(i64, Date)> = HashSet::new();
+        loop {
+            let billing = self.billing.clone();
+            if let Ok(Ok(lots)) = tokio::task::spawn_blocking(move || billing.lots(None)).await {
+                let today = self.clock.today();
+                for (lot, overdue) in near(&lots, today, self.warning_days) {
+                    if told.insert((lot.id, today)) {
+                        self.events.publish(EventKind::LotDeadlineNear {
+                            lot_id: lot.id,
+                            lot_number: lot.number.clone(),
+                            practitioner: lot.practitioner.clone(),
+                            send_by: lot.send_by.clone().unwrap_or_default(),
+                            overdue,
+                        });
+                    }
+                }
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(EVERY) => {}
+            }
+        }
+    }
+}
