@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use passerelle_agent::local::{admin, client};
+use passerelle_agent::local::{admin, client, outbox};
 use passerelle_installation::config::DOCUMENTED_DEFAULTS;
 use passerelle_protocol::Scope;
 
@@ -77,12 +77,22 @@ enum Command {
     },
     /// The lots, oldest first (through the daemon's socket).
     Lots {
+        /// Send lots, or show the outbox (without: list the lots).
+        #[command(subcommand)]
+        action: Option<LotsCommand>,
         /// Only this practitioner's (billing number).
-        #[arg(long)]
+        #[arg(long, global = true)]
         practitioner: Option<String>,
-        /// JSON output (as `GET /v1/lots`).
-        #[arg(long)]
+        /// JSON output (as the API answers).
+        #[arg(long, global = true)]
         json: bool,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Mail settings of each practitioner situation (lots leave from that mailbox).
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
         #[command(flatten)]
         place: Place,
     },
@@ -151,6 +161,84 @@ enum PairCommand {
 }
 
 #[derive(Subcommand)]
+enum LotsCommand {
+    /// Puts lots in the outbox: one (`--lot ID`), or every signed one (of `--practitioner`).
+    Send {
+        /// The lot's id (see `passerelle lots`).
+        #[arg(long)]
+        lot: Option<i64>,
+    },
+    /// The outbox: attempts, newest first, with their state, error and next try.
+    Outbox {
+        /// At most this many (1 to 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Sets a situation's mail settings. The password is read from standard input (one
+    /// line), never from the command line: `passerelle mail set ... --password-stdin < file`.
+    Set(Box<MailSet>),
+    /// Every situation's mail settings (never a password).
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `passerelle mail set`.
+#[derive(Args)]
+struct MailSet {
+    /// The situation's billing number (8 digits).
+    #[arg(long)]
+    practitioner: String,
+    /// The practitioner's address (lots leave from it, returns come to it).
+    #[arg(long)]
+    from: String,
+    /// SMTP submission server.
+    #[arg(long)]
+    smtp_host: String,
+    /// Its port (587 with STARTTLS, 465 with TLS).
+    #[arg(long, default_value_t = 587)]
+    smtp_port: u16,
+    /// `starttls` or `tls`.
+    #[arg(long, default_value = "starttls", value_parser = parse_security)]
+    smtp_security: passerelle_protocol::MailSecurity,
+    /// Login name (SMTP and IMAP).
+    #[arg(long)]
+    username: String,
+    /// IMAP server, where the returns arrive.
+    #[arg(long)]
+    imap_host: Option<String>,
+    /// Its port (993 with TLS, 143 with STARTTLS).
+    #[arg(long, default_value_t = 993)]
+    imap_port: u16,
+    /// `tls` or `starttls`.
+    #[arg(long, default_value = "tls", value_parser = parse_security)]
+    imap_security: passerelle_protocol::MailSecurity,
+    /// A concentrator (OCT) receiving every lot instead of the organisms: its address...
+    #[arg(long, requires = "oct_certificate")]
+    oct_address: Option<String>,
+    /// ...and its encryption certificate (PEM file).
+    #[arg(long, requires = "oct_address")]
+    oct_certificate: Option<PathBuf>,
+    /// Read the mailbox password from standard input (omitted: the stored one is kept).
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+fn parse_security(text: &str) -> Result<passerelle_protocol::MailSecurity, String> {
+    match text {
+        "starttls" => Ok(passerelle_protocol::MailSecurity::Starttls),
+        "tls" => Ok(passerelle_protocol::MailSecurity::Tls),
+        other => Err(format!("« {other} » : starttls ou tls")),
+    }
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Verifies the hash chain of the audit log; names the first bad line.
     Verify,
@@ -180,12 +268,20 @@ fn main() -> ExitCode {
             admin::status(&dir, json).await
         }),
         Command::Lots {
+            action,
             practitioner,
             json,
             place,
         } => on_socket("lots", &place, |dir| async move {
-            admin::lots(&dir, practitioner, json).await
+            match action {
+                None => admin::lots(&dir, practitioner, json).await,
+                Some(LotsCommand::Send { lot }) => {
+                    outbox::send(&dir, lot, practitioner, json).await
+                }
+                Some(LotsCommand::Outbox { limit }) => outbox::list(&dir, limit, json).await,
+            }
         }),
+        Command::Mail { command, place } => mail(command, place),
         Command::Config => {
             print!("{DOCUMENTED_DEFAULTS}");
             ExitCode::SUCCESS
@@ -322,6 +418,67 @@ fn pair(command: PairCommand, place: Place) -> ExitCode {
             PairCommand::Grants { json } => client::grants(&dir, json).await,
             PairCommand::Revoke { grant_id } => client::revoke(&dir, grant_id).await,
         }
+    })
+}
+
+fn mail(command: MailCommand, place: Place) -> ExitCode {
+    let input = match &command {
+        MailCommand::Set(set) => match mail_input(set) {
+            Ok(input) => Some((set.practitioner.clone(), input)),
+            Err(e) => {
+                eprintln!("passerelle mail : {e}");
+                return ExitCode::from(2);
+            }
+        },
+        MailCommand::List { .. } => None,
+    };
+    on_socket("mail", &place, |dir| async move {
+        match (command, input) {
+            (MailCommand::List { json }, _) => outbox::mail_list(&dir, json).await,
+            (MailCommand::Set(_), Some((practitioner, input))) => {
+                outbox::mail_set(&dir, &practitioner, &input).await
+            }
+            (MailCommand::Set(_), None) => Ok(()),
+        }
+    })
+}
+
+/// The API body of `passerelle mail set`, the password read from standard input.
+fn mail_input(set: &MailSet) -> Result<passerelle_protocol::MailSettingsInput, String> {
+    use passerelle_protocol::{MailServer, MailSettingsInput, OctSettings, Secret};
+    let password = if set.password_stdin {
+        let mut line = zeroize::Zeroizing::new(String::new());
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("entrée standard : {e}"))?;
+        Some(Secret::new(line.trim_end_matches(['\r', '\n'])))
+    } else {
+        None
+    };
+    let oct = match (&set.oct_address, &set.oct_certificate) {
+        (Some(address), Some(file)) => Some(OctSettings {
+            address: address.clone(),
+            certificate_pem: std::fs::read_to_string(file)
+                .map_err(|e| format!("{} : {e}", file.display()))?,
+        }),
+        _ => None,
+    };
+    Ok(MailSettingsInput {
+        from: set.from.clone(),
+        smtp: MailServer {
+            host: set.smtp_host.clone(),
+            port: set.smtp_port,
+            security: set.smtp_security,
+            username: set.username.clone(),
+        },
+        imap: set.imap_host.as_ref().map(|host| MailServer {
+            host: host.clone(),
+            port: set.imap_port,
+            security: set.imap_security,
+            username: set.username.clone(),
+        }),
+        oct,
+        password,
     })
 }
 

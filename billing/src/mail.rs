@@ -98,6 +98,14 @@ impl Billing {
     }
 }
 
+/// Every situation's mail settings, read from a connection (the doctor's read-only one).
+pub fn read_all_settings(conn: &rusqlite::Connection) -> Result<Vec<MailSettings>, BillingError> {
+    outbox_rows::all_mail_settings(conn)?
+        .iter()
+        .map(|json| parse(json))
+        .collect()
+}
+
 fn parse(json: &str) -> Result<MailSettings, BillingError> {
     serde_json::from_str(json)
         .map_err(|e| BillingError::Storage(format!("réglages de messagerie illisibles : {e}")))

@@ -12,8 +12,8 @@ use std::time::Duration;
 use base64::Engine;
 use common::billing::{openssl_verifies, parse_b2};
 use common::transmission::{
-    advance_clock, configure_mail, inboxes, lots_of_a_day, mail_setup, outbox_settled, send_all,
-    FROM, MAIL_PASSWORD,
+    advance_clock, configure_mail, configure_mail_with_cli, doctor, inboxes, lots_of_a_day,
+    mail_setup, outbox_settled, send_all, FROM, MAIL_PASSWORD,
 };
 use passerelle_billing::clock::{format_date, paris_date};
 use passerelle_billing::{Clock, SystemClock};
@@ -127,6 +127,17 @@ async fn a_day_of_billing_arrives_whole_at_each_organism() {
     let after: FseList = daemon.get_json("/v1/fse").await.unwrap();
     assert!(after.fse.iter().all(|f| f.status == FseStatus::Sent));
 
+    // The doctor reaches both servers (no mail sent) and finds the organisms' certificates.
+    let found = doctor(daemon).await;
+    for check in [
+        "mail.smtp:69312233",
+        "mail.imap:69312233",
+        "mail.organism:01/691/*",
+    ] {
+        assert_eq!(found[check].0, "ok", "{check}: {found:?}");
+    }
+    assert_eq!(setup.rig.accepted_count(), 3, "the doctor sent nothing");
+
     // The password is in no answer and no audit line.
     let settings = daemon
         .client()
@@ -159,10 +170,14 @@ async fn the_mail_server_down_then_up_delivers_everything_once() {
     .await
     .unwrap();
     let daemon = &cards.daemon;
-    configure_mail(daemon, &setup.rig).await;
+    // The command line this time: `passerelle mail set`, `lots send`, `lots outbox`.
+    let set = configure_mail_with_cli(daemon, &setup.rig).await;
+    assert!(set.contains("mot de passe enregistré"), "{set}");
     let lots = lots_of_a_day(daemon, &today(), 2).await;
     setup.rig.stop().unwrap();
-    send_all(daemon).await;
+    let out = daemon.cli(&["lots", "send"]).await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.lines().count() == 3, "{text}");
     // Each mailbox's first attempt fails temporarily and waits; none is given up.
     let waiting = wait_outbox(daemon, |o| {
         o.iter()
@@ -179,6 +194,13 @@ async fn the_mail_server_down_then_up_delivers_everything_once() {
         "{failed:?}"
     );
     assert!(waiting.iter().all(|a| a.state != AttemptState::Failed));
+    let out = daemon.cli(&["lots", "outbox"]).await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("en attente d'un nouvel essai"), "{text}");
+    let found = doctor(daemon).await;
+    let (verdict, message) = &found["mail.smtp:69312233"];
+    assert_eq!(verdict, "problem");
+    assert!(message.contains("injoignable"), "{message}");
     setup.rig.start().unwrap();
     advance_clock(daemon, 3600).await;
     let outbox = outbox_settled(daemon, SETTLE).await;

@@ -144,13 +144,3 @@ pub(super) fn check_audit(data_dir: &Path, findings: &mut Vec<Finding>) {
         .advise("le journal a été modifié ou abîmé : gardez-en une copie et signalez-le"),
     });
 }
-
-/// Mail settings: transmission is not built yet, so there is nothing to reach.
-pub(super) fn check_mail(findings: &mut Vec<Finding>) {
-    findings.push(Finding::new(
-        "mail",
-        Verdict::Skipped,
-        "la transmission des lots par messagerie n'existe pas encore dans cette version : \
-         aucun réglage de messagerie à vérifier",
-    ));
-}

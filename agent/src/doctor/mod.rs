@@ -3,12 +3,13 @@
 //!
 //! Each check adds [`Finding`]s with a stable `check` name (`pcscd`, `readers`,
 //! `certificate`, `trust.system`, `trust.nss:<browser>`, `port`, `service`, `lna_policy`,
-//! `store`, `audit`, `mail`), a [`Verdict`] and a message for people. Checks only look: they
+//! `store`, `audit`, `mail…`, `lots…`), a [`Verdict`] and a message for people. Checks only look: they
 //! never create, repair or start anything. The places they look at come from
 //! [`crate::installation`], the same module the installer writes with.
 
 mod certificate;
 mod local;
+mod mail;
 mod readers;
 mod service;
 mod trust;
@@ -152,7 +153,7 @@ impl Doctor {
         );
         local::check_store(&data_dir, &mut findings);
         local::check_audit(&data_dir, &mut findings);
-        local::check_mail(&mut findings);
+        mail::check(&self.config, &mut findings);
         findings
     }
 

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod outbox;
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +54,15 @@ impl LocalClient {
         body: Option<&impl Serialize>,
     ) -> Result<T, String> {
         self.call(Method::POST, path, body).await
+    }
+
+    /// `PUT path` with `body` as JSON.
+    pub async fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, String> {
+        self.call(Method::PUT, path, body).await
     }
 
     /// `DELETE path`.

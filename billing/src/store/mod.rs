@@ -82,6 +82,17 @@ impl Store {
     }
 }
 
+/// The store at `path` opened read-only (nothing created, nothing migrated): for
+/// `passerelle doctor`, which only looks. `None` when there is no store yet.
+pub fn open_read_only(path: &Path) -> Result<Option<Connection>, rusqlite::Error> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(Some(conn))
+}
+
 /// `PRAGMA quick_check` on the store at `path`, opened read-only (nothing is created nor
 /// migrated): `"ok"` when the file is sound, else SQLite's report. For `passerelle doctor`.
 pub fn quick_check(path: &Path) -> Result<String, rusqlite::Error> {

@@ -93,6 +93,62 @@ pub async fn configure_mail(daemon: &Daemon, rig: &MailRig) {
     );
 }
 
+/// Sets the same mail settings with the command line, `passerelle mail set`, the password
+/// on standard input (never on the command line); the command's output.
+pub async fn configure_mail_with_cli(daemon: &Daemon, rig: &MailRig) -> String {
+    use tokio::io::AsyncWriteExt;
+    let (submission, imaps) = (
+        rig.ports().submission.to_string(),
+        rig.ports().imaps.to_string(),
+    );
+    let mut child = tokio::process::Command::new(passerelle_tests::passerelle_bin())
+        .args([
+            "mail",
+            "set",
+            "--practitioner",
+            DURAND_BILLING,
+            "--from",
+            FROM,
+        ])
+        .args([
+            "--smtp-host",
+            rig.host(),
+            "--smtp-port",
+            &submission,
+            "--username",
+            FROM,
+        ])
+        .args([
+            "--imap-host",
+            rig.host(),
+            "--imap-port",
+            &imaps,
+            "--password-stdin",
+        ])
+        .arg("--data-dir")
+        .arg(daemon.data_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{MAIL_PASSWORD}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains(MAIL_PASSWORD));
+    text
+}
+
 /// Creates `per_caisse` FSE for each caisse on `day`, signs them with the CPS in
 /// `READER_1` (PIN verified here) and builds the lots; the lots.
 pub async fn lots_of_a_day(daemon: &Daemon, day: &str, per_caisse: usize) -> Vec<Lot> {
@@ -173,6 +229,25 @@ pub async fn send_all(daemon: &Daemon) -> passerelle_protocol::SendLotsResponse 
     let text = resp.text().await.unwrap();
     assert_eq!(status, 202, "{text}");
     serde_json::from_str(&text).unwrap()
+}
+
+/// `passerelle doctor --json` on the daemon's configuration: check name → (verdict, message).
+pub async fn doctor(daemon: &Daemon) -> BTreeMap<String, (String, String)> {
+    let out = tokio::process::Command::new(passerelle_tests::passerelle_bin())
+        .args(["doctor", "--json", "--config"])
+        .arg(daemon.config_path())
+        .output()
+        .await
+        .unwrap();
+    let findings: Vec<Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    findings
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (s("check"), (s("verdict"), s("message")))
+        })
+        .collect()
 }
 
 /// Moves the daemon's billing clock forward.

@@ -1,0 +1,254 @@
+//! Lot transmission: each situation's mail servers reachable, their TLS valid and the login
+//! accepted (without sending anything), the organism certificates present and not expired,
+//! and the lots near or past their send-by date or needing attention.
+
+use std::time::Duration;
+
+use passerelle_billing::calendar::deadline_state;
+use passerelle_billing::clock::{paris_date, parse_date};
+use passerelle_billing::store::lot_rows;
+use passerelle_installation::config::Config;
+use passerelle_protocol::{LotStatus, MailSettings};
+use passerelle_transmission::iris::OrganismCertificate;
+use passerelle_transmission::organisms::Directory;
+use passerelle_transmission::settings::{self, Passwords};
+use passerelle_transmission::{imap, smtp};
+
+use super::{Finding, Verdict};
+
+/// Days before an organism certificate's end from which the doctor warns.
+const CERTIFICATE_WARNING_DAYS: i64 = 30;
+
+/// The mail and lot checks.
+pub(super) fn check(config: &Config, findings: &mut Vec<Finding>) {
+    let data_dir = config.data_dir();
+    let store = data_dir.join(passerelle_billing::store::FILE_NAME);
+    let (settings, lots) = match passerelle_billing::store::open_read_only(&store) {
+        Ok(None) => (Vec::new(), Vec::new()),
+        Ok(Some(conn)) => (
+            passerelle_billing::mail::read_all_settings(&conn).unwrap_or_default(),
+            lot_rows::list(&conn, None).unwrap_or_default(),
+        ),
+        Err(e) => {
+            findings.push(Finding::new(
+                "mail",
+                Verdict::Skipped,
+                format!("base illisible, réglages de messagerie non vérifiés : {e}"),
+            ));
+            return;
+        }
+    };
+    if settings.is_empty() {
+        findings.push(
+            Finding::new(
+                "mail",
+                Verdict::Warning,
+                "aucune messagerie réglée : les lots ne peuvent pas partir",
+            )
+            .advise("`passerelle mail set --practitioner N ...` (ou PUT /v1/mail/N)"),
+        );
+    }
+    let ca = read_ca(config, findings);
+    let passwords = Passwords::in_dir(&data_dir);
+    for s in &settings {
+        check_servers(s, &passwords, ca.as_deref(), findings);
+    }
+    check_organisms(config, &settings, findings);
+    check_lots(config, &lots, findings);
+}
+
+fn read_ca(config: &Config, findings: &mut Vec<Finding>) -> Option<Vec<u8>> {
+    let file = &config.transmission.ca_file;
+    if file.as_os_str().is_empty() {
+        return None;
+    }
+    match std::fs::read(file) {
+        Ok(pem) => Some(pem),
+        Err(e) => {
+            findings.push(
+                Finding::new(
+                    "mail.ca_file",
+                    Verdict::Problem,
+                    format!(
+                        "autorité de la messagerie {} illisible : {e}",
+                        file.display()
+                    ),
+                )
+                .advise("corrigez transmission.ca_file"),
+            );
+            None
+        }
+    }
+}
+
+/// SMTP and IMAP of one situation: connect, TLS, login, nothing sent.
+fn check_servers(
+    s: &MailSettings,
+    passwords: &Passwords,
+    ca: Option<&[u8]>,
+    findings: &mut Vec<Finding>,
+) {
+    let who = &s.practitioner;
+    let password = match passwords.read(who) {
+        Ok(p) => p,
+        Err(e) => {
+            findings.push(Finding::new(
+                format!("mail.smtp:{who}"),
+                Verdict::Problem,
+                e.to_string(),
+            ));
+            return;
+        }
+    };
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    let mut smtp_settings = settings::smtp(s, &password, ca);
+    smtp_settings.exchange_timeout = Duration::from_secs(15);
+    let smtp = runtime.block_on(smtp::check_login(&smtp_settings));
+    findings.push(match smtp {
+        Ok(()) => Finding::new(
+            format!("mail.smtp:{who}"),
+            Verdict::Ok,
+            format!(
+                "{}:{} joignable, TLS valide, identifiant accepté",
+                s.smtp.host, s.smtp.port
+            ),
+        ),
+        Err(e) => Finding::new(format!("mail.smtp:{who}"), Verdict::Problem, e.to_string())
+            .advise("vérifiez le serveur, le port et le mot de passe (`passerelle mail set`)"),
+    });
+    let Some(imap_settings) = settings::imap(s, &password, ca) else {
+        findings.push(Finding::new(
+            format!("mail.imap:{who}"),
+            Verdict::Warning,
+            "aucun serveur IMAP réglé : les retours (ARL, NOEMIE) ne seront pas relevés",
+        ));
+        return;
+    };
+    let imap = runtime.block_on(async {
+        let mailbox = imap::ImapMailbox::open(&imap_settings, "INBOX").await?;
+        mailbox.logout().await
+    });
+    findings.push(match imap {
+        Ok(()) => Finding::new(
+            format!("mail.imap:{who}"),
+            Verdict::Ok,
+            format!(
+                "{}:{} joignable, boîte de réception ouverte",
+                imap_settings.host, imap_settings.port
+            ),
+        ),
+        Err(e) => Finding::new(format!("mail.imap:{who}"), Verdict::Problem, e.to_string())
+            .advise("vérifiez le serveur IMAP, le port et le mot de passe"),
+    });
+}
+
+/// Every organism certificate of the directory (and each OCT's) present and valid.
+fn check_organisms(config: &Config, settings: &[MailSettings], findings: &mut Vec<Finding>) {
+    for s in settings {
+        if let Some(oct) = &s.oct {
+            certificate(
+                format!("mail.oct:{}", s.practitioner),
+                Ok(oct.certificate_pem.clone().into_bytes()),
+            );
+        }
+    }
+    let file = config.organisms_file();
+    match Directory::load(&file) {
+        Ok(d) => {
+            if d.entries().is_empty() && settings.iter().any(|s| s.oct.is_none()) {
+                findings.push(
+                    Finding::new(
+                        "mail.organisms",
+                        Verdict::Warning,
+                        format!("l'annuaire des organismes {} est vide", file.display()),
+                    )
+                    .advise("ajoutez-y les organismes et leurs certificats de chiffrement"),
+                );
+            }
+            for (o, path) in d.entries() {
+                let name = format!("mail.organism:{}/{}/{}", o.regime, o.caisse, o.centre);
+                findings.push(certificate(
+                    name,
+                    std::fs::read(&path).map_err(|e| format!("{} : {e}", path.display())),
+                ));
+            }
+        }
+        Err(e) => findings.push(Finding::new(
+            "mail.organisms",
+            Verdict::Problem,
+            e.to_string(),
+        )),
+    }
+}
+
+/// The finding about one encryption certificate (or why it could not be read).
+fn certificate(name: String, bytes: Result<Vec<u8>, String>) -> Finding {
+    let now = time::OffsetDateTime::now_utc();
+    let checked = bytes.and_then(|b| {
+        let cert = OrganismCertificate::from_pem_or_der(&b).map_err(|e| e.to_string())?;
+        cert.check_validity(now).map_err(|e| e.to_string())?;
+        let soon = now + time::Duration::days(CERTIFICATE_WARNING_DAYS);
+        Ok(cert.check_validity(soon).is_ok())
+    });
+    match checked {
+        Ok(true) => Finding::new(name, Verdict::Ok, "certificat de chiffrement valable"),
+        Ok(false) => Finding::new(
+            name,
+            Verdict::Warning,
+            format!("certificat de chiffrement valable moins de {CERTIFICATE_WARNING_DAYS} jours"),
+        )
+        .advise("mettez à jour l'annuaire des organismes avec le nouveau certificat"),
+        Err(e) => Finding::new(name, Verdict::Problem, e)
+            .advise("mettez à jour l'annuaire des organismes (transmission.organisms_file)"),
+    }
+}
+
+/// Lots near or past their send-by date, lots needing attention.
+fn check_lots(config: &Config, lots: &[passerelle_protocol::Lot], findings: &mut Vec<Finding>) {
+    let today = paris_date(time::OffsetDateTime::now_utc());
+    let warning_days = config.transmission.deadline_warning_days;
+    for lot in lots {
+        let name = format!("lots.{}:{}", lot.practitioner, lot.number);
+        if lot.status == LotStatus::NeedsAttention {
+            findings.push(
+                Finding::new(name.clone(), Verdict::Problem, "l'envoi du lot a échoué et attend une action")
+                    .advise("lisez l'erreur (`passerelle lots outbox`), corrigez, puis `passerelle lots send --lot ID`"),
+            );
+        }
+        let waiting = matches!(
+            lot.status,
+            LotStatus::Signed | LotStatus::Sending | LotStatus::NeedsAttention
+        );
+        let by = lot.send_by.as_deref().and_then(parse_date);
+        match (
+            waiting,
+            by.and_then(|b| deadline_state(b, today, warning_days)),
+        ) {
+            (true, Some(true)) => findings.push(
+                Finding::new(
+                    name,
+                    Verdict::Problem,
+                    format!(
+                        "à envoyer au plus tard le {} : délai dépassé",
+                        lot.send_by.clone().unwrap_or_default()
+                    ),
+                )
+                .advise("envoyez-le sans attendre (`passerelle lots send`)"),
+            ),
+            (true, Some(false)) => findings.push(Finding::new(
+                name,
+                Verdict::Warning,
+                format!(
+                    "à envoyer au plus tard le {}",
+                    lot.send_by.clone().unwrap_or_default()
+                ),
+            )),
+            _ => {}
+        }
+    }
+}
