@@ -62,6 +62,10 @@ fn each_crate_depends_only_on_the_layers_below_it() {
     );
     assert_none("passerelle-simcard", &["tokio", "axum", "rusqlite"]);
     assert_none(
+        "passerelle-transmission",
+        &["axum", "pcsc", "passerelle_cards", "passerelle_agent"],
+    );
+    assert_none(
         "passerelle-protocol",
         &["tokio", "axum", "pcsc", "rusqlite"],
     );

@@ -112,8 +112,8 @@ async fn next_report(daemon: &Daemon, before: Option<String>) -> String {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let s: DailySchedule = daemon.get_json("/v1/transmission/schedule").await.unwrap();
-        if s.last_report.is_some() && s.last_report != before {
-            return s.last_report.unwrap();
+        if let Some(report) = s.last_report.clone().filter(|r| Some(r) != before.as_ref()) {
+            return report;
         }
         assert!(
             std::time::Instant::now() < deadline,
