@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use passerelle_agent::local::{admin, client, outbox};
+use passerelle_agent::local::{admin, client, outbox, returns};
 use passerelle_installation::config::DOCUMENTED_DEFAULTS;
 use passerelle_protocol::Scope;
 
@@ -85,6 +85,44 @@ enum Command {
         practitioner: Option<String>,
         /// JSON output (as the API answers).
         #[arg(long, global = true)]
+        json: bool,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Where every euro billed stands: billed, paid, rejected, waiting, overdue, by
+    /// organism and patient, with the rejection reasons (through the daemon's socket).
+    Reconciliation {
+        /// First care date, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last care date, YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this organism (9 digits: régime, caisse, centre).
+        #[arg(long)]
+        organism: Option<String>,
+        /// Only this insured person (NIR).
+        #[arg(long)]
+        patient: Option<String>,
+        /// One line per FSE after the totals.
+        #[arg(long)]
+        detail: bool,
+        /// The CSV export (one line per FSE) instead of the table.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// JSON output (as the API answers).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// The return mails fetched (ARL, NOEMIE), newest first, and what each did.
+    Returns {
+        /// At most this many (1 to 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// JSON output (as the API answers).
+        #[arg(long)]
         json: bool,
         #[command(flatten)]
         place: Place,
@@ -173,6 +211,15 @@ enum LotsCommand {
         /// At most this many (1 to 1000).
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+    /// Writes the paper duplicate (PDF) of a lot that failed twice.
+    Paper {
+        /// The lot's id.
+        #[arg(long)]
+        lot: i64,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -279,7 +326,32 @@ fn main() -> ExitCode {
                     outbox::send(&dir, lot, practitioner, json).await
                 }
                 Some(LotsCommand::Outbox { limit }) => outbox::list(&dir, limit, json).await,
+                Some(LotsCommand::Paper { lot, out }) => returns::paper(&dir, lot, &out).await,
             }
+        }),
+        Command::Reconciliation {
+            from,
+            to,
+            organism,
+            patient,
+            detail,
+            csv,
+            json,
+            place,
+        } => on_socket("reconciliation", &place, |dir| async move {
+            let args = returns::ReconciliationArgs {
+                from,
+                to,
+                organism,
+                patient,
+                detail,
+                csv,
+                json,
+            };
+            returns::reconciliation(&dir, args).await
+        }),
+        Command::Returns { limit, json, place } => on_socket("returns", &place, |dir| async move {
+            returns::list(&dir, limit, json).await
         }),
         Command::Mail { command, place } => mail(command, place),
         Command::Config => {

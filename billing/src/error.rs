@@ -113,6 +113,17 @@ pub enum BillingError {
     /// Only a queued attempt can be cancelled.
     #[error("Cet envoi ne peut plus être annulé : il est {0}.")]
     AttemptNotCancellable(String),
+    /// A return (ARL, NOEMIE) that cannot be applied; the message says why.
+    #[error("{0}")]
+    ReturnRefused(String),
+    /// A paper duplicate asked for a lot that does not need one.
+    #[error("Le lot {number} n'a pas besoin de duplicata papier : il est {status}.")]
+    PaperNotNeeded {
+        /// The lot number.
+        number: String,
+        /// Its state, in French.
+        status: String,
+    },
 }
 
 impl BillingError {
@@ -146,6 +157,8 @@ impl BillingError {
             BillingError::LotNotSendable { .. } => ErrorCode::LotNotSendable,
             BillingError::AttemptNotFound(_) => ErrorCode::AttemptNotFound,
             BillingError::AttemptNotCancellable(_) => ErrorCode::AttemptNotCancellable,
+            BillingError::ReturnRefused(_) => ErrorCode::ReturnRefused,
+            BillingError::PaperNotNeeded { .. } => ErrorCode::PaperNotNeeded,
         }
     }
 

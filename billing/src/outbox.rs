@@ -223,7 +223,7 @@ impl Billing {
 }
 
 /// Queues lot `lot_id` inside `tx` (see [`Billing::queue_lot`]).
-fn queue_in(
+pub(crate) fn queue_in(
     tx: &Transaction<'_>,
     lot_id: i64,
     reason: AttemptReason,
@@ -300,6 +300,7 @@ pub fn status_in_french(status: LotStatus) -> &'static str {
         LotStatus::Sent => "envoyé",
         LotStatus::Acknowledged => "accusé reçu",
         LotStatus::Rejected => "rejeté, à renvoyer",
+        LotStatus::Paper => "en échec deux fois : duplicata papier à envoyer",
     }
 }
 

@@ -15,8 +15,8 @@ pub fn fse_allows(from: FseStatus, to: FseStatus) -> bool {
             | (Signed, InLot)
             | (InLot, Sent)
             | (Sent, Acknowledged)
-            | (Acknowledged, Paid)
-            | (Acknowledged, Rejected)
+            | (Acknowledged | Sent, Paid | PartlyPaid | Rejected)
+            | (PartlyPaid, Paid)
             | (Draft, Deleted)
             | (Signed, Deleted)
     )
@@ -39,7 +39,8 @@ pub fn check_fse(number: &str, from: FseStatus, to: FseStatus) -> Result<(), Bil
 /// True when a lot may go from `from` to `to`. Sending goes through the outbox: `signed`
 /// → `sending` (an attempt is queued) → `sent` (the server took it), or `needs_attention`
 /// (refused for good) → `sending` again once dealt with; a queued attempt cancelled sends it
-/// back to `signed`. A negative ARL makes it `rejected`, to be sent again.
+/// back where it was. A positive ARL makes it `acknowledged`; a negative one (or none in
+/// time) `rejected`, to be sent again; the second such failure `paper` (a paper duplicate).
 pub fn lot_allows(from: LotStatus, to: LotStatus) -> bool {
     use LotStatus::*;
     matches!(
@@ -51,7 +52,9 @@ pub fn lot_allows(from: LotStatus, to: LotStatus) -> bool {
             | (NeedsAttention, Sending)
             | (Sent, Acknowledged)
             | (Sent, Rejected)
+            | (Sending, Rejected)
             | (Rejected, Sending)
+            | (Sent, Paper)
     )
 }
 
@@ -76,6 +79,7 @@ pub fn fse_name(s: FseStatus) -> &'static str {
         FseStatus::Sent => "sent",
         FseStatus::Acknowledged => "acknowledged",
         FseStatus::Paid => "paid",
+        FseStatus::PartlyPaid => "partly_paid",
         FseStatus::Rejected => "rejected",
         FseStatus::Deleted => "deleted",
     }
@@ -95,6 +99,7 @@ pub fn lot_name(s: LotStatus) -> &'static str {
         LotStatus::Sent => "sent",
         LotStatus::Acknowledged => "acknowledged",
         LotStatus::Rejected => "rejected",
+        LotStatus::Paper => "paper",
     }
 }
 
@@ -107,19 +112,21 @@ pub fn lot_from_name(s: &str) -> Option<LotStatus> {
         LotStatus::Sent,
         LotStatus::Acknowledged,
         LotStatus::Rejected,
+        LotStatus::Paper,
     ]
     .into_iter()
     .find(|st| lot_name(*st) == s)
 }
 
 /// Every FSE status.
-pub const ALL_FSE: [FseStatus; 8] = [
+pub const ALL_FSE: [FseStatus; 9] = [
     FseStatus::Draft,
     FseStatus::Signed,
     FseStatus::InLot,
     FseStatus::Sent,
     FseStatus::Acknowledged,
     FseStatus::Paid,
+    FseStatus::PartlyPaid,
     FseStatus::Rejected,
     FseStatus::Deleted,
 ];
@@ -138,7 +145,12 @@ mod tests {
             (InLot, Sent),
             (Sent, Acknowledged),
             (Acknowledged, Paid),
+            (Acknowledged, PartlyPaid),
             (Acknowledged, Rejected),
+            (Sent, Paid),
+            (Sent, PartlyPaid),
+            (Sent, Rejected),
+            (PartlyPaid, Paid),
             (Draft, Deleted),
             (Signed, Deleted),
         ];
@@ -155,7 +167,7 @@ mod tests {
 
     #[test]
     fn deleting_in_lot_says_contact_the_caisse() {
-        for from in [InLot, Sent, Acknowledged, Paid, Rejected] {
+        for from in [InLot, Sent, Acknowledged, Paid, PartlyPaid, Rejected] {
             let e = check_fse("000000042", from, Deleted).unwrap_err();
             assert_eq!(e.code(), ErrorCode::FseInLot);
             assert!(e.to_string().contains("caisse"));
@@ -205,7 +217,9 @@ mod tests {
             (NeedsAttention, Sending),
             (Sent, Acknowledged),
             (Sent, Rejected),
+            (Sending, Rejected),
             (Rejected, Sending),
+            (Sent, Paper),
         ];
         for from in all {
             for to in all {

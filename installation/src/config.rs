@@ -81,6 +81,11 @@ organisms_file = ""
 ca_file = ""
 # Warn (event stream, passerelle doctor) this many working days before a lot's send-by date.
 deadline_warning_days = 1
+# How often the practitioner's mailbox is read for returns (ARL, NOEMIE) when its IMAP
+# server offers no IDLE, in seconds.
+imap_poll_seconds = 60
+# An FSE still unpaid this many days after its lot's positive ARL is overdue (reconciliation).
+payment_overdue_days = 30
 
 [log]
 # Level: error, warn, info, debug, trace (or a tracing filter such as "passerelle=debug").
@@ -140,6 +145,10 @@ pub struct TransmissionConfig {
     pub ca_file: PathBuf,
     /// Working days of warning before a lot's send-by date.
     pub deadline_warning_days: u32,
+    /// Seconds between two reads of a mailbox without IDLE.
+    pub imap_poll_seconds: u64,
+    /// Days after a positive ARL from which an unpaid FSE is overdue.
+    pub payment_overdue_days: u32,
 }
 
 impl Default for TransmissionConfig {
@@ -150,6 +159,8 @@ impl Default for TransmissionConfig {
             organisms_file: PathBuf::new(),
             ca_file: PathBuf::new(),
             deadline_warning_days: 1,
+            imap_poll_seconds: 60,
+            payment_overdue_days: 30,
         }
     }
 }
@@ -451,6 +462,12 @@ impl Config {
                 "transmission.daily_at : « {} » n'est pas une heure HH:MM",
                 t.daily_at
             ));
+        }
+        if !(5..=3600).contains(&t.imap_poll_seconds) {
+            return Err("transmission.imap_poll_seconds : de 5 à 3600 secondes".into());
+        }
+        if t.payment_overdue_days > 365 {
+            return Err("transmission.payment_overdue_days : de 0 à 365 jours".into());
         }
         if t.deadline_warning_days > 8 {
             return Err("transmission.deadline_warning_days : de 0 à 8 jours ouvrés".into());

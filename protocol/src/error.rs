@@ -155,6 +155,10 @@ error_codes! {
     /// The daily emission cannot be turned on: not configured, or the application lacks a
     /// scope.
     ScheduleUnavailable = ("schedule_unavailable", 409),
+    /// A return (ARL, NOEMIE) that cannot be applied; the message says why.
+    ReturnRefused = ("return_refused", 422),
+    /// A paper duplicate asked for a lot that does not need one. `details.status`.
+    PaperNotNeeded = ("paper_not_needed", 409),
     /// The `Host` header is not a loopback name or address with the daemon's port (DNS
     /// rebinding protection).
     HostNotAllowed = ("host_not_allowed", 403),

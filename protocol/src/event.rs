@@ -116,6 +116,57 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next_try: Option<String>,
     },
+    /// An organism acknowledged a lot (ARL): positive, or negative with its reason (the lot
+    /// is then sent again, or needs a paper duplicate the second time).
+    ArlReceived {
+        /// The lot's local id.
+        lot_id: i64,
+        /// Its number.
+        lot_number: String,
+        /// Positive or negative.
+        positive: bool,
+        /// The reason of a negative ARL (or of no ARL in time), in French.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A NOEMIE return file was applied.
+    NoemieReceived {
+        /// The return mail's id (`GET /v1/returns`).
+        return_id: i64,
+        /// How many FSE it settled.
+        settled: u32,
+        /// How many of its invoices match no FSE (kept, reported).
+        unknown: u32,
+    },
+    /// An FSE was paid (in full, or in part).
+    FsePaid {
+        /// FSE id.
+        fse_id: i64,
+        /// FSE number.
+        number: String,
+        /// Paid, in cents.
+        paid_cents: i64,
+        /// True when only part was paid.
+        partly: bool,
+    },
+    /// An FSE was rejected.
+    FseRejected {
+        /// FSE id.
+        fse_id: i64,
+        /// FSE number.
+        number: String,
+        /// The reasons (`code : label`).
+        reasons: Vec<String>,
+    },
+    /// A lot failed twice: its paper duplicate is waiting (`GET /v1/lots/{id}/paper`).
+    PaperDuplicateNeeded {
+        /// The lot's local id.
+        lot_id: i64,
+        /// Its number.
+        lot_number: String,
+        /// Why, in French.
+        reason: String,
+    },
     /// A lot not sent yet is near (or past) its send-by date.
     LotDeadlineNear {
         /// The lot's local id.
@@ -148,6 +199,11 @@ impl EventKind {
             EventKind::LotSent { .. } => "lot_sent",
             EventKind::LotSendFailed { .. } => "lot_send_failed",
             EventKind::LotDeadlineNear { .. } => "lot_deadline_near",
+            EventKind::ArlReceived { .. } => "arl_received",
+            EventKind::NoemieReceived { .. } => "noemie_received",
+            EventKind::FsePaid { .. } => "fse_paid",
+            EventKind::FseRejected { .. } => "fse_rejected",
+            EventKind::PaperDuplicateNeeded { .. } => "paper_duplicate_needed",
         }
     }
 }

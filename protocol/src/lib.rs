@@ -31,6 +31,10 @@ pub use billing::{
     MailSettingsInput, MailSettingsList, OctSettings, OutboxAttempt, OutboxList, ScheduleRequest,
     SendLotsRequest, SendLotsResponse,
 };
+pub use billing::{
+    GroupTally, ReasonCount, ReconciledFse, Reconciliation, ReturnKind, ReturnMail, ReturnMailList,
+    ReturnState, Settlement, Tally,
+};
 pub use cards::{
     Ald, Amc, Beneficiary, CpxCard, DataSource, Holder, Nir, PracticeMode, Rights, RightsPeriod,
     Situation, VitaleCard,

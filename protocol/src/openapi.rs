@@ -271,6 +271,10 @@ impl Modify for BearerScheme {
         crate::billing::transmission_paths::put_mail_settings,
         crate::billing::transmission_paths::schedule,
         crate::billing::transmission_paths::put_schedule,
+        crate::billing::transmission_paths::paper_duplicate,
+        crate::billing::transmission_paths::returns,
+        crate::billing::transmission_paths::reconciliation,
+        crate::billing::transmission_paths::reconciliation_csv,
         paths::simulator_clock
     ),
     modifiers(&BearerScheme),
@@ -345,7 +349,17 @@ impl Modify for BearerScheme {
         crate::SendLotsRequest,
         crate::SendLotsResponse,
         crate::Secret,
-        crate::SimulatedClockAdvance
+        crate::SimulatedClockAdvance,
+        crate::ReturnKind,
+        crate::ReturnState,
+        crate::ReturnMail,
+        crate::ReturnMailList,
+        crate::Settlement,
+        crate::ReconciledFse,
+        crate::Tally,
+        crate::GroupTally,
+        crate::ReasonCount,
+        crate::Reconciliation
     ))
 )]
 pub struct ApiDoc;

@@ -330,6 +330,16 @@ impl Daemon {
         serde_json::from_str(&body).map_err(|e| format!("GET {path}: {e}; body {body}"))
     }
 
+    /// `GET path`; the response, whatever its status.
+    pub async fn get(&self, path: &str) -> crate::Result<reqwest::Response> {
+        self.client()
+            .get(self.url(path))
+            .timeout(Duration::from_secs(20))
+            .send()
+            .await
+            .map_err(|e| format!("GET {path}: {e:?}"))
+    }
+
     /// `POST path` with a JSON body; the response, whatever its status.
     pub async fn post(
         &self,

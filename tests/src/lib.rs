@@ -19,6 +19,7 @@ pub mod daemon;
 pub mod mail;
 pub mod net;
 pub mod organism;
+pub mod organism_answers;
 pub mod pairing;
 pub mod paths;
 pub mod pcscd;

@@ -11,6 +11,7 @@
 //! - [`imap`]: reading a mailbox read-only over IMAPS or STARTTLS (the returns).
 //! - [`tls`]: the rustls trust for the mail servers (system roots + an optional private CA).
 //! - [`worker`]: the outbox worker over the billing store's outbox.
+//! - [`returns`]: fetching the returns over IMAP, reading them, applying them.
 //!
 //! Modelled (the IRIS norm is restricted): the "Z" compression (gzip), the signature and
 //! certificate parts, the subject's version and sender fields. No HTTP, no cards: the daemon
@@ -23,6 +24,7 @@ pub mod imap;
 pub mod iris;
 pub mod lot_message;
 pub mod organisms;
+pub mod returns;
 pub mod settings;
 pub mod smtp;
 pub mod tls;

@@ -152,6 +152,14 @@ impl Directory {
             .collect()
     }
 
+    /// The mailboxes the entries name explicitly (overriding the public rule), lower case.
+    pub fn addresses(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.address.as_ref().map(|a| a.to_lowercase()))
+            .collect()
+    }
+
     /// Where lots for `organism` go. An entry for the exact centre wins over `*`.
     pub fn destination(&self, organism: &Organism) -> Result<Destination, DirectoryError> {
         let of_caisse = |e: &&Entry| e.regime == organism.regime && e.caisse == organism.caisse;

@@ -41,7 +41,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(ApiFailure::from)
 }
 
-fn bad_request(what: &str, cause: String) -> ApiFailure {
+pub(super) fn bad_request(what: &str, cause: String) -> ApiFailure {
     ApiFailure::new(ErrorCode::BadRequest, format!("{what} illisible."))
         .details(serde_json::json!({ "cause": cause }))
 }

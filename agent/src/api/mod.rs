@@ -15,6 +15,7 @@ pub(crate) mod handlers;
 mod json;
 mod path;
 mod pin;
+mod returns;
 mod rights;
 mod security;
 #[cfg(test)]
@@ -115,6 +116,10 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> 
             "/v1/transmission/schedule",
             get(transmission::schedule).put(transmission::put_schedule),
         )
+        .route("/v1/lots/{id}/paper", get(returns::paper))
+        .route("/v1/returns", get(returns::list))
+        .route("/v1/reconciliation", get(returns::reconciliation))
+        .route("/v1/reconciliation.csv", get(returns::reconciliation_csv))
         .route("/v1/simulator/clock", post(handlers::simulator_clock))
         .route("/v1/pairings", post(security::create).get(security::list))
         .route("/v1/pairings/{id}", get(security::poll))

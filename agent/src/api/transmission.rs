@@ -185,6 +185,8 @@ pub async fn put_mail_settings(
     }
     let stored = checked.clone();
     blocking(&state, move |b| b.put_mail_settings(&stored)).await?;
+    // The inbox reads the new settings at once (a new mailbox to fetch).
+    state.transmission.nudge();
     crate::audit::record(
         "mail_settings_changed",
         caller.actor(),

@@ -1,14 +1,15 @@
 //! Lot transmission: each situation's mail servers reachable, their TLS valid and the login
 //! accepted (without sending anything), the organism certificates present and not expired,
-//! and the lots near or past their send-by date or needing attention.
+//! the lots near or past their send-by date, needing attention or a paper duplicate, and the
+//! return mails of the last 30 days that could not be applied.
 
 use std::time::Duration;
 
 use passerelle_billing::calendar::deadline_state;
 use passerelle_billing::clock::{paris_date, parse_date};
-use passerelle_billing::store::lot_rows;
+use passerelle_billing::store::{lot_rows, returns_rows};
 use passerelle_installation::config::Config;
-use passerelle_protocol::{LotStatus, MailSettings};
+use passerelle_protocol::{LotStatus, MailSettings, ReturnMail, ReturnState};
 use passerelle_transmission::iris::OrganismCertificate;
 use passerelle_transmission::organisms::Directory;
 use passerelle_transmission::settings::{self, Passwords};
@@ -23,11 +24,12 @@ const CERTIFICATE_WARNING_DAYS: i64 = 30;
 pub(super) fn check(config: &Config, findings: &mut Vec<Finding>) {
     let data_dir = config.data_dir();
     let store = data_dir.join(passerelle_billing::store::FILE_NAME);
-    let (settings, lots) = match passerelle_billing::store::open_read_only(&store) {
-        Ok(None) => (Vec::new(), Vec::new()),
+    let (settings, lots, returns) = match passerelle_billing::store::open_read_only(&store) {
+        Ok(None) => (Vec::new(), Vec::new(), Vec::new()),
         Ok(Some(conn)) => (
             passerelle_billing::mail::read_all_settings(&conn).unwrap_or_default(),
             lot_rows::list(&conn, None).unwrap_or_default(),
+            returns_rows::latest(&conn, 1000).unwrap_or_default(),
         ),
         Err(e) => {
             findings.push(Finding::new(
@@ -55,6 +57,36 @@ pub(super) fn check(config: &Config, findings: &mut Vec<Finding>) {
     }
     check_organisms(config, &settings, findings);
     check_lots(config, &lots, findings);
+    check_returns(&returns, findings);
+}
+
+/// Days back the doctor reports return mails it could not apply.
+const RETURNS_LOOKBACK_DAYS: i64 = 30;
+
+/// Return mails of the last days that were kept but not applied.
+fn check_returns(returns: &[ReturnMail], findings: &mut Vec<Finding>) {
+    let since = passerelle_billing::clock::format_instant(
+        time::OffsetDateTime::now_utc() - time::Duration::days(RETURNS_LOOKBACK_DAYS),
+    );
+    for m in returns.iter().filter(|m| m.received >= since) {
+        let why = match m.state {
+            ReturnState::Refused => "retour reçu mais pas appliqué",
+            ReturnState::UnknownSender => "mail d'un expéditeur qui n'est pas un organisme connu",
+            ReturnState::Stored | ReturnState::Applied => continue,
+        };
+        let outcome = m.outcome.as_deref().unwrap_or("");
+        findings.push(
+            Finding::new(
+                format!("returns.{}:{}", m.practitioner, m.id),
+                Verdict::Warning,
+                format!(
+                    "{why} (« {} », reçu le {}) : {outcome}",
+                    m.subject, m.received
+                ),
+            )
+            .advise("lisez-le (`passerelle returns`) ; la caisse peut renvoyer un retour corrigé"),
+        );
+    }
 }
 
 fn read_ca(config: &Config, findings: &mut Vec<Finding>) -> Option<Vec<u8>> {
@@ -214,6 +246,19 @@ fn check_lots(config: &Config, lots: &[passerelle_protocol::Lot], findings: &mut
     let warning_days = config.transmission.deadline_warning_days;
     for lot in lots {
         let name = format!("lots.{}:{}", lot.practitioner, lot.number);
+        if lot.status == LotStatus::Paper {
+            findings.push(
+                Finding::new(
+                    name.clone(),
+                    Verdict::Problem,
+                    "lot en échec deux fois : un duplicata papier est à envoyer à la caisse",
+                )
+                .advise(format!(
+                    "`passerelle lots paper --lot {} --out duplicata.pdf`, imprimez, signez, postez",
+                    lot.id
+                )),
+            );
+        }
         if lot.status == LotStatus::NeedsAttention {
             findings.push(
                 Finding::new(name.clone(), Verdict::Problem, "l'envoi du lot a échoué et attend une action")

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod client;
 pub mod outbox;
+pub mod returns;
 
 use std::path::{Path, PathBuf};
 
@@ -70,12 +71,27 @@ impl LocalClient {
         self.call(Method::DELETE, path, None::<&()>).await
     }
 
+    /// `GET path`: the answer's bytes as they are (a PDF, a CSV).
+    pub async fn get_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.call_raw(Method::GET, path, None::<&()>).await
+    }
+
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: Option<&impl Serialize>,
     ) -> Result<T, String> {
+        let body = self.call_raw(method, path, body).await?;
+        serde_json::from_slice(&body).map_err(|e| format!("réponse illisible du démon ({e})"))
+    }
+
+    async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<Vec<u8>, String> {
         let body = body
             .map(serde_json::to_vec)
             .transpose()
@@ -88,8 +104,7 @@ impl LocalClient {
                 format!("{} : {e}", socket.display())
             })?;
         if answer.status.is_success() {
-            return serde_json::from_slice(&answer.body)
-                .map_err(|e| format!("réponse illisible du démon ({e})"));
+            return Ok(answer.body.to_vec());
         }
         match serde_json::from_slice::<ApiError>(&answer.body) {
             Ok(e) => Err(format!("{} ({})", e.error.message, e.error.code.as_str())),

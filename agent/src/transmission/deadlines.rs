@@ -1,6 +1,7 @@
 //! The deadline watch: lots not sent yet near (or past) their send-by date are announced on
-//! the event stream (`lot_deadline_near`), once per lot and day. `passerelle doctor` says
-//! the same from the store.
+//! the event stream (`lot_deadline_near`), once per lot and day (`passerelle doctor` says
+//! the same from the store); lots sent without an ARL within 2 working days count a
+//! failure (sent again, or a paper duplicate the second time).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -50,10 +51,30 @@ pub fn near(lots: &[Lot], today: Date, warning_days: u32) -> Vec<(&Lot, bool)> {
 }
 
 impl Watch {
+    /// Lots whose ARL did not come in time: sent again, or paper the second time.
+    async fn arl_timeouts(&self) {
+        let billing = self.billing.clone();
+        let Ok(Ok(late)) = tokio::task::spawn_blocking(move || billing.arl_timeouts()).await else {
+            return;
+        };
+        let events = self.events.clone();
+        let sink: passerelle_transmission::worker::EventSink = Arc::new(move |kind| {
+            events.publish(kind);
+        });
+        let mut queued = false;
+        for applied in &late {
+            queued |= passerelle_transmission::returns::apply::arl_events(applied, &sink).queued;
+        }
+        if queued {
+            self.wake.notify_one();
+        }
+    }
+
     /// Runs until the task is dropped.
     pub async fn run(self) {
         let mut told: HashSet<(i64, Date)> = HashSet::new();
         loop {
+            self.arl_timeouts().await;
             let billing = self.billing.clone();
             if let Ok(Ok(lots)) = tokio::task::spawn_blocking(move || billing.lots(None)).await {
                 let today = self.clock.today();

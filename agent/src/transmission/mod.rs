@@ -1,6 +1,6 @@
 //! Lot transmission in the daemon, over `passerelle-transmission` and the billing store:
-//! the outbox worker, the deadline watch ([`deadlines`]) and the daily emission
-//! ([`schedule`]). Their events go on the event bus; the API and the CLI queue lots through
+//! the outbox worker, the returns fetcher (IMAP), the deadline watch ([`deadlines`]: send-by
+//! dates, ARL not received in time) and the daily emission ([`schedule`]). Their events go on the event bus; the API and the CLI queue lots through
 //! [`Transmission::queue`] and friends, which wake the worker.
 
 pub mod deadlines;
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use passerelle_billing::{Billing, Clock, ShiftedClock};
 use passerelle_installation::config::{Config, TransmissionConfig};
 use passerelle_transmission::lot_message;
+use passerelle_transmission::returns::fetch::Inbox;
 use passerelle_transmission::settings::Passwords;
 use passerelle_transmission::worker::Outbox;
 use tokio::sync::Notify;
@@ -80,6 +81,19 @@ impl Transmission {
                 sink_events.publish(kind);
             }),
         };
+        let inbox_events = events.clone();
+        let inbox = Inbox {
+            billing: billing.clone(),
+            clock: self.clock.clone(),
+            passwords: self.passwords.clone(),
+            extra_ca_pem: self.extra_ca_pem.clone(),
+            organisms_file: self.organisms_file.clone(),
+            poll_interval: std::time::Duration::from_secs(self.config.imap_poll_seconds),
+            wake: self.wake.clone(),
+            events: Arc::new(move |kind| {
+                inbox_events.publish(kind);
+            }),
+        };
         let watch = deadlines::Watch {
             billing,
             clock: self.clock.clone(),
@@ -87,7 +101,11 @@ impl Transmission {
             wake: self.wake.clone(),
             events,
         };
-        vec![tokio::spawn(worker.run()), tokio::spawn(watch.run())]
+        vec![
+            tokio::spawn(worker.run()),
+            tokio::spawn(watch.run()),
+            tokio::spawn(inbox.run()),
+        ]
     }
 
     /// Tells the worker (and the watches) to look again now.

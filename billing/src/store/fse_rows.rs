@@ -204,10 +204,17 @@ pub fn record_signature(
     certificate: &[u8],
 ) -> Result<Fse, BillingError> {
     let mut fse = transition(tx, id, FseStatus::Signed)?;
-    tx.execute(
-        "UPDATE fse SET signed_at = ?1, signed_by = ?2, signature = ?3, certificate = ?4 WHERE id = ?5",
-        params![signed_at, signed_by, signature, certificate, id],
-    )?;
+    // The certificate is kept once (`certificates`), the FSE row points at it.
+    tx.prepare_cached("INSERT INTO certificates (der) VALUES (?1) ON CONFLICT (der) DO NOTHING")?
+        .execute([certificate])?;
+    let certificate_id: i64 = tx
+        .prepare_cached("SELECT id FROM certificates WHERE der = ?1")?
+        .query_row([certificate], |r| r.get(0))?;
+    tx.prepare_cached(
+        "UPDATE fse SET signed_at = ?1, signed_by = ?2, signature = ?3, certificate_id = ?4
+         WHERE id = ?5",
+    )?
+    .execute(params![signed_at, signed_by, signature, certificate_id, id])?;
     fse.signed_at = Some(signed_at.to_owned());
     Ok(fse)
 }
@@ -216,7 +223,8 @@ pub fn record_signature(
 pub fn signature(conn: &Connection, id: i64) -> Result<Option<Signed>, BillingError> {
     let row = conn
         .query_row(
-            "SELECT signature, certificate FROM fse WHERE id = ?1",
+            "SELECT f.signature, c.der FROM fse f
+             LEFT JOIN certificates c ON c.id = f.certificate_id WHERE f.id = ?1",
             [id],
             |r| {
                 Ok((

@@ -8,6 +8,9 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_billing.sql"),
     include_str!("migrations/0002_signing_keys.sql"),
     include_str!("migrations/0003_outbox.sql"),
+    // 0004 is the invoices work (sourced tariffs, rights), merged apart.
+    include_str!("migrations/0005_returns.sql"),
+    include_str!("migrations/0006_certificates.sql"),
 ];
 
 /// Applies the migrations `conn` does not have yet; returns how many ran.

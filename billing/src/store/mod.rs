@@ -12,6 +12,7 @@ pub mod lot_rows;
 pub mod migrations;
 pub mod outbox_rows;
 pub mod requests;
+pub mod returns_rows;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -106,6 +107,10 @@ fn connect(path: &Path) -> Result<Connection, BillingError> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // 16 MiB of page cache (the default is 2 MiB): a NOEMIE return settling 10,000 FSE in
+    // one transaction then stays in memory until its commit instead of spilling to the
+    // WAL midway (bench_returns).
+    conn.pragma_update(None, "cache_size", -16384)?;
     Ok(conn)
 }
 

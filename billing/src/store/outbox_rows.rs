@@ -87,6 +87,21 @@ pub fn load(conn: &Connection, id: i64) -> Result<OutboxAttempt, BillingError> {
     .ok_or(BillingError::AttemptNotFound(id))
 }
 
+/// The attempt sent under `message_id` (with or without its angle brackets), if any.
+pub fn by_message_id(
+    conn: &Connection,
+    message_id: &str,
+) -> Result<Option<OutboxAttempt>, BillingError> {
+    let bare = message_id.trim_start_matches('<').trim_end_matches('>');
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE o.message_id = ?1"),
+            [format!("<{bare}>")],
+            from_row,
+        )
+        .optional()?)
+}
+
 /// The attempt of `lot_id` still on its way (queued or sending), if any.
 pub fn open_for_lot(conn: &Connection, lot_id: i64) -> Result<Option<OutboxAttempt>, BillingError> {
     Ok(conn

@@ -168,3 +168,59 @@ fn filters_select_by_date_patient_status_and_organism() {
         assert_eq!(b.list(&bad).unwrap_err().code(), ErrorCode::InvalidFseField);
     }
 }
+
+#[test]
+fn certificates_move_out_of_the_fse_rows_and_stay_readable() {
+    use super::migrations::MIGRATIONS;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(super::FILE_NAME);
+    let before = MIGRATIONS.len() - 1;
+    {
+        // A store as the version before the certificates migration left it: two FSE
+        // signed with the same certificate, stored in each row.
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for sql in &MIGRATIONS[..before] {
+            tx.execute_batch(sql).unwrap();
+        }
+        for n in 1..=2 {
+            tx.execute(
+                "INSERT INTO fse (practitioner, number, status, patient_nir, care_date, organism,
+                     drawn_up, body, signed_at, signed_by, signature, certificate)
+                 VALUES ('69312233', ?1, 'signed', 'N', '2026-03-01', '017510001', 'D', '{}',
+                     'S', 'B', x'0102', x'30820001')",
+                [n],
+            )
+            .unwrap();
+        }
+        tx.pragma_update(None, "user_version", before as i64)
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let b = open(dir.path());
+    let (kept, in_rows): (i64, i64) = b
+        .store()
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT count(*) FROM certificates),
+                        (SELECT count(*) FROM fse WHERE certificate IS NOT NULL)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(
+        (kept, in_rows),
+        (1, 0),
+        "one certificate, none left in the rows"
+    );
+    for id in 1..=2 {
+        let signed = b
+            .store()
+            .read(|c| super::fse_rows::signature(c, id))
+            .unwrap()
+            .unwrap();
+        assert_eq!(signed.certificate, vec![0x30, 0x82, 0x00, 0x01]);
+        assert_eq!(signed.signature, vec![1, 2]);
+    }
+}

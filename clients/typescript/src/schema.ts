@@ -264,6 +264,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/lots/{id}/paper": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The paper duplicate (PDF) of a lot refused twice or never acknowledged twice (`paper`):
+         *     its lot number, the reason, every FSE, the practitioner and patients' details to post it.
+         */
+        get: operations["paper_duplicate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/lots/{id}/send": {
         parameters: {
             query?: never;
@@ -588,6 +608,64 @@ export interface paths {
          *     Cached until the card is removed.
          */
         get: operations["read_vitale"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where every euro billed over a period stands: billed, paid, rejected, waiting, overdue,
+         *     per organism and per patient, with the rejection reasons. `?format=csv` gives one line
+         *     per FSE.
+         */
+        get: operations["reconciliation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliation.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reconciliation as CSV (the same as `?format=csv`). */
+        get: operations["reconciliation_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The return mails fetched from the practitioners' mailboxes (ARL, NOEMIE), newest first,
+         *     with what applying each did or why it was not applied.
+         */
+        get: operations["returns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -999,7 +1077,7 @@ export interface components {
          * @description Stable machine code of an API error. Never renamed once released.
          * @enum {string}
          */
-        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
+        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
         /** @description One event, as carried in the `data:` field of an SSE message. */
         Event: components["schemas"]["EventKind"] & {
             /**
@@ -1128,6 +1206,79 @@ export interface components {
             permanent: boolean;
             /** @enum {string} */
             type: "lot_send_failed";
+        } | {
+            /**
+             * Format: int64
+             * @description The lot's local id.
+             */
+            lot_id: number;
+            /** @description Its number. */
+            lot_number: string;
+            /** @description Positive or negative. */
+            positive: boolean;
+            /** @description The reason of a negative ARL (or of no ARL in time), in French. */
+            reason?: string | null;
+            /** @enum {string} */
+            type: "arl_received";
+        } | {
+            /**
+             * Format: int64
+             * @description The return mail's id (`GET /v1/returns`).
+             */
+            return_id: number;
+            /**
+             * Format: int32
+             * @description How many FSE it settled.
+             */
+            settled: number;
+            /** @enum {string} */
+            type: "noemie_received";
+            /**
+             * Format: int32
+             * @description How many of its invoices match no FSE (kept, reported).
+             */
+            unknown: number;
+        } | {
+            /**
+             * Format: int64
+             * @description FSE id.
+             */
+            fse_id: number;
+            /** @description FSE number. */
+            number: string;
+            /**
+             * Format: int64
+             * @description Paid, in cents.
+             */
+            paid_cents: number;
+            /** @description True when only part was paid. */
+            partly: boolean;
+            /** @enum {string} */
+            type: "fse_paid";
+        } | {
+            /**
+             * Format: int64
+             * @description FSE id.
+             */
+            fse_id: number;
+            /** @description FSE number. */
+            number: string;
+            /** @description The reasons (`code : label`). */
+            reasons: string[];
+            /** @enum {string} */
+            type: "fse_rejected";
+        } | {
+            /**
+             * Format: int64
+             * @description The lot's local id.
+             */
+            lot_id: number;
+            /** @description Its number. */
+            lot_number: string;
+            /** @description Why, in French. */
+            reason: string;
+            /** @enum {string} */
+            type: "paper_duplicate_needed";
         } | {
             /**
              * Format: int64
@@ -1275,7 +1426,7 @@ export interface components {
          *     acknowledged → paid | rejected; deleted only from draft or signed.
          * @enum {string}
          */
-        FseStatus: "draft" | "signed" | "in_lot" | "sent" | "acknowledged" | "paid" | "rejected" | "deleted";
+        FseStatus: "draft" | "signed" | "in_lot" | "sent" | "acknowledged" | "paid" | "partly_paid" | "rejected" | "deleted";
         /**
          * @description An approved application (`GET /v1/grants`, `passerelle pair grants`). The token itself is
          *     never stored nor shown again: only its SHA-256.
@@ -1298,6 +1449,13 @@ export interface components {
         GrantList: {
             /** @description Every grant not revoked (expired ones included, marked by `expires_at`). */
             grants: components["schemas"]["Grant"][];
+        };
+        /** @description The tally of one group (an organism, a patient). */
+        GroupTally: {
+            /** @description The group: `régime/caisse/centre`, or the patient's NIR. */
+            key: string;
+            /** @description Its amounts. */
+            tally: components["schemas"]["Tally"];
         };
         /** @description The holder of a CPx card. */
         Holder: {
@@ -1406,7 +1564,7 @@ export interface components {
          * @description Where a lot is in its life.
          * @enum {string}
          */
-        LotStatus: "signed" | "sending" | "needs_attention" | "sent" | "acknowledged" | "rejected";
+        LotStatus: "signed" | "sending" | "needs_attention" | "sent" | "acknowledged" | "rejected" | "paper";
         /**
          * @description How a mail connection is secured (there is no plaintext mode).
          * @enum {string}
@@ -1744,6 +1902,112 @@ export interface components {
              */
             waiting: components["schemas"]["CardJob"][];
         };
+        /** @description A rejection reason and how many FSE it hit. */
+        ReasonCount: {
+            /**
+             * Format: int32
+             * @description How many FSE.
+             */
+            count: number;
+            /** @description `code : label`. */
+            reason: string;
+        };
+        /** @description One FSE in the reconciliation. */
+        ReconciledFse: {
+            /**
+             * Format: int64
+             * @description What the caisse was asked (the AMO part), in cents.
+             */
+            billed_cents: number;
+            /** @description Care date. */
+            care_date: string;
+            /**
+             * Format: int64
+             * @description FSE id.
+             */
+            fse_id: number;
+            /** @description The lot number, once in a lot. */
+            lot_number?: string | null;
+            /** @description Insured person's NIR. */
+            nir: string;
+            /** @description FSE number (9 digits). */
+            number: string;
+            /** @description Organism. */
+            organism: components["schemas"]["Organism"];
+            /**
+             * Format: int64
+             * @description What they paid, in cents.
+             */
+            paid_cents: number;
+            /** @description Patient (last name, first name). */
+            patient: string;
+            /** @description The payment date, when paid. */
+            payment_date?: string | null;
+            /** @description Practitioner's billing number. */
+            practitioner: string;
+            /** @description The rejection reasons (`code : label`). */
+            reasons?: string[];
+            /** @description Where it stands. */
+            settlement: components["schemas"]["Settlement"];
+        };
+        /** @description `GET /v1/reconciliation`: where every euro billed over a period stands. */
+        Reconciliation: {
+            /** @description By organism (`régime/caisse/centre`). */
+            by_organism: components["schemas"]["GroupTally"][];
+            /** @description By patient (NIR). */
+            by_patient: components["schemas"]["GroupTally"][];
+            /** @description First care date (`YYYY-MM-DD`), if given. */
+            from?: string | null;
+            /** @description Every FSE, oldest care first. */
+            fse: components["schemas"]["ReconciledFse"][];
+            /** @description The rejection reasons and how many FSE each. */
+            reasons: components["schemas"]["ReasonCount"][];
+            /** @description Last care date, if given. */
+            to?: string | null;
+            /** @description Every FSE sent over the period. */
+            total: components["schemas"]["Tally"];
+            /** @description Invoices of NOEMIE returns that match no FSE here (kept, reported). */
+            unknown_invoices: string[];
+        };
+        /**
+         * @description What a return mail held.
+         * @enum {string}
+         */
+        ReturnKind: "arl" | "noemie" | "other";
+        /** @description One return mail, as kept (never deleted from the mailbox, never applied twice). */
+        ReturnMail: {
+            /**
+             * Format: int64
+             * @description Local id.
+             */
+            id: number;
+            /** @description What it held. */
+            kind: components["schemas"]["ReturnKind"];
+            /** @description Its Message-ID, if it had one. */
+            message_id?: string | null;
+            /** @description What applying it did, or why it was not applied, in French. */
+            outcome?: string | null;
+            /** @description The practitioner whose mailbox it came to. */
+            practitioner: string;
+            /** @description When it was fetched (RFC 3339). */
+            received: string;
+            /** @description Its sender. */
+            sender?: string | null;
+            /** @description Where it stands. */
+            state: components["schemas"]["ReturnState"];
+            /** @description Its subject. */
+            subject: string;
+        };
+        /** @description `GET /v1/returns`: the return mails, newest first. */
+        ReturnMailList: {
+            /** @description The mails. */
+            returns: components["schemas"]["ReturnMail"][];
+        };
+        /**
+         * @description Where a return mail stands.
+         * @enum {string}
+         */
+        ReturnState: "stored" | "applied" | "refused" | "unknown_sender";
         /** @description The rights of a Carte Vitale (its protected zone; modelled layout). */
         Rights: {
             /** @description ALD entries. */
@@ -1852,6 +2116,11 @@ export interface components {
             /** @description Daemon version (semver). */
             version: string;
         };
+        /**
+         * @description Where one FSE stands in the reconciliation.
+         * @enum {string}
+         */
+        Settlement: "waiting" | "overdue" | "paid" | "partly_paid" | "rejected";
         /** @description Body of `POST /v1/readers/{reader}/signature`: what to sign. */
         SignatureRequest: {
             /** @description SHA-256 digest of the data to sign, 64 hexadecimal characters. */
@@ -1916,6 +2185,42 @@ export interface components {
             structure_name: string;
             /** @description Tariff zone code. */
             tariff_zone: string;
+        };
+        /**
+         * @description Amounts of a group of FSE. `billed = paid + rejected + waiting` to the cent (the part of
+         *     a partly paid FSE not paid counts as rejected; overdue is part of waiting).
+         */
+        Tally: {
+            /**
+             * Format: int64
+             * @description Asked of the organisms.
+             */
+            billed_cents: number;
+            /**
+             * Format: int32
+             * @description How many FSE.
+             */
+            count: number;
+            /**
+             * Format: int64
+             * @description Of `waiting`, what is overdue.
+             */
+            overdue_cents: number;
+            /**
+             * Format: int64
+             * @description Paid.
+             */
+            paid_cents: number;
+            /**
+             * Format: int64
+             * @description Not paid, with a rejection.
+             */
+            rejected_cents: number;
+            /**
+             * Format: int64
+             * @description No payment return yet.
+             */
+            waiting_cents: number;
         };
         /** @description A patient's Carte Vitale as read. */
         VitaleCard: {
@@ -2548,6 +2853,37 @@ export interface operations {
             };
         };
     };
+    paper_duplicate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lot id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     send_lot: {
         parameters: {
             query?: never;
@@ -3116,6 +3452,111 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VitaleCard"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation: {
+        parameters: {
+            query?: {
+                /** @description first care date, YYYY-MM-DD */
+                from?: string;
+                /** @description last care date, YYYY-MM-DD */
+                to?: string;
+                /** @description organism, 9 digits */
+                organism?: string;
+                /** @description insured person's NIR */
+                patient?: string;
+                /** @description json (default) or csv */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reconciliation_csv: {
+        parameters: {
+            query?: {
+                /** @description first care date, YYYY-MM-DD */
+                from?: string;
+                /** @description last care date, YYYY-MM-DD */
+                to?: string;
+                /** @description organism, 9 digits */
+                organism?: string;
+                /** @description insured person's NIR */
+                patient?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    returns: {
+        parameters: {
+            query?: {
+                /** @description at most this many (default 100) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnMailList"];
                 };
             };
             default: {

@@ -42,9 +42,11 @@ pub enum FseStatus {
     Sent,
     /// The organism acknowledged the lot (positive ARL).
     Acknowledged,
-    /// Paid (NOEMIE return).
+    /// Paid in full (NOEMIE return).
     Paid,
-    /// Rejected (NOEMIE return).
+    /// Paid in part (NOEMIE return: less than requested, or a rejection on part of it).
+    PartlyPaid,
+    /// Rejected (NOEMIE return, with the reason).
     Rejected,
     /// Deleted before it was put in a lot.
     Deleted,

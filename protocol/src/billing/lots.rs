@@ -74,8 +74,11 @@ pub enum LotStatus {
     Sent,
     /// Positive ARL.
     Acknowledged,
-    /// Negative ARL: to be sent again.
+    /// Negative ARL, or no ARL in time: it is sent again.
     Rejected,
+    /// Failed twice (negative ARL or no ARL, twice): a paper duplicate naming its FSE is to
+    /// be posted (`GET /v1/lots/{id}/paper`).
+    Paper,
 }
 
 /// A lot of signed FSE for one organism.

@@ -12,11 +12,13 @@
 pub mod fse;
 pub mod lots;
 pub(crate) mod paths;
+pub mod returns;
 pub mod signing;
 pub mod transmission;
 pub(crate) mod transmission_paths;
 
 pub use fse::*;
 pub use lots::*;
+pub use returns::*;
 pub use signing::*;
 pub use transmission::*;

@@ -3,7 +3,8 @@
 
 use crate::{
     ApiError, DailySchedule, LotDetail, MailSettings, MailSettingsInput, MailSettingsList,
-    OutboxAttempt, OutboxList, ScheduleRequest, SendLotsRequest, SendLotsResponse,
+    OutboxAttempt, OutboxList, Reconciliation, ReturnMailList, ScheduleRequest, SendLotsRequest,
+    SendLotsResponse,
 };
 
 /// A lot and its transmission history (every attempt, oldest first).
@@ -56,3 +57,39 @@ fn schedule() {}
 #[utoipa::path(put, path = "/v1/transmission/schedule", tag = "transmission", request_body = ScheduleRequest,
     responses((status = 200, body = DailySchedule), (status = "default", body = ApiError)))]
 fn put_schedule() {}
+
+/// The paper duplicate (PDF) of a lot refused twice or never acknowledged twice (`paper`):
+/// its lot number, the reason, every FSE, the practitioner and patients' details to post it.
+#[utoipa::path(get, path = "/v1/lots/{id}/paper", tag = "returns", params(("id" = i64, Path, description = "lot id")),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = "default", body = ApiError)))]
+fn paper_duplicate() {}
+
+/// The return mails fetched from the practitioners' mailboxes (ARL, NOEMIE), newest first,
+/// with what applying each did or why it was not applied.
+#[utoipa::path(get, path = "/v1/returns", tag = "returns",
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "at most this many (default 100)")),
+    responses((status = 200, body = ReturnMailList), (status = "default", body = ApiError)))]
+fn returns() {}
+
+/// Where every euro billed over a period stands: billed, paid, rejected, waiting, overdue,
+/// per organism and per patient, with the rejection reasons. `?format=csv` gives one line
+/// per FSE.
+#[utoipa::path(get, path = "/v1/reconciliation", tag = "returns",
+    params(
+        ("from" = Option<String>, Query, description = "first care date, YYYY-MM-DD"),
+        ("to" = Option<String>, Query, description = "last care date, YYYY-MM-DD"),
+        ("organism" = Option<String>, Query, description = "organism, 9 digits"),
+        ("patient" = Option<String>, Query, description = "insured person's NIR"),
+        ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = Reconciliation), (status = "default", body = ApiError)))]
+fn reconciliation() {}
+
+/// The reconciliation as CSV (the same as `?format=csv`).
+#[utoipa::path(get, path = "/v1/reconciliation.csv", tag = "returns",
+    params(
+        ("from" = Option<String>, Query, description = "first care date, YYYY-MM-DD"),
+        ("to" = Option<String>, Query, description = "last care date, YYYY-MM-DD"),
+        ("organism" = Option<String>, Query, description = "organism, 9 digits"),
+        ("patient" = Option<String>, Query, description = "insured person's NIR")),
+    responses((status = 200, description = "text/csv", content_type = "text/csv"), (status = "default", body = ApiError)))]
+fn reconciliation_csv() {}

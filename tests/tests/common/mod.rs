@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod billing;
+pub mod returns;
 pub mod security;
 pub mod transmission;
 

@@ -23,6 +23,10 @@ use super::route;
 pub const MAIL_PASSWORD: &str = "Mdp-Messagerie-Durand-7319";
 /// The practitioner's address.
 pub const FROM: &str = "durand@cabinet-durand.test";
+/// A mailbox that is no organism (returns from it are kept, not applied).
+pub const STRANGER: &str = "publicite@ailleurs.test";
+/// Its password.
+pub const STRANGER_PASSWORD: &str = "Mdp-Inconnu-5501";
 /// The fixtures' caisses (régime 01): Lyon, Paris, Ajaccio.
 pub const CAISSES: [&str; 3] = ["691", "751", "201"];
 
@@ -40,7 +44,9 @@ pub struct MailSetup {
 /// the organism directory in `dir`, and the configuration (test mode, the rig's CA, the
 /// movable clock).
 pub fn mail_setup(dir: &TestDir) -> MailSetup {
-    let mut builder = MailRig::builder().mailbox(FROM, MAIL_PASSWORD);
+    let mut builder = MailRig::builder()
+        .mailbox(FROM, MAIL_PASSWORD)
+        .mailbox(STRANGER, STRANGER_PASSWORD);
     let mut organisms = BTreeMap::new();
     let mut directory = String::new();
     for caisse in CAISSES {

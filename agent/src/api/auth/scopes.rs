@@ -9,6 +9,7 @@
 //! | `POST /v1/readers/{r}/pin/verify`, `…/pin/unblock`, `…/signature` | `sign` |
 //! | `/v1/fse…` (create, list, sign), `/v1/baskets…`, `/v1/lots…` (build, list, B2, signature) | `sign` |
 //! | `GET /v1/lots/{id}`, `POST /v1/lots/send`, `POST /v1/lots/{id}/send`, `/v1/outbox…`, `/v1/transmission/schedule` | `transmit` |
+//! | `GET /v1/lots/{id}/paper`, `GET /v1/returns`, `GET /v1/reconciliation`, `GET /v1/reconciliation.csv` | `transmit` |
 //! | `/v1/mail…` (mail settings), `/v1/simulator/…` | `admin` |
 //! | `GET /v1/pairings`, `POST /v1/pairings/{code}/approve`, `POST /v1/pairings/{code}/deny` | `admin` |
 //! | `GET /v1/grants`, `DELETE /v1/grants/{id}`, `GET /v1/audit` | `admin` |
@@ -58,6 +59,8 @@ pub fn required(method: &Method, path: &str) -> Access {
             Access::Scope(Scope::Transmit)
         }
         ["v1", "outbox", ..] | ["v1", "transmission", "schedule"] => Access::Scope(Scope::Transmit),
+        ["v1", "lots", _, "paper"] | ["v1", "returns"] if get => Access::Scope(Scope::Transmit),
+        ["v1", "reconciliation" | "reconciliation.csv"] if get => Access::Scope(Scope::Transmit),
         ["v1", "fse" | "fse.csv" | "baskets", ..] | ["v1", "lots", ..] => {
             Access::Scope(Scope::Sign)
         }
@@ -133,6 +136,14 @@ mod tests {
         assert_eq!(required(&Method::POST, "/v1/lots/3/send"), transmit);
         assert_eq!(required(&Method::POST, "/v1/lots/send"), transmit);
         assert_eq!(required(&Method::DELETE, "/v1/outbox/4"), transmit);
+        assert_eq!(required(&g, "/v1/lots/4/paper"), transmit);
+        assert_eq!(required(&g, "/v1/returns"), transmit);
+        assert_eq!(required(&g, "/v1/reconciliation"), transmit);
+        assert_eq!(required(&g, "/v1/reconciliation.csv"), transmit);
+        assert_eq!(
+            required(&Method::POST, "/v1/returns"),
+            Access::Scope(Scope::Admin)
+        );
         assert_eq!(
             required(&Method::PUT, "/v1/transmission/schedule"),
             transmit
