@@ -45,6 +45,10 @@ enum Command {
         /// Start with the card out; `insert` on standard input puts it in.
         #[arg(long)]
         start_removed: bool,
+        /// Answer over T=0, as real Vitale and CPS cards do: `61 xx` (data waiting for
+        /// GET RESPONSE) and `6C xx` (wrong Le), for every card of this run.
+        #[arg(long)]
+        t0: bool,
         /// Lists the simulated cards and exits.
         #[arg(long)]
         list: bool,
@@ -196,9 +200,26 @@ fn main() -> ExitCode {
             card,
             remove_after_apdus,
             start_removed,
+            t0,
             list,
-        } => simcard(vpcd, card, remove_after_apdus, start_removed, list),
+        } => simcard(
+            vpcd,
+            card,
+            SimcardFaults {
+                remove_after_apdus,
+                t0,
+            },
+            start_removed,
+            list,
+        ),
     }
+}
+
+/// How the card of `passerelle simcard` departs from a well-behaved T=1 card.
+#[cfg(feature = "simulator")]
+struct SimcardFaults {
+    remove_after_apdus: Option<u32>,
+    t0: bool,
 }
 
 /// `passerelle simcard`: a simulated card behind pcscd's vpcd driver.
@@ -206,7 +227,7 @@ fn main() -> ExitCode {
 fn simcard(
     vpcd: String,
     card: Option<String>,
-    remove_after_apdus: Option<u32>,
+    faults: SimcardFaults,
     start_removed: bool,
     list: bool,
 ) -> ExitCode {
@@ -226,8 +247,9 @@ fn simcard(
     let options = vpcd::SimcardOptions {
         vpcd,
         card,
-        remove_after_apdus,
+        remove_after_apdus: faults.remove_after_apdus,
         start_removed,
+        t0: faults.t0,
     };
     match vpcd::run_simcard(options) {
         Ok(()) => ExitCode::SUCCESS,

@@ -144,6 +144,9 @@ pub(crate) fn byte(elements: &[Tlv], tag: u16, what: &'static str) -> Result<u8,
 }
 
 #[cfg(test)]
+mod t0_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

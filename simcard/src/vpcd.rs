@@ -21,7 +21,7 @@ use std::net::TcpStream;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::time::Duration;
 
-use super::fixtures::card_from_spec;
+use super::fixtures::{card_from_spec, T0_SUFFIX};
 use super::SimCard;
 use passerelle_cards::layout::ins;
 use passerelle_cards::transport::hex_spaced;
@@ -44,6 +44,9 @@ pub struct SimcardOptions {
     pub remove_after_apdus: Option<u32>,
     /// Start with the card out; `insert` puts it in.
     pub start_removed: bool,
+    /// Every card answers over T=0 (`61 xx`, `6C xx`: [`super::t0::T0Card`]), the first
+    /// and those of `insert KIND:ID`.
+    pub t0: bool,
 }
 
 /// A control command, one per line on standard input.
@@ -123,7 +126,8 @@ pub fn run(
 ) -> io::Result<()> {
     let invalid =
         |e: super::FixtureError| io::Error::new(io::ErrorKind::InvalidInput, e.to_string());
-    let mut card = card_from_spec(&options.card).map_err(invalid)?;
+    let t0 = options.t0;
+    let mut card = card_for(&options.card, t0).map_err(invalid)?;
     let mut card_in = !options.start_removed;
     let mut remove_after = options.remove_after_apdus;
     let mut backoff = MIN_BACKOFF;
@@ -132,7 +136,7 @@ pub fn run(
             match control.recv() {
                 Ok(Control::Insert(None)) => card_in = true,
                 Ok(Control::Insert(Some(spec))) => {
-                    if let Some(new) = new_card(&spec) {
+                    if let Some(new) = new_card(&spec, t0) {
                         card = new;
                         card_in = true;
                     }
@@ -153,7 +157,7 @@ pub fn run(
                 tracing::debug!(vpcd = %options.vpcd, error = %e, ?backoff, "vpcd unreachable, retrying");
                 match control.recv_timeout(backoff) {
                     Ok(Control::Insert(None)) => {}
-                    Ok(Control::Insert(Some(spec))) => card = new_card(&spec).unwrap_or(card),
+                    Ok(Control::Insert(Some(spec))) => card = new_card(&spec, t0).unwrap_or(card),
                     Ok(Control::Remove) => {
                         card_in = false;
                         report(Report::Removed);
@@ -180,6 +184,7 @@ pub fn run(
             &control,
             &mut report,
             &mut remove_after,
+            t0,
         );
         let _ = stream.shutdown(std::net::Shutdown::Both);
         drop(stream);
@@ -201,14 +206,23 @@ pub fn run(
     }
 }
 
-/// A fresh card `spec`; a bad spec is reported on stderr, and the command ignored.
-fn new_card(spec: &str) -> Option<Box<dyn SimCard>> {
-    match card_from_spec(spec) {
+/// A fresh card `spec` (over T=0 if `t0`); a bad spec is reported on stderr, and the
+/// command ignored.
+fn new_card(spec: &str, t0: bool) -> Option<Box<dyn SimCard>> {
+    match card_for(spec, t0) {
         Ok(card) => Some(card),
         Err(e) => {
             eprintln!("passerelle simcard : {e} ; commande ignorée");
             None
         }
+    }
+}
+
+/// The card `spec`, answering over T=0 if `t0` (or if the spec says so).
+fn card_for(spec: &str, t0: bool) -> Result<Box<dyn SimCard>, super::FixtureError> {
+    match t0 && !spec.ends_with(T0_SUFFIX) {
+        true => card_from_spec(&format!("{spec}{T0_SUFFIX}")),
+        false => card_from_spec(spec),
     }
 }
 
@@ -249,6 +263,7 @@ fn serve(
     control: &Receiver<Control>,
     report: &mut impl FnMut(Report),
     remove_after: &mut Option<u32>,
+    t0: bool,
 ) -> Ended {
     if stream
         .set_nodelay(true)
@@ -270,7 +285,7 @@ fn serve(
             }
             Ok(Control::Quit) => return Ended::Quit,
             Ok(Control::Insert(Some(spec))) => {
-                if let Some(new) = new_card(&spec) {
+                if let Some(new) = new_card(&spec, t0) {
                     return Ended::Swap(new);
                 }
             }

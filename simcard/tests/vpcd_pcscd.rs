@@ -145,6 +145,7 @@ impl Sim {
             card: card.into(),
             remove_after_apdus: None,
             start_removed: false,
+            t0: false,
         };
         let thread = std::thread::spawn(move || {
             run(options, control_rx, move |r| {

@@ -22,10 +22,21 @@ impl TwoCards {
     /// Starts pcscd, the daemon, and the two cards (`vitale:...`, `cps:...`), and waits
     /// until the daemon has identified both.
     pub async fn start(dir: &TestDir, vitale: &str, cpx: &str) -> crate::Result<TwoCards> {
+        Self::start_with(dir, vitale, cpx, &[]).await
+    }
+
+    /// Like [`TwoCards::start`], both `passerelle simcard` given `card_args` (`["--t0"]`:
+    /// both cards answer over T=0).
+    pub async fn start_with(
+        dir: &TestDir,
+        vitale: &str,
+        cpx: &str,
+        card_args: &[&str],
+    ) -> crate::Result<TwoCards> {
         let pcscd = PcscdRig::start(dir)?;
         let daemon = Daemon::start(dir, Backend::Pcsc).await?;
-        let mut vitale = Simcard::start(dir, VPCD_PORT_0, vitale, &[])?;
-        let mut cpx = Simcard::start(dir, VPCD_PORT_1, cpx, &[])?;
+        let mut vitale = Simcard::start(dir, VPCD_PORT_0, vitale, card_args)?;
+        let mut cpx = Simcard::start(dir, VPCD_PORT_1, cpx, card_args)?;
         let wait = Duration::from_secs(15);
         vitale.wait_line("inserted", wait).await?;
         cpx.wait_line("inserted", wait).await?;

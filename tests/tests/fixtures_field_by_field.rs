@@ -172,13 +172,25 @@ fn check_cpx(card: &CpxCard, f: &Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_fixture_read_back_field_for_field_through_pcscd() {
-    let dir = TestDir::new("every_fixture_read_back_field_for_field_through_pcscd");
+    every_fixture("every_fixture_read_back_field_for_field_through_pcscd", &[]).await;
+}
+
+/// The same, every card answering over T=0 (`61 xx`, `6C xx`), as real Vitale and CPS3
+/// cards do: read whole, field by field, rights included (the card-to-card authentication
+/// runs over T=0 too).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_fixture_read_back_field_for_field_over_t0() {
+    every_fixture("every_fixture_read_back_field_for_field_over_t0", &["--t0"]).await;
+}
+
+async fn every_fixture(name: &str, card_args: &[&str]) {
+    let dir = TestDir::new(name);
     let TwoCards {
         pcscd: _pcscd,
         daemon,
         mut vitale,
         mut cpx,
-    } = TwoCards::start(&dir, "vitale:nguyen", "cps:durand-sage-femme")
+    } = TwoCards::start_with(&dir, "vitale:nguyen", "cps:durand-sage-femme", card_args)
         .await
         .unwrap();
 

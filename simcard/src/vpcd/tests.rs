@@ -32,6 +32,7 @@ impl Harness {
             card: card.into(),
             remove_after_apdus,
             start_removed,
+            t0: false,
         };
         let thread = std::thread::spawn(move || {
             run(options, control_rx, move |r| {
