@@ -241,4 +241,29 @@ async fn every_fixture(name: &str, card_args: &[&str]) {
     let e = expect_api_error(resp, 422, "invalid_card_data").await;
     assert_eq!(e.error.details.unwrap()["what"], "nir");
     assert!(!e.error.message.contains("178067511223399"));
+
+    // A blank card (nobody in its free zone): the card itself refuses READ BINARY (6B 00).
+    // That is the card's doing, not a fault of the daemon: 422 `card_refused` with the
+    // command and the status word, never a 5xx that monitoring counts as a server fault.
+    let mut blank = fixture("vitale-nguyen");
+    blank["beneficiaries"] = json!([]);
+    let path = dir.file("blank.json");
+    std::fs::write(&path, blank.to_string()).unwrap();
+    swap(
+        &daemon,
+        &mut vitale,
+        READER_0,
+        &format!("vitale:{}", path.display()),
+    )
+    .await;
+    let resp = daemon
+        .client()
+        .get(daemon.url(&route(READER_0, "vitale")))
+        .send()
+        .await
+        .unwrap();
+    let e = expect_api_error(resp, 422, "card_refused").await;
+    let details = e.error.details.unwrap();
+    assert_eq!(details["status_word"], "6B 00");
+    assert_eq!(details["command"], "READ BINARY (bénéficiaires)");
 }

@@ -147,3 +147,39 @@ pub fn panicked(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
     )
     .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passerelle_cards::apdu::StatusWord;
+    use passerelle_protocol::CardKind;
+
+    fn answer(e: impl Into<ApiFailure>) -> (u16, &'static str) {
+        let code = e.into().0.error.code;
+        (code.http_status(), code.as_str())
+    }
+
+    /// The card's refusals are the client's business (4xx); 502/503 are kept for the reader
+    /// and the reader service, which monitoring rightly counts as faults.
+    #[test]
+    fn card_refusals_are_4xx_reader_failures_5xx() {
+        let refused = CardError::Status {
+            command: "READ BINARY",
+            sw: StatusWord::FileNotFound,
+        };
+        assert_eq!(answer(refused), (422, "card_refused"));
+        let wrong = CardError::WrongCard {
+            expected: CardKind::Vitale,
+            found: CardKind::Cps,
+        };
+        assert_eq!(answer(wrong), (409, "wrong_card"));
+        assert_eq!(
+            answer(TransportError::Failure("driver".into())),
+            (502, "card_error")
+        );
+        assert_eq!(
+            answer(TransportError::ServiceUnavailable("pcscd".into())),
+            (503, "backend_unavailable")
+        );
+    }
+}
