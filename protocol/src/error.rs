@@ -58,8 +58,13 @@ error_codes! {
     NoCard = ("no_card", 409),
     /// The card reader service (pcscd) cannot be reached right now.
     BackendUnavailable = ("backend_unavailable", 503),
-    /// The card did not answer as expected, or was pulled out during the operation.
+    /// The reader failed, or the card was pulled out (or taken by another application)
+    /// during the operation: the reader's side, not the card's answer.
     CardError = ("card_error", 502),
+    /// The card refused a command (its status word is not `90 00`, and means no more
+    /// than "refused"): a blank, damaged or unexpected card, the card's doing, not the
+    /// daemon's. `details.command`, `details.status_word`.
+    CardRefused = ("card_refused", 422),
     /// `Last-Event-ID` is not a number.
     InvalidEventId = ("invalid_event_id", 400),
     /// The route drives the in-process simulator; the daemon runs on real readers.

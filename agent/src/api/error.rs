@@ -77,7 +77,7 @@ impl From<CardError> for ApiFailure {
         let message = e.to_string();
         match e {
             CardError::Transport(t) => ApiFailure::from(t),
-            CardError::Status { command, sw } => ApiFailure::new(ErrorCode::CardError, message)
+            CardError::Status { command, sw } => ApiFailure::new(ErrorCode::CardRefused, message)
                 .details(serde_json::json!({ "command": command, "status_word": sw.to_string() })),
             CardError::Malformed { what } => ApiFailure::new(ErrorCode::InvalidCardData, message)
                 .details(serde_json::json!({ "what": what })),
