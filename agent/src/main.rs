@@ -49,6 +49,12 @@ enum Command {
         /// GET RESPONSE) and `6C xx` (wrong Le), for every card of this run.
         #[arg(long)]
         t0: bool,
+        /// Stop answering after this many APDUs (a mute card), until pulled out.
+        #[arg(long)]
+        mute_after_apdus: Option<u32>,
+        /// Wait this many milliseconds before each answer (a slow card).
+        #[arg(long, default_value_t = 0)]
+        apdu_delay_ms: u64,
         /// Lists the simulated cards and exits.
         #[arg(long)]
         list: bool,
@@ -201,12 +207,16 @@ fn main() -> ExitCode {
             remove_after_apdus,
             start_removed,
             t0,
+            mute_after_apdus,
+            apdu_delay_ms,
             list,
         } => simcard(
             vpcd,
             card,
             SimcardFaults {
                 remove_after_apdus,
+                mute_after_apdus,
+                apdu_delay: std::time::Duration::from_millis(apdu_delay_ms),
                 t0,
             },
             start_removed,
@@ -219,6 +229,8 @@ fn main() -> ExitCode {
 #[cfg(feature = "simulator")]
 struct SimcardFaults {
     remove_after_apdus: Option<u32>,
+    mute_after_apdus: Option<u32>,
+    apdu_delay: std::time::Duration,
     t0: bool,
 }
 
@@ -248,6 +260,8 @@ fn simcard(
         vpcd,
         card,
         remove_after_apdus: faults.remove_after_apdus,
+        mute_after_apdus: faults.mute_after_apdus,
+        apdu_delay: faults.apdu_delay,
         start_removed,
         t0: faults.t0,
     };
