@@ -65,6 +65,11 @@ error_codes! {
     /// than "refused"): a blank, damaged or unexpected card, the card's doing, not the
     /// daemon's. `details.command`, `details.status_word`.
     CardRefused = ("card_refused", 422),
+    /// The card did not answer within the deadline (`readers.apdu_timeout_ms` for one
+    /// command, `readers.job_timeout_ms` for the operation), or still holds the reader
+    /// without answering: the reader shows `unresponsive` until the card is pulled out.
+    /// 504: the card, behind the daemon, did not answer in time.
+    CardTimeout = ("card_timeout", 504),
     /// `Last-Event-ID` is not a number.
     InvalidEventId = ("invalid_event_id", 400),
     /// The route drives the in-process simulator; the daemon runs on real readers.
@@ -101,10 +106,12 @@ error_codes! {
     /// The card's signature does not verify against its own certificate; nothing is
     /// returned.
     SignatureNotVerified = ("signature_not_verified", 422),
-    /// No waiting card operation with this id on this reader (finished, running, or
+    /// No card operation with this id waiting or running on this reader (finished, or
     /// never queued).
     JobNotFound = ("job_not_found", 404),
-    /// The card operation was cancelled while it waited for the reader.
+    /// The card operation was cancelled: while it waited for the reader (the card was not
+    /// used), or while it ran (the connection to the card was then reset: a verified PIN
+    /// must be entered again).
     JobCancelled = ("job_cancelled", 409),
     /// The online rights service knows no insured person with these identifiers
     /// (modelled service).

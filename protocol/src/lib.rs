@@ -36,7 +36,7 @@ pub use pin::{
     SignatureRequest,
 };
 pub use reader::{
-    Card, CardJob, CardKind, Reader, ReaderList, ReaderQueue, SimulatedCardInsertion,
+    Card, CardJob, CardKind, Reader, ReaderList, ReaderQueue, ReaderState, SimulatedCardInsertion,
     SimulatedPinPadKeys,
 };
 pub use rights::{RightsAnswer, RightsRequest};

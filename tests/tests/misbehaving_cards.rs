@@ -13,92 +13,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{expect_api_error, route, wait_card};
+use common::{route, wait_card};
 use passerelle_protocol::{CpxCard, VitaleCard};
-use passerelle_tests::{
-    Backend, Daemon, PcscdRig, Simcard, TestDir, READER_0, READER_B, VPCD_PORT_0, VPCD_PORT_B,
-};
+use passerelle_tests::{READER_0, READER_B};
 use serde_json::Value;
 
-const WAIT: Duration = Duration::from_secs(15);
-/// The documented default of `readers.apdu_timeout_ms`.
-const APDU_DEADLINE: Duration = Duration::from_secs(5);
-/// What the answer may take beyond the deadline (a loaded 2-core machine).
-const SLACK: Duration = Duration::from_millis(2500);
-
-/// The state `GET /v1/readers` gives `reader`, as JSON (`"ready"`, `"unresponsive"`...).
-async fn state(daemon: &Daemon, reader: &str) -> Value {
-    let list: Value = daemon.get_json("/v1/readers").await.unwrap();
-    list["readers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == reader)
-        .map(|r| r["state"].clone())
-        .unwrap_or(Value::Null)
-}
-
-async fn wait_state(daemon: &Daemon, reader: &str, expected: &str) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let now = state(daemon, reader).await;
-        if now == expected {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{reader}: state {now}, expected {expected}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Starts `GET route` in the background: its status, body and how long it took, or
-/// `None` if nothing came within the deadline and the slack.
-fn read_in_background(
-    daemon: &Daemon,
-    path: &str,
-) -> tokio::task::JoinHandle<Option<(u16, Value, Duration)>> {
-    let (client, url) = (daemon.client(), daemon.url(path));
-    tokio::spawn(async move {
-        let started = Instant::now();
-        let send = async {
-            let resp = client.get(&url).send().await.unwrap();
-            let status = resp.status().as_u16();
-            (status, resp.json::<Value>().await.unwrap())
-        };
-        let (status, body) = tokio::time::timeout(APDU_DEADLINE + SLACK, send)
-            .await
-            .ok()?;
-        Some((status, body, started.elapsed()))
-    })
-}
-
-struct Rig {
-    cps: Simcard,
-    vitale: Simcard,
-    daemon: Daemon,
-    _pcscd: PcscdRig,
-}
-
-/// pcscd with the second device, the daemon on its defaults, a Vitale in `READER_0` with
-/// `vitale_args` and a CPS in `READER_B` with `cps_args`.
-async fn start(name: &str, vitale_args: &[&str], cps_args: &[&str]) -> (TestDir, Rig) {
-    let dir = TestDir::new(name);
-    let pcscd = PcscdRig::start_with_second_device(&dir).unwrap();
-    let daemon = Daemon::start(&dir, Backend::Pcsc).await.unwrap();
-    let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:nguyen", vitale_args).unwrap();
-    let mut cps = Simcard::start(&dir, VPCD_PORT_B, "cps:durand-sage-femme", cps_args).unwrap();
-    vitale.wait_line("inserted", WAIT).await.unwrap();
-    cps.wait_line("inserted", WAIT).await.unwrap();
-    let rig = Rig {
-        cps,
-        vitale,
-        daemon,
-        _pcscd: pcscd,
-    };
-    (dir, rig)
-}
+use common::misbehaving::{
+    cancel_and_check, holder, pin_verified, read_in_background, resets_seen, start, start_with,
+    state, wait_state, Rig, APDU_DEADLINE, SLACK, WAIT,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_mute_card_answers_card_timeout_and_its_reader_recovers_when_pulled_out() {
@@ -188,13 +111,18 @@ async fn a_mute_cps_is_identified_within_the_deadline_not_left_in_identify() {
     assert!(started.elapsed() <= APDU_DEADLINE + SLACK, "{list}");
     let card: VitaleCard = daemon.get_json(&route(READER_0, "vitale")).await.unwrap();
     assert_eq!(card.insured.last_name, "NGUYEN");
+    // Its reads are answered at once: the card still does not answer.
+    let started = Instant::now();
     let cpx = daemon
         .client()
         .get(daemon.url(&route(READER_B, "cpx")))
         .send()
         .await
         .unwrap();
-    expect_api_error(cpx, 409, "wrong_card").await;
+    assert_eq!(cpx.status().as_u16(), 504);
+    let cpx: Value = cpx.json().await.unwrap();
+    assert_eq!(cpx["error"]["code"], "card_timeout");
+    assert!(started.elapsed() < Duration::from_secs(1));
 
     // Pulled out and put back (answering this time): identified as the CPS it is.
     rig.cps.do_and_wait("remove", "removed").await.unwrap();
@@ -224,40 +152,8 @@ async fn the_holder_of_a_running_operation_cancels_it() {
     wait_card(daemon, READER_0, true).await;
     let read = read_in_background(daemon, &route(READER_0, "vitale"));
     rig.vitale.wait_line("mute", WAIT).await.unwrap();
-    let list: Value = daemon.get_json("/v1/readers").await.unwrap();
-    let reader = list["readers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == READER_0)
-        .unwrap();
-    assert_eq!(
-        reader["queue"]["holder"]["operation"], "read_vitale",
-        "{list}"
-    );
-    let id = reader["queue"]["holder"]["id"].as_u64().unwrap();
-
-    let started = Instant::now();
-    let cancel = daemon
-        .client()
-        .delete(daemon.url(&route(READER_0, &format!("jobs/{id}"))))
-        .send()
-        .await
-        .unwrap();
-    let status = cancel.status().as_u16();
-    let body: Value = cancel.json().await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    let (status, body, _) = read.await.unwrap().expect("an answer");
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (409, Some("job_cancelled")),
-        "{body}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "cancelled at once, not at the deadline: {:?}",
-        started.elapsed()
-    );
+    let id = holder(daemon, READER_0, "read_vitale").await;
+    cancel_and_check(daemon, READER_0, id, read, Duration::from_secs(2)).await;
 
     rig.vitale.do_and_wait("remove", "removed").await.unwrap();
     wait_card(daemon, READER_0, false).await;
@@ -265,4 +161,85 @@ async fn the_holder_of_a_running_operation_cancels_it() {
     wait_card(daemon, READER_0, true).await;
     let card: VitaleCard = daemon.get_json(&route(READER_0, "vitale")).await.unwrap();
     assert_eq!(card.insured.last_name, "NGUYEN");
+}
+
+/// The configured deadlines, with a slow card: an operation past `readers.job_timeout_ms`
+/// answers `card_timeout`, stops before its next command and the card is reset (its PIN
+/// must be entered again); a running operation cancelled by its holder ends the same way.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_card_past_the_configured_job_deadline_is_stopped_and_reset() {
+    let config = "[readers]\napdu_timeout_ms = 1000\njob_timeout_ms = 1500\n";
+    let (_dir, mut rig) = start_with(
+        "a_slow_card_past_the_configured_job_deadline_is_stopped_and_reset",
+        config,
+        &[],
+        &[],
+    )
+    .await;
+    let daemon = &rig.daemon;
+    wait_card(daemon, READER_B, true).await;
+    let resets = verify_then_slow_down(&mut rig).await;
+    let daemon = &rig.daemon;
+
+    // 300 ms an answer: a CPS read (a dozen commands) needs more than 1.5 s.
+    let before = rig.cps.commands_seen("00");
+    let started = Instant::now();
+    let read = daemon
+        .client()
+        .get(daemon.url(&format!("{}?refresh=true", route(READER_B, "cpx"))))
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(read.status().as_u16(), 504);
+    let body: Value = read.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "card_timeout", "{body}");
+    assert!(
+        took >= Duration::from_millis(1400) && took <= Duration::from_millis(1500) + SLACK,
+        "{took:?}"
+    );
+    rig.cps.do_and_wait("delay 0", "armed").await.unwrap();
+    wait_state(daemon, READER_B, "ready").await;
+    let sent = rig.cps.commands_seen("00") - before;
+    assert!(
+        sent <= 6,
+        "the read stopped at its deadline: {sent} commands"
+    );
+    assert!(resets_seen(&rig.cps) > resets, "the card was reset");
+    assert!(!pin_verified(daemon).await, "the reset forgot the PIN");
+
+    // The holder cancels its own running operation: answered at once, the card reset.
+    let resets = verify_then_slow_down(&mut rig).await;
+    let daemon = &rig.daemon;
+    let read = read_in_background(daemon, &format!("{}?refresh=true", route(READER_B, "cpx")));
+    let id = holder(daemon, READER_B, "read_cpx").await;
+    cancel_and_check(daemon, READER_B, id, read, Duration::from_millis(500)).await;
+    rig.cps.do_and_wait("delay 0", "armed").await.unwrap();
+    common::poll_json(daemon, "/v1/readers", WAIT, |l| {
+        l["readers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == READER_B && r["queue"]["holder"].is_null())
+    })
+    .await;
+    assert!(resets_seen(&rig.cps) > resets, "the card was reset");
+    assert!(!pin_verified(daemon).await, "the reset forgot the PIN");
+    let cpx: CpxCard = daemon.get_json(&route(READER_B, "cpx")).await.unwrap();
+    assert_eq!(cpx.holder.last_name, "DURAND");
+}
+
+/// Verifies the PIN of the CPS in `READER_B`, then makes the card answer in 300 ms; the
+/// card's resets so far.
+async fn verify_then_slow_down(rig: &mut Rig) -> usize {
+    let verify = serde_json::json!({ "pin": "4729" });
+    let _: Value = rig
+        .daemon
+        .post_json(&route(READER_B, "pin/verify"), &verify)
+        .await
+        .unwrap();
+    assert!(pin_verified(&rig.daemon).await);
+    let resets = resets_seen(&rig.cps);
+    rig.cps.do_and_wait("delay 300", "armed").await.unwrap();
+    resets
 }

@@ -67,6 +67,16 @@ impl From<TransportError> for ApiFailure {
                 "L'opération a été annulée pendant qu'elle attendait le lecteur ; la carte n'a pas été utilisée."
                     .to_owned(),
             ),
+            TransportError::Interrupted => (
+                ErrorCode::JobCancelled,
+                "L'opération a été annulée pendant qu'elle utilisait la carte ; la connexion à la carte a été réinitialisée : si le code PIN avait été saisi, saisissez-le de nouveau."
+                    .to_owned(),
+            ),
+            TransportError::Timeout => (
+                ErrorCode::CardTimeout,
+                "La carte de ce lecteur ne répond pas dans le délai prévu : retirez-la et réinsérez-la ; si cela se reproduit, la carte est peut-être défectueuse."
+                    .to_owned(),
+            ),
         };
         ApiFailure::new(code, message).details(serde_json::json!({ "cause": e.to_string() }))
     }
@@ -181,5 +191,7 @@ mod tests {
             answer(TransportError::ServiceUnavailable("pcscd".into())),
             (503, "backend_unavailable")
         );
+        assert_eq!(answer(TransportError::Timeout), (504, "card_timeout"));
+        assert_eq!(answer(TransportError::Interrupted), (409, "job_cancelled"));
     }
 }

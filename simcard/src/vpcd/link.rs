@@ -91,7 +91,9 @@ impl Link<'_> {
                     report(Report::Mute);
                 }
                 let reply = match payload.as_slice() {
-                    [0x00] | [0x01] | [0x02] => {
+                    [control @ 0x00..=0x02] => {
+                        let what = ["power off", "power on", "reset"][*control as usize];
+                        tracing::debug!(control = what, "pcscd: the card's security state is lost");
                         card.reset();
                         None
                     }
