@@ -22,19 +22,20 @@ impl TwoCards {
     /// Starts pcscd, the daemon, and the two cards (`vitale:...`, `cps:...`), and waits
     /// until the daemon has identified both.
     pub async fn start(dir: &TestDir, vitale: &str, cpx: &str) -> crate::Result<TwoCards> {
-        Self::start_with(dir, vitale, cpx, &[]).await
+        Self::start_with(dir, vitale, cpx, &[], "").await
     }
 
     /// Like [`TwoCards::start`], both `passerelle simcard` given `card_args` (`["--t0"]`:
-    /// both cards answer over T=0).
+    /// both cards answer over T=0), and `config` merged into the daemon's configuration.
     pub async fn start_with(
         dir: &TestDir,
         vitale: &str,
         cpx: &str,
         card_args: &[&str],
+        config: &str,
     ) -> crate::Result<TwoCards> {
         let pcscd = PcscdRig::start(dir)?;
-        let daemon = Daemon::start(dir, Backend::Pcsc).await?;
+        let daemon = Daemon::start_with(dir, Backend::Pcsc, config).await?;
         let mut vitale = Simcard::start(dir, VPCD_PORT_0, vitale, card_args)?;
         let mut cpx = Simcard::start(dir, VPCD_PORT_1, cpx, card_args)?;
         let wait = Duration::from_secs(15);

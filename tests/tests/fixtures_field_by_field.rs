@@ -190,9 +190,15 @@ async fn every_fixture(name: &str, card_args: &[&str]) {
         daemon,
         mut vitale,
         mut cpx,
-    } = TwoCards::start_with(&dir, "vitale:nguyen", "cps:durand-sage-femme", card_args)
-        .await
-        .unwrap();
+    } = TwoCards::start_with(
+        &dir,
+        "vitale:nguyen",
+        "cps:durand-sage-femme",
+        card_args,
+        "",
+    )
+    .await
+    .unwrap();
 
     for (spec, name) in [
         ("cps:lefevre-medecin", "cps-lefevre-medecin"),
