@@ -17,9 +17,9 @@
 //! [`TransportError::Timeout`] at the deadline, the reader is
 //! [`ReaderWorker::unresponsive`] (new jobs are answered at once, waiting ones leave the
 //! queue), and the thread stays in its `transmit` until the reader's driver gives up or the
-//! card is pulled out; then the job stops before its next command and the card is reset
-//! (`SCARD_RESET_CARD`). A cancelled running job ends the same way. Other readers, with
-//! their own threads and contexts, are not held.
+//! card is pulled out; then the job stops before its next command and the card, if still
+//! there, is reset (`SCARD_RESET_CARD`). A cancelled running job ends the same way. Other
+//! readers, with their own threads and contexts, are not held.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
