@@ -12,6 +12,7 @@ use crate::api::auth::Auth;
 use crate::api::{self, AppState};
 use crate::audit::{self, AuditLog};
 use crate::events::EventBus;
+use crate::hub::worker::Deadlines;
 use crate::hub::Hub;
 use crate::instance::InstanceLock;
 use crate::pairing::Pairings;
@@ -122,7 +123,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     );
     let mut background = transmission.start(billing.clone(), events.clone());
     let (backend, simulator) = backend(&config);
-    let hub = Hub::start(backend, events.clone())?;
+    let deadlines = Deadlines {
+        apdu: config.readers.apdu_timeout(),
+        job: config.readers.job_timeout(),
+    };
+    let hub = Hub::start_with(backend, events.clone(), deadlines)?;
     let auth = Arc::new(
         Auth::new(
             pairings.clone(),

@@ -45,6 +45,16 @@ enum Command {
         /// Start with the card out; `insert` on standard input puts it in.
         #[arg(long)]
         start_removed: bool,
+        /// Answer over T=0, as real Vitale and CPS cards do: `61 xx` (data waiting for
+        /// GET RESPONSE) and `6C xx` (wrong Le), for every card of this run.
+        #[arg(long)]
+        t0: bool,
+        /// Stop answering after this many APDUs (a mute card), until pulled out.
+        #[arg(long)]
+        mute_after_apdus: Option<u32>,
+        /// Wait this many milliseconds before each answer (a slow card).
+        #[arg(long, default_value_t = 0)]
+        apdu_delay_ms: u64,
         /// Lists the simulated cards and exits.
         #[arg(long)]
         list: bool,
@@ -364,9 +374,32 @@ fn main() -> ExitCode {
             card,
             remove_after_apdus,
             start_removed,
+            t0,
+            mute_after_apdus,
+            apdu_delay_ms,
             list,
-        } => simcard(vpcd, card, remove_after_apdus, start_removed, list),
+        } => simcard(
+            vpcd,
+            card,
+            SimcardFaults {
+                remove_after_apdus,
+                mute_after_apdus,
+                apdu_delay: std::time::Duration::from_millis(apdu_delay_ms),
+                t0,
+            },
+            start_removed,
+            list,
+        ),
     }
+}
+
+/// How the card of `passerelle simcard` departs from a well-behaved T=1 card.
+#[cfg(feature = "simulator")]
+struct SimcardFaults {
+    remove_after_apdus: Option<u32>,
+    mute_after_apdus: Option<u32>,
+    apdu_delay: std::time::Duration,
+    t0: bool,
 }
 
 /// `passerelle simcard`: a simulated card behind pcscd's vpcd driver.
@@ -374,7 +407,7 @@ fn main() -> ExitCode {
 fn simcard(
     vpcd: String,
     card: Option<String>,
-    remove_after_apdus: Option<u32>,
+    faults: SimcardFaults,
     start_removed: bool,
     list: bool,
 ) -> ExitCode {
@@ -394,8 +427,11 @@ fn simcard(
     let options = vpcd::SimcardOptions {
         vpcd,
         card,
-        remove_after_apdus,
+        remove_after_apdus: faults.remove_after_apdus,
+        mute_after_apdus: faults.mute_after_apdus,
+        apdu_delay: faults.apdu_delay,
         start_removed,
+        t0: faults.t0,
     };
     match vpcd::run_simcard(options) {
         Ok(()) => ExitCode::SUCCESS,

@@ -91,6 +91,12 @@ pub fn internal_authenticate(data: &[u8]) -> Command {
         .le(0)
 }
 
+/// `00 C0 00 00 le`: GET RESPONSE, the `le` bytes a T=0 card announced with `61 le`
+/// (`00`: 256).
+pub fn get_response(le: u8) -> Command {
+    Command::new(CLA, ins::GET_RESPONSE, 0x00, 0x00).le(le)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +123,7 @@ mod tests {
         assert_eq!(hex(&mse_set_signature()), "00 22 41 B6 03 84 01 82");
         assert_eq!(hex(&mse_set_authentication()), "00 22 41 A4 03 84 01 81");
         assert_eq!(hex(&get_pin_counters()), "00 CB 00 81 00");
+        assert_eq!(hex(&get_response(0x80)), "00 C0 00 00 80");
         let pso = pso_compute_signature(&[0xAB; 32]).to_bytes();
         assert_eq!(
             (&pso[..5], pso.len()),

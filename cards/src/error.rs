@@ -104,6 +104,12 @@ fn transport_sentence(e: &TransportError) -> String {
         }
         TransportError::Failure(d) => format!("Le lecteur de cartes a échoué ({d})."),
         TransportError::Cancelled => "L'opération a été annulée avant d'utiliser la carte.".into(),
+        TransportError::Interrupted => {
+            "L'opération a été annulée pendant qu'elle utilisait la carte ; la connexion à la carte a été réinitialisée.".into()
+        }
+        TransportError::Timeout => {
+            "La carte ne répond pas dans le délai prévu : retirez-la, réinsérez-la et recommencez ; si cela se reproduit, la carte est peut-être défectueuse.".into()
+        }
     }
 }
 

@@ -4,6 +4,7 @@ use passerelle_protocol::CardKind;
 
 use super::atr::{family, CardFamily};
 use super::commands;
+use super::io;
 use super::layout::cps;
 use super::tlv;
 use crate::apdu::{Command, Response};
@@ -36,7 +37,7 @@ fn cpx_kind(tx: &mut dyn CardTransaction) -> Option<CardKind> {
 
 /// Sends `command`; the data when the card answers 90 00.
 fn ok(tx: &mut dyn CardTransaction, command: Command) -> Option<Vec<u8>> {
-    let response = Response::parse(&tx.transmit(&command.to_bytes()).ok()?)?;
+    let response = Response::parse(&io::transmit(tx, &command.to_bytes()).ok()?)?;
     response.is_success().then(|| response.data().to_vec())
 }
 

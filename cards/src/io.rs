@@ -1,5 +1,7 @@
 //! Sending commands and reading files, with every failure mapped to a [`CardError`].
 
+use zeroize::Zeroizing;
+
 use super::commands;
 use super::error::CardError;
 use super::tlv::{self, Tlv};
@@ -11,12 +13,67 @@ const CHUNK: usize = 256;
 /// Largest offset READ BINARY (current EF) can address.
 const MAX_OFFSET: usize = 0x7FFF;
 
-/// Sends `command` and parses the answer (whatever its status).
+/// Most GET RESPONSE one command may take (64 KiB at 256 bytes each): a card announcing
+/// more data after that is not answering sensibly.
+const MAX_GET_RESPONSE: usize = 256;
+
+/// Sends `command` and parses the whole answer (whatever its status), T=0 included: see
+/// [`transmit`].
 pub(crate) fn send(tx: &mut dyn CardTransaction, command: &Command) -> Result<Response, CardError> {
-    let bytes = tx.transmit(&command.to_bytes())?;
+    let bytes = transmit(tx, &command.to_bytes())?;
     Response::parse(&bytes).ok_or(CardError::Malformed {
         what: "réponse de la carte",
     })
+}
+
+/// Sends the command APDU `command` and returns the card's whole answer (data + SW1 SW2),
+/// following the ISO 7816-4 rules of T=0 cards, whose status words pcsc-lite hands to the
+/// application as they are (as yubikey.rs and openpgp-card do):
+/// - `6C xx`: wrong Le; the same command is sent again once, with Le = `xx`;
+/// - `61 xx`: `xx` bytes wait (`00`: 256); GET RESPONSE fetches them, again while the card
+///   announces more (chained), the data joined and the last status word kept.
+///
+/// Every command goes through here, so the card profiles never see `61` or `6C`.
+pub(crate) fn transmit(tx: &mut dyn CardTransaction, command: &[u8]) -> Result<Vec<u8>, CardError> {
+    let mut answer = tx.transmit(command)?;
+    if let Some([0x6C, le]) = status_bytes(&answer) {
+        if let Some(again) = with_le(command, le) {
+            answer = tx.transmit(&again)?;
+        }
+    }
+    let mut fetched = 0;
+    while let Some([0x61, waiting]) = status_bytes(&answer) {
+        fetched += 1;
+        if fetched > MAX_GET_RESPONSE {
+            return Err(CardError::Malformed {
+                what: "réponse de la carte (données annoncées sans fin)",
+            });
+        }
+        let mut next = tx.transmit(&commands::get_response(waiting).to_bytes())?;
+        if let Some([0x6C, le]) = status_bytes(&next) {
+            next = tx.transmit(&commands::get_response(le).to_bytes())?;
+        }
+        answer.truncate(answer.len() - 2);
+        answer.extend_from_slice(&next);
+    }
+    Ok(answer)
+}
+
+/// SW1 SW2 of raw response bytes, if there are at least two.
+fn status_bytes(answer: &[u8]) -> Option<[u8; 2]> {
+    match answer {
+        [.., sw1, sw2] => Some([*sw1, *sw2]),
+        _ => None,
+    }
+}
+
+/// `command` with its Le replaced by `le`; `None` for a command without Le (a `6C` to it is
+/// the card's answer, not a request to send it again) or bytes that are not a short APDU.
+fn with_le(command: &[u8], le: u8) -> Option<Zeroizing<Vec<u8>>> {
+    let mut parsed = Command::parse(command)?;
+    parsed.le?;
+    parsed.le = Some(le);
+    Some(parsed.to_bytes())
 }
 
 /// The status word of raw response bytes.
@@ -142,6 +199,9 @@ pub(crate) fn byte(elements: &[Tlv], tag: u16, what: &'static str) -> Result<u8,
         _ => Err(CardError::Malformed { what }),
     }
 }
+
+#[cfg(test)]
+mod t0_tests;
 
 #[cfg(test)]
 mod tests {

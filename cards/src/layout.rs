@@ -61,6 +61,8 @@ pub mod ins {
     pub const GET_CHALLENGE: u8 = 0x84;
     /// EXTERNAL AUTHENTICATE
     pub const EXTERNAL_AUTHENTICATE: u8 = 0x82;
+    /// GET RESPONSE: fetches the data a T=0 card announced with `61 xx` (ISO 7816-4).
+    pub const GET_RESPONSE: u8 = 0xC0;
 }
 
 /// SELECT P1 values.

@@ -103,7 +103,7 @@ pub fn verify_pin(
     let status = match entry {
         PinEntry::Given(pin) => {
             let apdu = verify_apdu(pin.expose().as_bytes());
-            io::status_of(&tx.transmit(&apdu)?)?
+            io::status_of(&io::transmit(tx, &apdu)?)?
         }
         PinEntry::PinPad => {
             let template = verify_apdu(&[]);
@@ -145,7 +145,7 @@ pub fn unblock_pin(
     data.extend_from_slice(&cps::pin_block(new_pin.expose().as_bytes()));
     let command =
         Command::new(CLA, ins::RESET_RETRY_COUNTER, 0x00, cps::PIN_REF).data(data.to_vec());
-    match io::status_of(&tx.transmit(&command.to_bytes())?)? {
+    match io::status_of(&io::transmit(tx, &command.to_bytes())?)? {
         StatusWord::Success => Ok(()),
         StatusWord::WrongPin { tries_left } => Err(CardError::UnblockCodeIncorrect { tries_left }),
         StatusWord::Blocked => Err(CardError::UnblockCodeIncorrect { tries_left: 0 }),

@@ -23,6 +23,13 @@ max_body_bytes = 65536
 # "simulated": readers and cards simulated inside the daemon (demonstration).
 # "pcsc": real readers through the system's PC/SC service (pcscd).
 backend = "simulated"
+# How long one command to a card may take, in milliseconds. Past it the client gets
+# card_timeout and GET /v1/readers shows the reader "unresponsive" until the card answers
+# or is pulled out (a card that went mute).
+apdu_timeout_ms = 5000
+# How long one card operation (a read, a PIN verification, a signature: several commands)
+# may take, in milliseconds, not counting the time the PIN is typed on a reader's pad.
+job_timeout_ms = 30000
 
 [simulator]
 # Only with backend = "simulated": one reader per entry, with the card it holds at start
@@ -231,6 +238,22 @@ pub enum BackendChoice {
 pub struct ReadersConfig {
     /// Which backend.
     pub backend: BackendChoice,
+    /// Deadline of one command to a card, in milliseconds.
+    pub apdu_timeout_ms: u64,
+    /// Deadline of one card operation, in milliseconds (PIN pad entry not counted).
+    pub job_timeout_ms: u64,
+}
+
+impl ReadersConfig {
+    /// The deadline of one command to a card.
+    pub fn apdu_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.apdu_timeout_ms)
+    }
+
+    /// The deadline of one card operation.
+    pub fn job_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.job_timeout_ms)
+    }
 }
 
 /// `[simulator]`
@@ -311,6 +334,8 @@ impl Default for ReadersConfig {
     fn default() -> Self {
         ReadersConfig {
             backend: BackendChoice::Simulated,
+            apdu_timeout_ms: 5_000,
+            job_timeout_ms: 30_000,
         }
     }
 }
@@ -414,6 +439,16 @@ impl Config {
         }
         if self.server.max_body_bytes < 1024 {
             return Err("server.max_body_bytes : au moins 1024 octets".into());
+        }
+        let readers = &self.readers;
+        if !(100..=600_000).contains(&readers.apdu_timeout_ms) {
+            return Err("readers.apdu_timeout_ms : de 100 ms à 10 minutes".into());
+        }
+        if !(readers.apdu_timeout_ms..=3_600_000).contains(&readers.job_timeout_ms) {
+            return Err(
+                "readers.job_timeout_ms : au moins readers.apdu_timeout_ms, au plus une heure"
+                    .into(),
+            );
         }
         if self.events.buffer == 0 {
             return Err("events.buffer : au moins 1 événement".into());
@@ -592,6 +627,14 @@ mod tests {
         assert!(err.to_string().contains("transmission.daily_at"), "{err}");
         let ok = Config::parse("[transmission]\ndaily_at = \"18:30\"\n", Path::new("c")).unwrap();
         assert_eq!(ok.transmission.daily_time(), Some((18, 30)));
+        let err = Config::parse("[readers]\napdu_timeout_ms = 10\n", Path::new("c")).unwrap_err();
+        assert!(err.to_string().contains("readers.apdu_timeout_ms"), "{err}");
+        let err = Config::parse(
+            "[readers]\napdu_timeout_ms = 2000\njob_timeout_ms = 1000\n",
+            Path::new("c"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("readers.job_timeout_ms"), "{err}");
         let err = Config::parse("[log]\nlevel = \"bavard[\"\n", Path::new("c")).unwrap_err();
         assert!(err.to_string().contains("log.level"), "{err}");
     }

@@ -58,8 +58,18 @@ error_codes! {
     NoCard = ("no_card", 409),
     /// The card reader service (pcscd) cannot be reached right now.
     BackendUnavailable = ("backend_unavailable", 503),
-    /// The card did not answer as expected, or was pulled out during the operation.
+    /// The reader failed, or the card was pulled out (or taken by another application)
+    /// during the operation: the reader's side, not the card's answer.
     CardError = ("card_error", 502),
+    /// The card refused a command (its status word is not `90 00`, and means no more
+    /// than "refused"): a blank, damaged or unexpected card, the card's doing, not the
+    /// daemon's. `details.command`, `details.status_word`.
+    CardRefused = ("card_refused", 422),
+    /// The card did not answer within the deadline (`readers.apdu_timeout_ms` for one
+    /// command, `readers.job_timeout_ms` for the operation), or still holds the reader
+    /// without answering: the reader shows `unresponsive` until the card is pulled out.
+    /// 504: the card, behind the daemon, did not answer in time.
+    CardTimeout = ("card_timeout", 504),
     /// `Last-Event-ID` is not a number.
     InvalidEventId = ("invalid_event_id", 400),
     /// The route drives the in-process simulator; the daemon runs on real readers.
@@ -96,10 +106,12 @@ error_codes! {
     /// The card's signature does not verify against its own certificate; nothing is
     /// returned.
     SignatureNotVerified = ("signature_not_verified", 422),
-    /// No waiting card operation with this id on this reader (finished, running, or
+    /// No card operation with this id waiting or running on this reader (finished, or
     /// never queued).
     JobNotFound = ("job_not_found", 404),
-    /// The card operation was cancelled while it waited for the reader.
+    /// The card operation was cancelled: while it waited for the reader (the card was not
+    /// used), or while it ran (the connection to the card was then reset: a verified PIN
+    /// must be entered again).
     JobCancelled = ("job_cancelled", 409),
     /// The online rights service knows no insured person with these identifiers
     /// (modelled service).

@@ -46,7 +46,7 @@ pub use pin::{
     SignatureRequest,
 };
 pub use reader::{
-    Card, CardJob, CardKind, Reader, ReaderList, ReaderQueue, SimulatedCardInsertion,
+    Card, CardJob, CardKind, Reader, ReaderList, ReaderQueue, ReaderState, SimulatedCardInsertion,
     SimulatedClockAdvance, SimulatedPinPadKeys,
 };
 pub use rights::{RightsAnswer, RightsRequest};

@@ -80,7 +80,9 @@ mod paths {
         responses((status = 200, body = crate::CardSignature), (status = "default", body = ApiError)))]
     fn signature() {}
 
-    /// Cancels a card operation waiting for the reader (see the reader's `queue`).
+    /// Cancels a card operation (see the reader's `queue`): one waiting never runs; the
+    /// one holding the card is stopped and the connection to the card is reset (its caller
+    /// gets `job_cancelled` at once). An application cancels its own; `admin` any.
     #[utoipa::path(delete, path = "/v1/readers/{reader}/jobs/{id}", tag = "readers",
         params(("reader" = String, Path, description = "reader name"),
                ("id" = u64, Path, description = "job id")),
@@ -293,6 +295,7 @@ impl Modify for BearerScheme {
         BackendKind,
         SimulatedCardInsertion,
         crate::ReaderQueue,
+        crate::ReaderState,
         crate::CardJob,
         crate::ActInput,
         crate::Amounts,

@@ -28,11 +28,31 @@ pub struct Card {
     pub atr: String,
 }
 
+/// Where a reader stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReaderState {
+    /// No card.
+    Empty,
+    /// A card was inserted and is being identified (`card` is still `null`).
+    Identifying,
+    /// The card is identified; operations run in turn (see `queue`).
+    Ready,
+    /// The card holds the reader without answering: an operation overran its deadline
+    /// (`readers.apdu_timeout_ms` for one command, `readers.job_timeout_ms` for the whole
+    /// operation). Operations on this reader answer `card_timeout` at once until the card
+    /// answers or is pulled out.
+    Unresponsive,
+}
+
 /// One card reader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reader {
     /// Reader name as the system reports it (PC/SC name, or the simulated reader's name).
     pub name: String,
+    /// Where the reader stands: empty, identifying a card, ready, or held by a card that
+    /// does not answer.
+    pub state: ReaderState,
     /// The card in the reader, if any.
     pub card: Option<Card>,
     /// Card operations running or waiting on this reader (they run one at a time).
@@ -44,7 +64,7 @@ pub struct Reader {
 pub struct ReaderQueue {
     /// The operation using the card now, if any.
     pub holder: Option<CardJob>,
-    /// Operations waiting, oldest first. Cancel one with
+    /// Operations waiting, oldest first. Cancel one (or the holder) with
     /// `DELETE /v1/readers/{reader}/jobs/{id}`.
     pub waiting: Vec<CardJob>,
 }

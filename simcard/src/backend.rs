@@ -205,6 +205,12 @@ impl CardConnection for SimConnection {
             card,
         }))
     }
+
+    fn reset(self: Box<Self>) {
+        if self.still_inserted() {
+            lock(&self.card).reset();
+        }
+    }
 }
 
 struct SimTransaction<'a> {

@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use super::cps::SimCps;
+use super::t0::T0Card;
 use super::vitale::SimVitale;
 use super::SimCard;
 
@@ -163,10 +164,18 @@ pub fn load_file(path: &Path) -> Result<Fixture, FixtureError> {
     parse(&name, &text)
 }
 
-/// A fresh simulated card (powered on, nothing verified) for `spec`.
+/// A fresh simulated card (powered on, nothing verified) for `spec`: `KIND:ID` or
+/// `KIND:PATH.json`, and `+t0` at the end for a card answering over T=0
+/// ([`crate::t0::T0Card`]: `61 xx`, `6C xx`).
 pub fn card_from_spec(spec: &str) -> Result<Box<dyn SimCard>, FixtureError> {
-    build(spec, fixture(spec)?)
+    match spec.strip_suffix(T0_SUFFIX) {
+        Some(base) => Ok(Box::new(T0Card::new(build(base, fixture(base)?)?))),
+        None => build(spec, fixture(spec)?),
+    }
 }
+
+/// The end of a card spec asking for a card answering over T=0.
+pub const T0_SUFFIX: &str = "+t0";
 
 /// The simulated card of `fixture`; `name` is for error messages.
 pub fn build(name: &str, fixture: Fixture) -> Result<Box<dyn SimCard>, FixtureError> {

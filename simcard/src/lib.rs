@@ -5,7 +5,7 @@
 //! the real PC/SC stack. The public facts (ATRs, AIDs, free-zone TLV) follow
 //! `shared/domain/DOMAIN.md`; everything restricted is modelled, see
 //! [`passerelle_cards::layout`]. A simulated card answers any bytes with a status word and
-//! never panics.
+//! never panics; wrapped in [`t0::T0Card`] (spec `KIND:ID+t0`) it answers over T=0.
 //!
 //! This crate holds the fictitious people of `fixtures/` and their **test keys**: the
 //! daemon takes it through its default `simulator` feature, and a packaged build leaves it
@@ -18,6 +18,7 @@ pub mod cps;
 mod cps_files;
 pub mod fixtures;
 pub mod pin_pad;
+pub mod t0;
 pub mod vitale;
 mod vitale_auth;
 pub mod vpcd;

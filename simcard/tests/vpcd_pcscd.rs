@@ -143,8 +143,7 @@ impl Sim {
         let options = SimcardOptions {
             vpcd: format!("127.0.0.1:{port}"),
             card: card.into(),
-            remove_after_apdus: None,
-            start_removed: false,
+            ..SimcardOptions::default()
         };
         let thread = std::thread::spawn(move || {
             run(options, control_rx, move |r| {

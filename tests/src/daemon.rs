@@ -77,8 +77,8 @@ impl Daemon {
         Daemon::start_with(dir, backend, "").await
     }
 
-    /// Like [`Daemon::start`], with `extra` appended to the configuration (for example a
-    /// `[security]` section).
+    /// Like [`Daemon::start`], with `extra` merged into the configuration (for example a
+    /// `[security]` section, or `[readers]` keys besides the backend).
     pub async fn start_with(dir: &TestDir, backend: Backend, extra: &str) -> crate::Result<Daemon> {
         Daemon::start_launched(dir, backend, extra, Launcher::Direct).await
     }
@@ -114,9 +114,10 @@ impl Daemon {
         };
         let toml = format!(
             "[server]\nport = {port}\n\n[readers]\nbackend = \"{backend}\"\n\n[storage]\ndata_dir = {data:?}\n\n\
-             [log]\nlevel = \"info,passerelle_agent=debug,passerelle=debug\"\nformat = \"human\"\n{log_file}\n{extra}\n",
+             [log]\nlevel = \"info,passerelle_agent=debug,passerelle=debug\"\nformat = \"human\"\n{log_file}\n",
             data = data.path().display().to_string(),
         );
+        let toml = merged(&toml, extra)?;
         // Written then renamed, so the daemon never reads a half-written file.
         let tmp = config.with_extension("toml.tmp");
         std::fs::write(&tmp, toml).map_err(|e| format!("write config: {e}"))?;
@@ -515,4 +516,24 @@ pub fn content_type(resp: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned()
+}
+
+/// `base` with the tables and keys of `extra` merged in (a key of `extra` wins).
+fn merged(base: &str, extra: &str) -> crate::Result<String> {
+    fn merge(into: &mut toml::Table, from: toml::Table) {
+        for (key, value) in from {
+            match (into.get_mut(&key), value) {
+                (Some(toml::Value::Table(a)), toml::Value::Table(b)) => merge(a, b),
+                (_, value) => {
+                    into.insert(key, value);
+                }
+            }
+        }
+    }
+    let mut table: toml::Table = base.parse().map_err(|e| format!("rig config: {e}"))?;
+    let extra: toml::Table = extra
+        .parse()
+        .map_err(|e| format!("extra config {extra:?}: {e}"))?;
+    merge(&mut table, extra);
+    toml::to_string(&table).map_err(|e| format!("config: {e}"))
 }

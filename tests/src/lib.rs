@@ -31,7 +31,7 @@ pub mod wait;
 
 pub use daemon::{Backend, Daemon, Launcher};
 pub use paths::{passerelle_bin, TestDir};
-pub use pcscd::{PcscdRig, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1};
+pub use pcscd::{PcscdRig, READER_0, READER_1, READER_B, VPCD_PORT_0, VPCD_PORT_1, VPCD_PORT_B};
 pub use simcard::Simcard;
 pub use sse::{describe, Resume, SseClient, SseEvent};
 pub use two_cards::TwoCards;

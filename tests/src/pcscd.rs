@@ -24,8 +24,17 @@ pub const VPCD_PORT_0: u16 = 35963;
 /// vpcd TCP port of [`READER_1`].
 pub const VPCD_PORT_1: u16 = 35964;
 
+/// Name of the first slot of a second vpcd *device* ([`PcscdRig::start_with_second_device`]):
+/// a reader of its own in pcscd (the slots of one device share its lock there, so a card
+/// that holds [`READER_0`] also holds [`READER_1`], never this one).
+pub const READER_B: &str = "Virtual PCD B 00 00";
+/// vpcd TCP port of [`READER_B`].
+pub const VPCD_PORT_B: u16 = 35965;
+
 const LOCK_PATH: &str = "/tmp/passerelle-tests-pcscd.lock";
 const PID_FILE: &str = "/run/pcscd/pcscd.pid";
+const SYSTEM_VPCD_CONF: &str = "/etc/reader.conf.d/vpcd";
+const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so.0.8";
 const SOCKET_FILE: &str = "/run/pcscd/pcscd.comm";
 static PROCESS_LOCK: Mutex<()> = Mutex::new(());
 
@@ -38,6 +47,8 @@ pub struct PcscdRig {
     log: PathBuf,
     starts: u32,
     log_apdus: bool,
+    /// `pcscd -c` directory, for the second device; `None`: the system's configuration.
+    config: Option<PathBuf>,
     // Field order matters: the flock guard is released before the mutex.
     _flock: fd_lock::RwLockWriteGuard<'static, File>,
     _mutex: MutexGuard<'static, ()>,
@@ -49,16 +60,38 @@ impl PcscdRig {
     /// `opensc-tool -l` lists both vpcd readers. pcscd does not log APDUs: a VERIFY would
     /// put a PIN in its log (see [`PcscdRig::start_logging_apdus`]).
     pub fn start(dir: &TestDir) -> crate::Result<PcscdRig> {
-        Self::start_with(dir, false)
+        Self::start_with(dir, false, None)
     }
 
     /// Like [`PcscdRig::start`], with pcscd logging every APDU in clear (`-a`): only for
     /// tests that send no PIN.
     pub fn start_logging_apdus(dir: &TestDir) -> crate::Result<PcscdRig> {
-        Self::start_with(dir, true)
+        Self::start_with(dir, true, None)
     }
 
-    fn start_with(dir: &TestDir, log_apdus: bool) -> crate::Result<PcscdRig> {
+    /// Like [`PcscdRig::start`], with a second vpcd device besides Debian's: its own copy of
+    /// the driver and its own reader entry (port [`VPCD_PORT_B`], reader [`READER_B`]), as
+    /// two USB readers would be. Written under `dir`, read with `pcscd -c`.
+    pub fn start_with_second_device(dir: &TestDir) -> crate::Result<PcscdRig> {
+        let conf = dir.file("reader.conf.d");
+        let driver = dir.file("libifdvpcd-b.so");
+        let io = |what: &str, e: std::io::Error| format!("{what}: {e}");
+        std::fs::create_dir_all(&conf).map_err(|e| io("reader.conf.d", e))?;
+        std::fs::copy(SYSTEM_VPCD_CONF, conf.join("vpcd")).map_err(|e| io(SYSTEM_VPCD_CONF, e))?;
+        std::fs::copy(VPCD_DRIVER, &driver).map_err(|e| io(VPCD_DRIVER, e))?;
+        let entry = format!(
+            "FRIENDLYNAME \"Virtual PCD B\"\nDEVICENAME   /dev/null:0x{VPCD_PORT_B:X}\nLIBPATH      {}\nCHANNELID    0x{VPCD_PORT_B:X}\n",
+            driver.display()
+        );
+        std::fs::write(conf.join("vpcd-b"), entry).map_err(|e| io("vpcd-b", e))?;
+        Self::start_with(dir, false, Some(conf))
+    }
+
+    fn start_with(
+        dir: &TestDir,
+        log_apdus: bool,
+        config: Option<PathBuf>,
+    ) -> crate::Result<PcscdRig> {
         let mutex = PROCESS_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         let file = File::options()
             .create(true)
@@ -79,6 +112,7 @@ impl PcscdRig {
             log: dir.file("pcscd.log"),
             starts: 0,
             log_apdus,
+            config,
             _flock: flock,
             _mutex: mutex,
         };
@@ -97,6 +131,9 @@ impl PcscdRig {
         cmd.arg("--foreground");
         if self.log_apdus {
             cmd.arg("--apdu");
+        }
+        if let Some(config) = &self.config {
+            cmd.arg("--config").arg(config);
         }
         if crate::verbose() {
             cmd.arg("--debug");
@@ -148,7 +185,8 @@ impl PcscdRig {
                 Command::new("opensc-tool").arg("-l"),
                 Duration::from_secs(5),
             )?;
-            if out.contains(READER_0) && out.contains(READER_1) {
+            let second = self.config.is_none() || out.contains(READER_B);
+            if out.contains(READER_0) && out.contains(READER_1) && second {
                 return Ok(());
             }
             if deadline.passed() {

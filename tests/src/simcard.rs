@@ -82,6 +82,15 @@ impl Simcard {
             .count()
     }
 
+    /// How many answers began with this status word byte (`"61"`, `"6C"`), from its log.
+    pub fn answers_seen(&self, sw1: &str) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(&format!("sw={sw1} ")))
+            .count()
+    }
+
     /// Sends one control command line (`remove`, `insert`, `insert cps:...`,
     /// `remove-after N`, `quit`).
     pub fn command(&mut self, cmd: &str) -> crate::Result<()> {

@@ -22,20 +22,22 @@ impl TwoCards {
     /// Starts pcscd, the daemon, and the two cards (`vitale:...`, `cps:...`), and waits
     /// until the daemon has identified both.
     pub async fn start(dir: &TestDir, vitale: &str, cpx: &str) -> crate::Result<TwoCards> {
-        TwoCards::start_with(dir, vitale, cpx, "").await
+        Self::start_with(dir, vitale, cpx, &[], "").await
     }
 
-    /// Like [`TwoCards::start`], with `extra` appended to the daemon's configuration.
+    /// Like [`TwoCards::start`], both `passerelle simcard` given `card_args` (`["--t0"]`:
+    /// both cards answer over T=0), and `config` merged into the daemon's configuration.
     pub async fn start_with(
         dir: &TestDir,
         vitale: &str,
         cpx: &str,
-        extra: &str,
+        card_args: &[&str],
+        config: &str,
     ) -> crate::Result<TwoCards> {
         let pcscd = PcscdRig::start(dir)?;
-        let daemon = Daemon::start_with(dir, Backend::Pcsc, extra).await?;
-        let mut vitale = Simcard::start(dir, VPCD_PORT_0, vitale, &[])?;
-        let mut cpx = Simcard::start(dir, VPCD_PORT_1, cpx, &[])?;
+        let daemon = Daemon::start_with(dir, Backend::Pcsc, config).await?;
+        let mut vitale = Simcard::start(dir, VPCD_PORT_0, vitale, card_args)?;
+        let mut cpx = Simcard::start(dir, VPCD_PORT_1, cpx, card_args)?;
         let wait = Duration::from_secs(15);
         vitale.wait_line("inserted", wait).await?;
         cpx.wait_line("inserted", wait).await?;

@@ -22,11 +22,22 @@ fn apdus_logged(dir: &TestDir) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn vitale_and_cps_read_through_pcscd_and_cached() {
-    let dir = TestDir::new("vitale_and_cps_read_through_pcscd_and_cached");
+    read_and_cached("vitale_and_cps_read_through_pcscd_and_cached", &[]).await;
+}
+
+/// The same reads with cards answering as T=0 cards do (`61 xx`: GET RESPONSE, `6C xx`:
+/// the same command again with the right Le), as real Vitale and CPS3 cards run T=0.
+#[tokio::test(flavor = "multi_thread")]
+async fn vitale_and_cps_read_through_pcscd_over_t0() {
+    read_and_cached("vitale_and_cps_read_through_pcscd_over_t0", &["--t0"]).await;
+}
+
+async fn read_and_cached(name: &str, card_args: &[&str]) {
+    let dir = TestDir::new(name);
     let _pcscd = PcscdRig::start_logging_apdus(&dir).unwrap();
     let daemon = Daemon::start(&dir, Backend::Pcsc).await.unwrap();
-    let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:martin-famille", &[]).unwrap();
-    let mut cps = Simcard::start(&dir, VPCD_PORT_1, "cps:durand-sage-femme", &[]).unwrap();
+    let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:martin-famille", card_args).unwrap();
+    let mut cps = Simcard::start(&dir, VPCD_PORT_1, "cps:durand-sage-femme", card_args).unwrap();
     vitale.wait_line("inserted", WAIT).await.unwrap();
     cps.wait_line("inserted", WAIT).await.unwrap();
     daemon
@@ -94,6 +105,13 @@ async fn vitale_and_cps_read_through_pcscd_and_cached() {
     let cpe: CpxCard = daemon.get_json(&route(READER_1, "cpx")).await.unwrap();
     assert_eq!(cpe.kind, CardKind::Cpe);
     assert!(cpe.situations.iter().all(|s| !s.may_sign_lot));
+
+    // The cards answered the way they were asked to: over T=0, `6C xx` to the reads whose
+    // Le was not the file's length (and nothing of the sort otherwise).
+    let t0 = card_args.contains(&"--t0");
+    for card in [&vitale, &cps] {
+        assert_eq!(card.answers_seen("6C") > 0, t0, "{}", card.log().display());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

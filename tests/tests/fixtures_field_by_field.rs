@@ -172,15 +172,33 @@ fn check_cpx(card: &CpxCard, f: &Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_fixture_read_back_field_for_field_through_pcscd() {
-    let dir = TestDir::new("every_fixture_read_back_field_for_field_through_pcscd");
+    every_fixture("every_fixture_read_back_field_for_field_through_pcscd", &[]).await;
+}
+
+/// The same, every card answering over T=0 (`61 xx`, `6C xx`), as real Vitale and CPS3
+/// cards do: read whole, field by field, rights included (the card-to-card authentication
+/// runs over T=0 too).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_fixture_read_back_field_for_field_over_t0() {
+    every_fixture("every_fixture_read_back_field_for_field_over_t0", &["--t0"]).await;
+}
+
+async fn every_fixture(name: &str, card_args: &[&str]) {
+    let dir = TestDir::new(name);
     let TwoCards {
         pcscd: _pcscd,
         daemon,
         mut vitale,
         mut cpx,
-    } = TwoCards::start(&dir, "vitale:nguyen", "cps:durand-sage-femme")
-        .await
-        .unwrap();
+    } = TwoCards::start_with(
+        &dir,
+        "vitale:nguyen",
+        "cps:durand-sage-femme",
+        card_args,
+        "",
+    )
+    .await
+    .unwrap();
 
     for (spec, name) in [
         ("cps:lefevre-medecin", "cps-lefevre-medecin"),
@@ -229,4 +247,29 @@ async fn every_fixture_read_back_field_for_field_through_pcscd() {
     let e = expect_api_error(resp, 422, "invalid_card_data").await;
     assert_eq!(e.error.details.unwrap()["what"], "nir");
     assert!(!e.error.message.contains("178067511223399"));
+
+    // A blank card (nobody in its free zone): the card itself refuses READ BINARY (6B 00).
+    // That is the card's doing, not a fault of the daemon: 422 `card_refused` with the
+    // command and the status word, never a 5xx that monitoring counts as a server fault.
+    let mut blank = fixture("vitale-nguyen");
+    blank["beneficiaries"] = json!([]);
+    let path = dir.file("blank.json");
+    std::fs::write(&path, blank.to_string()).unwrap();
+    swap(
+        &daemon,
+        &mut vitale,
+        READER_0,
+        &format!("vitale:{}", path.display()),
+    )
+    .await;
+    let resp = daemon
+        .client()
+        .get(daemon.url(&route(READER_0, "vitale")))
+        .send()
+        .await
+        .unwrap();
+    let e = expect_api_error(resp, 422, "card_refused").await;
+    let details = e.error.details.unwrap();
+    assert_eq!(details["status_word"], "6B 00");
+    assert_eq!(details["command"], "READ BINARY (bénéficiaires)");
 }

@@ -39,6 +39,7 @@ async fn a_day_of_billing_arrives_whole_at_each_organism() {
         &dir,
         "vitale:martin-famille",
         "cps:durand-sage-femme",
+        &[],
         &setup.config,
     )
     .await
@@ -165,6 +166,7 @@ async fn the_mail_server_down_then_up_delivers_everything_once() {
         &dir,
         "vitale:nguyen",
         "cps:durand-sage-femme",
+        &[],
         &setup.config,
     )
     .await
@@ -224,6 +226,7 @@ async fn a_4xx_is_tried_again_and_a_5xx_needs_attention() {
         &dir,
         "vitale:nguyen",
         "cps:durand-sage-femme",
+        &[],
         &setup.config,
     )
     .await

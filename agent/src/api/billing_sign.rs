@@ -3,7 +3,7 @@
 //! prepared asynchronously ([`CardSigner::prepare`]: situation, rights, PIN, certificate),
 //! then the blocking billing call runs in `spawn_blocking`, each signature being one card
 //! job. A card failure is answered with the card's own code (`pin_required`,
-//! `card_error`...), not a generic one. Both accept `Idempotency-Key`. Also
+//! `card_refused`, `card_error`...), not a generic one. Both accept `Idempotency-Key`. Also
 //! `GET /v1/lots/{id}/signature`, the lot's signature and certificate.
 
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! Reading the cards: `GET /v1/readers/{reader}/vitale` and `/cpx`, and cancelling a card
-//! operation waiting for a reader.
+//! operation (waiting for a reader, or holding the card).
 //!
 //! A read runs as one job on the reader's worker (queued behind other jobs on that reader,
 //! never interleaved) and is kept until the card leaves: reading the same card again costs
@@ -50,9 +50,10 @@ pub async fn cpx(
     Ok(Json(card.as_ref().clone()))
 }
 
-/// `DELETE /v1/readers/{reader}/jobs/{id}`: cancels a card operation that waits for the
-/// reader (one that holds the card is never cut short). An application cancels its own
-/// operations; an `admin` client any. Answers the readers.
+/// `DELETE /v1/readers/{reader}/jobs/{id}`: cancels a card operation waiting for the
+/// reader (it never runs), or the one holding the card (its caller gets `job_cancelled` at
+/// once; it stops before its next command and the connection to the card is reset). An
+/// application cancels its own operations; an `admin` client any. Answers the readers.
 pub async fn cancel_job(
     State(state): State<AppState>,
     PathParams((reader, id)): PathParams<(String, u64)>,
@@ -63,13 +64,14 @@ pub async fn cancel_job(
     let not_found = || {
         ApiFailure::new(
             ErrorCode::JobNotFound,
-            "Aucune opération en attente avec ce numéro sur ce lecteur (elle est peut-être déjà terminée ou en cours).",
+            "Aucune opération avec ce numéro sur ce lecteur (elle est peut-être déjà terminée).",
         )
     };
-    let job = worker
-        .queue()
-        .waiting
+    let queue = worker.queue();
+    let job = queue
+        .holder
         .into_iter()
+        .chain(queue.waiting)
         .find(|j| j.id == id)
         .ok_or_else(not_found)?;
     let admin = checked.is_some_and(|Extension(c)| c.has(Scope::Admin));

@@ -67,6 +67,16 @@ impl From<TransportError> for ApiFailure {
                 "L'opération a été annulée pendant qu'elle attendait le lecteur ; la carte n'a pas été utilisée."
                     .to_owned(),
             ),
+            TransportError::Interrupted => (
+                ErrorCode::JobCancelled,
+                "L'opération a été annulée pendant qu'elle utilisait la carte ; la connexion à la carte a été réinitialisée : si le code PIN avait été saisi, saisissez-le de nouveau."
+                    .to_owned(),
+            ),
+            TransportError::Timeout => (
+                ErrorCode::CardTimeout,
+                "La carte de ce lecteur ne répond pas dans le délai prévu : retirez-la et réinsérez-la ; si cela se reproduit, la carte est peut-être défectueuse."
+                    .to_owned(),
+            ),
         };
         ApiFailure::new(code, message).details(serde_json::json!({ "cause": e.to_string() }))
     }
@@ -77,7 +87,7 @@ impl From<CardError> for ApiFailure {
         let message = e.to_string();
         match e {
             CardError::Transport(t) => ApiFailure::from(t),
-            CardError::Status { command, sw } => ApiFailure::new(ErrorCode::CardError, message)
+            CardError::Status { command, sw } => ApiFailure::new(ErrorCode::CardRefused, message)
                 .details(serde_json::json!({ "command": command, "status_word": sw.to_string() })),
             CardError::Malformed { what } => ApiFailure::new(ErrorCode::InvalidCardData, message)
                 .details(serde_json::json!({ "what": what })),
@@ -146,4 +156,42 @@ pub fn panicked(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
         "Erreur interne de Passerelle. L'incident a été journalisé.",
     )
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passerelle_cards::apdu::StatusWord;
+    use passerelle_protocol::CardKind;
+
+    fn answer(e: impl Into<ApiFailure>) -> (u16, &'static str) {
+        let code = e.into().0.error.code;
+        (code.http_status(), code.as_str())
+    }
+
+    /// The card's refusals are the client's business (4xx); 502/503 are kept for the reader
+    /// and the reader service, which monitoring rightly counts as faults.
+    #[test]
+    fn card_refusals_are_4xx_reader_failures_5xx() {
+        let refused = CardError::Status {
+            command: "READ BINARY",
+            sw: StatusWord::FileNotFound,
+        };
+        assert_eq!(answer(refused), (422, "card_refused"));
+        let wrong = CardError::WrongCard {
+            expected: CardKind::Vitale,
+            found: CardKind::Cps,
+        };
+        assert_eq!(answer(wrong), (409, "wrong_card"));
+        assert_eq!(
+            answer(TransportError::Failure("driver".into())),
+            (502, "card_error")
+        );
+        assert_eq!(
+            answer(TransportError::ServiceUnavailable("pcscd".into())),
+            (503, "backend_unavailable")
+        );
+        assert_eq!(answer(TransportError::Timeout), (504, "card_timeout"));
+        assert_eq!(answer(TransportError::Interrupted), (409, "job_cancelled"));
+    }
 }

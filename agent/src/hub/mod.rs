@@ -2,33 +2,39 @@
 //!
 //! The backend's monitor sends full snapshots; the hub compares each with what it knew,
 //! starts or stops one [`ReaderWorker`] per reader, identifies inserted cards (a job on the
-//! reader's worker), updates its state and only then publishes the events, so a client that
-//! receives `card_inserted` and asks for the readers already sees the card.
+//! reader's worker, in a task of its own: a card that does not answer holds back neither
+//! the other readers' events nor, past the deadline, its own), updates its state and only
+//! then publishes the events, so a client that receives `card_inserted` and asks for the
+//! readers already sees the card.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use passerelle_protocol::{BackendState, Card, CardKind, EventKind, Reader};
+use passerelle_protocol::{BackendState, Card, EventKind, Reader, ReaderState};
 use tokio::sync::mpsc;
 
+mod insertion;
 mod memo;
 pub mod worker;
 
 pub use memo::CardMemo;
 
 use crate::events::EventBus;
-use crate::hub::worker::{JobLabel, ReaderWorker};
-use passerelle_cards::identify;
+use crate::hub::worker::{Deadlines, ReaderWorker};
 use passerelle_cards::transport::{
-    hex_spaced, BackendEvent, MonitorHandle, ReaderBackend, ReaderSnapshot, TransportError,
+    BackendEvent, MonitorHandle, ReaderBackend, ReaderSnapshot, TransportError,
 };
 
 /// Readers, cards and backend availability.
 pub struct Hub {
     backend: Arc<dyn ReaderBackend>,
     events: Arc<EventBus>,
+    deadlines: Deadlines,
     state: Mutex<State>,
     monitor: Mutex<Option<MonitorHandle>>,
+    /// Itself, for the tasks and workers it starts.
+    this: Weak<Hub>,
 }
 
 struct State {
@@ -37,8 +43,17 @@ struct State {
     readers: BTreeMap<String, ReaderEntry>,
 }
 
+/// Numbers insertions, for the process: an identification that ends late is credited only
+/// to the insertion it began for.
+static NEXT_INSERTION: AtomicU64 = AtomicU64::new(1);
+
 struct ReaderEntry {
+    /// The card as identified; `None` when the reader is empty or still identifying it.
     card: Option<Card>,
+    /// A card is in the reader (per the last snapshot), identified or not.
+    present: bool,
+    /// Which insertion the card in the reader is ([`NEXT_INSERTION`]).
+    insertion: u64,
     card_events: u32,
     worker: Arc<ReaderWorker>,
     /// What is known of the card now in the reader; dropped when it leaves.
@@ -46,7 +61,18 @@ struct ReaderEntry {
 }
 
 impl ReaderEntry {
-    /// This reader as a card operation needs it; `None` when it holds no card.
+    fn state(&self) -> ReaderState {
+        match (self.present, &self.card) {
+            (false, _) => ReaderState::Empty,
+            _ if self.worker.unresponsive() => ReaderState::Unresponsive,
+            (true, None) => ReaderState::Identifying,
+            (true, Some(_)) => ReaderState::Ready,
+        }
+    }
+}
+
+impl ReaderEntry {
+    /// This reader as a card operation needs it; `None` when it holds no (identified) card.
     fn slot(&self) -> Option<CardSlot> {
         Some(CardSlot {
             worker: self.worker.clone(),
@@ -70,20 +96,32 @@ pub struct CardSlot {
 }
 
 impl Hub {
-    /// Starts watching `backend`; events go to `events`. Must run inside a tokio runtime.
+    /// Starts watching `backend` with the default deadlines; events go to `events`. Must
+    /// run inside a tokio runtime.
     pub fn start(
         backend: Arc<dyn ReaderBackend>,
         events: Arc<EventBus>,
-    ) -> Result<Arc<Hub>, passerelle_cards::transport::TransportError> {
-        let hub = Arc::new(Hub {
+    ) -> Result<Arc<Hub>, TransportError> {
+        Self::start_with(backend, events, Deadlines::default())
+    }
+
+    /// Like [`Hub::start`]: a card job overrunning `deadlines` is answered `card_timeout`.
+    pub fn start_with(
+        backend: Arc<dyn ReaderBackend>,
+        events: Arc<EventBus>,
+        deadlines: Deadlines,
+    ) -> Result<Arc<Hub>, TransportError> {
+        let hub = Arc::new_cyclic(|this| Hub {
             backend: backend.clone(),
             events,
+            deadlines,
             state: Mutex::new(State {
                 available: false,
                 message: Some("Démarrage : lecteurs en cours de détection.".into()),
                 readers: BTreeMap::new(),
             }),
             monitor: Mutex::new(None),
+            this: this.clone(),
         });
         let (tx, mut rx) = mpsc::unbounded_channel::<BackendEvent>();
         let worker_hub = hub.clone();
@@ -111,6 +149,7 @@ impl Hub {
             .iter()
             .map(|(name, entry)| Reader {
                 name: name.clone(),
+                state: entry.state(),
                 card: entry.card.clone(),
                 queue: entry.worker.queue(),
             })
@@ -240,86 +279,6 @@ impl Hub {
                 });
             }
             self.events.publish(EventKind::ReaderRemoved { reader });
-        }
-    }
-
-    async fn update_reader(&self, seen: ReaderSnapshot) {
-        let (worker, had_card, card_changed, is_new) = {
-            let mut state = lock(&self.state);
-            match state.readers.get_mut(&seen.name) {
-                Some(entry) => {
-                    let had = entry.card.is_some();
-                    let changed =
-                        had != seen.atr.is_some() || (had && entry.card_events != seen.card_events);
-                    entry.card_events = seen.card_events;
-                    if changed {
-                        entry.memo = CardMemo::default();
-                    }
-                    (entry.worker.clone(), had, changed, false)
-                }
-                None => {
-                    let worker = match ReaderWorker::spawn(self.backend.clone(), seen.name.clone())
-                    {
-                        Ok(w) => Arc::new(w),
-                        Err(e) => {
-                            tracing::error!(reader = %seen.name, error = %e, "cannot start reader worker");
-                            return;
-                        }
-                    };
-                    let entry = ReaderEntry {
-                        card: None,
-                        card_events: seen.card_events,
-                        worker: worker.clone(),
-                        memo: CardMemo::default(),
-                    };
-                    state.readers.insert(seen.name.clone(), entry);
-                    (worker, false, seen.atr.is_some(), true)
-                }
-            }
-        };
-        if is_new {
-            self.events.publish(EventKind::ReaderAdded {
-                reader: seen.name.clone(),
-            });
-        }
-        if !card_changed {
-            return;
-        }
-        if had_card {
-            worker.forget_card();
-            self.set_card(&seen.name, None);
-            self.events.publish(EventKind::CardRemoved {
-                reader: seen.name.clone(),
-            });
-        }
-        if let Some(atr) = seen.atr {
-            let kind = worker
-                .run(JobLabel::internal("identify"), identify::identify)
-                .await
-                .unwrap_or(CardKind::Unknown);
-            let card = Card {
-                kind,
-                atr: hex_spaced(&atr),
-            };
-            if self.set_card(&seen.name, Some(card.clone())) {
-                tracing::info!(reader = %seen.name, kind = ?kind, "card inserted");
-                self.events.publish(EventKind::CardInserted {
-                    reader: seen.name,
-                    card,
-                });
-            }
-        }
-    }
-
-    /// Records the card of `reader`; false if the reader is gone meanwhile.
-    fn set_card(&self, reader: &str, card: Option<Card>) -> bool {
-        match lock(&self.state).readers.get_mut(reader) {
-            Some(entry) => {
-                entry.card = card;
-                entry.memo = CardMemo::default();
-                true
-            }
-            None => false,
         }
     }
 }

@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use passerelle_protocol::{BackendKind, CardKind, Lot, LotList, PairingStatus, ServiceStatus};
+use passerelle_protocol::{
+    BackendKind, CardKind, Lot, LotList, PairingStatus, ReaderState, ServiceStatus,
+};
 
 use super::client::percent_encode;
 use super::{show, LocalClient};
@@ -68,9 +70,13 @@ fn describe_status(s: &ServiceStatus, pending: usize) -> Vec<String> {
         (false, None) => format!("Lecteurs : {backend}, indisponibles"),
     });
     for reader in &s.readers {
-        let card = match &reader.card {
-            Some(card) => card_name(card.kind).to_owned(),
-            None => "vide".to_owned(),
+        let card = match (&reader.card, reader.state) {
+            (_, ReaderState::Unresponsive) => {
+                "la carte ne répond pas (retirez-la et réinsérez-la)".to_owned()
+            }
+            (_, ReaderState::Identifying) => "carte en cours d'identification".to_owned(),
+            (Some(card), _) => card_name(card.kind).to_owned(),
+            (None, _) => "vide".to_owned(),
         };
         let busy = if reader.queue.holder.is_some() {
             format!(", occupé ({} en attente)", reader.queue.waiting.len())
@@ -112,4 +118,53 @@ fn describe_lot(lot: &Lot) -> String {
         status,
         lot.created
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passerelle_protocol::{BackendState, Card, Reader, ReaderQueue};
+
+    fn reader(name: &str, state: ReaderState, kind: Option<CardKind>) -> Reader {
+        Reader {
+            name: name.into(),
+            state,
+            card: kind.map(|kind| Card {
+                kind,
+                atr: "3B".into(),
+            }),
+            queue: ReaderQueue::default(),
+        }
+    }
+
+    #[test]
+    fn a_card_that_does_not_answer_is_said_so() {
+        let status = ServiceStatus {
+            version: "0".into(),
+            api_version: "1".into(),
+            backend: BackendState {
+                kind: BackendKind::Pcsc,
+                available: true,
+                message: None,
+            },
+            readers: vec![
+                reader("A", ReaderState::Ready, Some(CardKind::Vitale)),
+                reader("B", ReaderState::Unresponsive, Some(CardKind::Unknown)),
+                reader("C", ReaderState::Identifying, None),
+                reader("D", ReaderState::Empty, None),
+            ],
+            uptime_seconds: 0,
+            last_event_id: 0,
+        };
+        let lines = describe_status(&status, 0);
+        assert!(
+            lines.contains(&"  A : Carte Vitale".to_owned()),
+            "{lines:?}"
+        );
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("  B : la carte ne répond pas")));
+        assert!(lines.contains(&"  C : carte en cours d'identification".to_owned()));
+        assert!(lines.contains(&"  D : vide".to_owned()));
+    }
 }

@@ -35,6 +35,14 @@ pub enum TransportError {
     /// The job was cancelled while it waited for the reader (it never touched the card).
     #[error("cancelled while waiting for the reader")]
     Cancelled,
+    /// The job was cancelled while it held the card: it stops before its next command and
+    /// the connection to the card is reset.
+    #[error("cancelled while using the card")]
+    Interrupted,
+    /// The card did not answer within the deadline (of one command, or of the whole job),
+    /// or still holds the reader without answering.
+    #[error("the card did not answer in time")]
+    Timeout,
 }
 
 impl TransportError {
@@ -87,6 +95,10 @@ pub trait CardConnection: Send {
     fn atr(&self) -> &[u8];
     /// Begins a transaction: other applications cannot interleave commands until it drops.
     fn transaction(&mut self) -> Result<Box<dyn CardTransaction + '_>, TransportError>;
+    /// Closes the connection resetting the card (PC/SC `SCARD_RESET_CARD`): what a job cut
+    /// short left selected or verified (the PIN) is gone. A card already gone is not an
+    /// error.
+    fn reset(self: Box<Self>);
 }
 
 /// One reader as the backend sees it at one moment.

@@ -211,16 +211,28 @@ impl CardConnection for PcscConnection {
             atr: &self.atr,
         }))
     }
+
+    fn reset(mut self: Box<Self>) {
+        self.disconnect(Disposition::ResetCard);
+    }
+}
+
+impl PcscConnection {
+    /// Disconnects with `disposition`; a failure is logged (the card is then reset, as a
+    /// dropped handle is).
+    fn disconnect(&mut self, disposition: Disposition) {
+        if let Some(card) = self.card.take() {
+            if let Err((_card, e)) = card.disconnect(disposition) {
+                tracing::debug!(error = %e, "disconnect failed; the card is reset");
+            }
+        }
+    }
 }
 
 impl Drop for PcscConnection {
     fn drop(&mut self) {
         // Leave the card as it is: dropping a pcsc::Card would reset it and lose the PIN state.
-        if let Some(card) = self.card.take() {
-            if let Err((_card, e)) = card.disconnect(Disposition::LeaveCard) {
-                tracing::debug!(error = %e, "disconnect failed; the card is reset");
-            }
-        }
+        self.disconnect(Disposition::LeaveCard);
     }
 }
 

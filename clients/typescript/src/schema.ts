@@ -515,7 +515,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Cancels a card operation waiting for the reader (see the reader's `queue`). */
+        /**
+         * Cancels a card operation (see the reader's `queue`): one waiting never runs; the
+         *     one holding the card is stopped and the connection to the card is reset (its caller
+         *     gets `job_cancelled` at once). An application cancels its own; `admin` any.
+         */
         delete: operations["cancel_job"];
         options?: never;
         head?: never;
@@ -1077,7 +1081,7 @@ export interface components {
          * @description Stable machine code of an API error. Never renamed once released.
          * @enum {string}
          */
-        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
+        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
         /** @description One event, as carried in the `data:` field of an SSE message. */
         Event: components["schemas"]["EventKind"] & {
             /**
@@ -1887,6 +1891,11 @@ export interface components {
             name: string;
             /** @description Card operations running or waiting on this reader (they run one at a time). */
             queue: components["schemas"]["ReaderQueue"];
+            /**
+             * @description Where the reader stands: empty, identifying a card, ready, or held by a card that
+             *     does not answer.
+             */
+            state: components["schemas"]["ReaderState"];
         };
         /** @description The answer of `GET /v1/readers`. */
         ReaderList: {
@@ -1897,11 +1906,16 @@ export interface components {
         ReaderQueue: {
             holder?: null | components["schemas"]["CardJob"];
             /**
-             * @description Operations waiting, oldest first. Cancel one with
+             * @description Operations waiting, oldest first. Cancel one (or the holder) with
              *     `DELETE /v1/readers/{reader}/jobs/{id}`.
              */
             waiting: components["schemas"]["CardJob"][];
         };
+        /**
+         * @description Where a reader stands.
+         * @enum {string}
+         */
+        ReaderState: "empty" | "identifying" | "ready" | "unresponsive";
         /** @description A rejection reason and how many FSE it hit. */
         ReasonCount: {
             /**

@@ -32,6 +32,7 @@ impl Harness {
             card: card.into(),
             remove_after_apdus,
             start_removed,
+            ..SimcardOptions::default()
         };
         let thread = std::thread::spawn(move || {
             run(options, control_rx, move |r| {
@@ -226,6 +227,58 @@ fn remove_after_apdus_pulls_the_card_once() {
 }
 
 #[test]
+fn mute_after_leaves_pcscd_waiting_until_the_card_is_pulled_out() {
+    let (listener, addr) = listener();
+    let sim = Harness::start(addr, "vitale:nguyen", None, false);
+    let mut pcscd = Pcscd::accept(&listener);
+    sim.expect(Report::Inserted);
+    let select_mf = [0x00, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00];
+    sim.send(Control::MuteAfter(1));
+    sim.expect(Report::Armed);
+    assert_eq!(pcscd.exchange(&select_mf), [0x90, 0x00]);
+    pcscd.send(&select_mf);
+    sim.expect(Report::Mute);
+    pcscd
+        .0
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(
+        matches!(pcscd.0.read(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock),
+        "no answer from a mute card"
+    );
+    // Pulled out: the connection closes (pcscd's driver sees the card gone), and the card
+    // put back answers again (mute-after is armed once).
+    sim.send(Control::Remove);
+    sim.expect(Report::Removed);
+    assert!(pcscd.closed());
+    sim.send(Control::Insert(None));
+    let mut pcscd = Pcscd::accept(&listener);
+    sim.expect(Report::Inserted);
+    assert_eq!(pcscd.exchange(&select_mf), [0x90, 0x00]);
+    sim.quit();
+}
+
+#[test]
+fn delay_slows_every_answer() {
+    let (listener, addr) = listener();
+    let sim = Harness::start(addr, "vitale:nguyen", None, false);
+    let mut pcscd = Pcscd::accept(&listener);
+    sim.expect(Report::Inserted);
+    sim.send(Control::Delay(Duration::from_millis(200)));
+    sim.expect(Report::Armed);
+    let started = Instant::now();
+    for _ in 0..2 {
+        assert_eq!(
+            pcscd.exchange(&[0x00, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00]),
+            [0x90, 0x00]
+        );
+    }
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    sim.quit();
+}
+
+#[test]
 fn waits_for_pcscd_with_backoff_and_can_start_removed() {
     let (listener, addr) = listener();
     drop(listener);
@@ -258,6 +311,15 @@ fn control_lines_parse() {
         Ok(Some(Control::RemoveAfter(4)))
     );
     assert!(Control::parse("remove-after x").is_err());
+    assert_eq!(
+        Control::parse("mute-after 0"),
+        Ok(Some(Control::MuteAfter(0)))
+    );
+    assert_eq!(
+        Control::parse("delay 250"),
+        Ok(Some(Control::Delay(Duration::from_millis(250))))
+    );
+    assert!(Control::parse("delay soon").is_err());
     assert_eq!(Control::parse("   "), Ok(None));
     assert!(Control::parse("eject").is_err());
     assert!(Control::parse("insert a b").is_err());

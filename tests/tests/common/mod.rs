@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod billing;
+pub mod misbehaving;
 pub mod returns;
 pub mod security;
 pub mod transmission;
@@ -29,6 +30,28 @@ pub async fn wait_card(daemon: &Daemon, reader: &str, present: bool) {
         })
         .await
         .unwrap();
+}
+
+/// Polls `GET path` (every 50 ms, `timeout` at most) until its JSON satisfies `pred`;
+/// returns it, or panics with the last one seen.
+pub async fn poll_json(
+    daemon: &Daemon,
+    path: &str,
+    timeout: Duration,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let value: serde_json::Value = daemon.get_json(path).await.unwrap();
+        if pred(&value) {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "GET {path}: not as expected within {timeout:?}: {value}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The usual wait limit.

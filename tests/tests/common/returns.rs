@@ -178,6 +178,7 @@ pub async fn start_with_mail(
         dir,
         "vitale:martin-famille",
         "cps:durand-sage-femme",
+        &[],
         &setup.config,
     )
     .await
