@@ -131,6 +131,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         started,
         simulator,
         rights: rights_service(),
+        online_rights: Arc::default(),
         billing: Arc::new(billing),
         pairings,
         audit: audit_log,

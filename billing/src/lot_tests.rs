@@ -5,7 +5,7 @@ use passerelle_protocol::{CardKind, ErrorCode, FseStatus};
 use time::macros::datetime;
 
 use super::*;
-use crate::samples::{draft, ngap, varied, DURAND_BILLING};
+use crate::samples::{draft, ngap, varied};
 use crate::{FixedClock, KeySigner, SignError};
 
 /// A [`KeySigner`] over the signature key of simulated card `key_id`'s test keys.
@@ -16,13 +16,7 @@ fn fixture_signer(key_id: &str, identity: SignerIdentity) -> Result<KeySigner, S
 }
 
 fn identity(kind: CardKind, invoice: bool, lot: bool) -> SignerIdentity {
-    SignerIdentity {
-        card_kind: kind,
-        billing_number: DURAND_BILLING.into(),
-        situation: 1,
-        may_sign_invoice: invoice,
-        may_sign_lot: lot,
-    }
+    SignerIdentity::of(kind, &crate::samples::durand(), invoice, lot)
 }
 
 fn billing(dir: &std::path::Path) -> Billing {
@@ -33,7 +27,7 @@ fn billing(dir: &std::path::Path) -> Billing {
 
 /// Creates `drafts` (all accepted); their ids.
 fn created(b: &Billing, drafts: &[passerelle_protocol::FseDraft]) -> Vec<i64> {
-    b.create_batch(drafts, None)
+    b.create_batch(drafts, &crate::samples::SampleRights, None)
         .unwrap()
         .into_iter()
         .map(|r| r.unwrap().id)
@@ -90,7 +84,11 @@ fn another_practitioners_fse_is_refused_on_its_own() {
     let mut other = varied(1, "2026-03-01");
     other.practitioner.billing_number = "69318877".into();
     let ids: Vec<i64> = b
-        .create_batch(&[varied(0, "2026-03-01"), other], None)
+        .create_batch(
+            &[varied(0, "2026-03-01"), other],
+            &crate::samples::SampleRights,
+            None,
+        )
         .unwrap()
         .into_iter()
         .map(|r| r.unwrap().id)
@@ -160,6 +158,7 @@ fn concurrent_writers_never_share_a_number() {
                     let out = billing
                         .create_batch(
                             &[varied(i, "2026-03-01"), varied(i + 1, "2026-03-01")],
+                            &crate::samples::SampleRights,
                             None,
                         )
                         .unwrap();

@@ -3,7 +3,6 @@ use time::macros::{date, datetime};
 
 use super::layout::{ALL, INVOICE_END, LOT_END};
 use super::*;
-use crate::fse::draw_up;
 use crate::samples::varied;
 use crate::tariffs::Tariffs;
 
@@ -11,7 +10,8 @@ fn invoices(n: usize) -> Vec<Fse> {
     let t = Tariffs::embedded().unwrap();
     (0..n)
         .map(|i| {
-            let mut f = draw_up(&t, &varied(i, "2026-03-02"), &[], date!(2026 - 03 - 02)).unwrap();
+            let mut f =
+                crate::samples::draw(&t, &varied(i, "2026-03-02"), date!(2026 - 03 - 02)).unwrap();
             f.number = format!("{:09}", i + 1);
             f
         })

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use passerelle_billing::samples::{draft, ngap};
 use passerelle_protocol::{
-    Fse, FseBatchResponse, FseDraft, FseMode, InsuranceNature, Organism, Patient, VitaleCard,
+    Exoneration, Fse, FseBatchResponse, FseDraft, FseMode, InsuranceNature, Organism, Patient,
+    RightsRef, VitaleCard,
 };
 use passerelle_tests::{Daemon, TestDir};
 use serde_json::Value;
@@ -39,7 +40,9 @@ pub fn accepted(resp: &FseBatchResponse) -> Vec<Fse> {
         .collect()
 }
 
-/// A sécurisée FSE from the Vitale card as read (the spouse, organism from the rights).
+/// A sécurisée FSE from the Martin family's Vitale card as read: the spouse, whose ALD is on
+/// the card, seen for it (`C+MSF` in relation with the ALD: 100 %); the daemon fills in the
+/// rights from the card named by its serial; organism from the rights.
 pub fn from_vitale(card: &VitaleCard, day: &str) -> FseDraft {
     let b = &card.beneficiaries[1];
     let rights = card
@@ -47,13 +50,16 @@ pub fn from_vitale(card: &VitaleCard, day: &str) -> FseDraft {
         .as_ref()
         .expect("rights read with a verified CPx");
     let mut d = draft(
-        0,
+        1,
         day,
-        InsuranceNature::Maternite,
+        InsuranceNature::Maladie,
         FseMode::Securisee,
-        vec![],
+        vec![ngap("C", "1", &["MSF"])],
     );
-    d.acts = vec![ngap("SF", "15", &[])];
+    d.rights = Some(RightsRef::Vitale {
+        card_serial: card.serial.clone(),
+    });
+    d.exoneration = Some(Exoneration::Ald);
     d.patient = Patient {
         insured_nir: card.nir.value.clone(),
         last_name: b.last_name.clone(),
