@@ -1,7 +1,7 @@
 use passerelle_protocol::Fse;
 use time::macros::{date, datetime};
 
-use super::layout::{ALL, INVOICE_END, LOT_END};
+use super::layout::{ALL, FILE_HEADER, INVOICE_END, LOT_END, LOT_HEADER};
 use super::*;
 use crate::samples::varied;
 use crate::tariffs::Tariffs;
@@ -168,4 +168,24 @@ fn ascii_folds_to_its_upper_case_and_numbers_pad() {
     assert_eq!(&zone, b"00042");
     assert!(!write_number(123_456, &mut zone));
     assert!(!write_number(-1, &mut zone));
+}
+
+#[test]
+fn dates_are_paris_time_not_utc() {
+    // 23:30 UTC on 1 March is 00:30 on 2 March in Paris (winter), 22:30 UTC on 30 June is
+    // 00:30 on 1 July (summer): the file, its lot and its time are the practitioner's.
+    for (created, day, time) in [
+        (datetime!(2026-03-01 23:30 UTC), "20260302", "003000"),
+        (datetime!(2026-06-30 22:30 UTC), "20260701", "003000"),
+    ] {
+        let h = LotHeader {
+            created,
+            ..header()
+        };
+        let bytes = write_lot(&h, &invoices(1)).unwrap();
+        let recs = records(&bytes).unwrap();
+        assert_eq!(field(&FILE_HEADER, recs[0], "date"), Some(day));
+        assert_eq!(field(&FILE_HEADER, recs[0], "time"), Some(time));
+        assert_eq!(field(&LOT_HEADER, recs[1], "date"), Some(day));
+    }
 }
