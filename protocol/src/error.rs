@@ -139,7 +139,7 @@ error_codes! {
     /// date. `details.field`.
     AmcNotCovered = ("amc_not_covered", 422),
     /// A Sunday and public holiday surcharge (F, MDD) on another day ("date de prestation =
-    /// samedi non férié"). `details.field`, `details.date`.
+    /// samedi non férié"). `details.field`.
     SurchargeNotSundayOrHoliday = ("surcharge_not_sunday_or_holiday", 422),
     /// A night surcharge (N, MM, MDN, MDI) outside its hours, or without the act's time.
     /// `details.field`.
@@ -151,19 +151,21 @@ error_codes! {
     /// a CCAM act...). `details.field`.
     ActsNotCumulative = ("acts_not_cumulative", 422),
     /// A sécurisée FSE without rights (`rights`: the Carte Vitale read or an online answer).
+    /// `details.field`.
     RightsRequired = ("rights_required", 422),
     /// The rights named by the draft are not known: the Carte Vitale is not (or no longer) in
     /// a reader with its rights read, or the online answer is unknown or expired. `details.field`.
     RightsReferenceUnknown = ("rights_reference_unknown", 422),
     /// The rights do not cover the care date (no AMO period of the patient then).
-    /// `details.date`.
+    /// `details.field`.
     RightsNotCovering = ("rights_not_covering", 422),
-    /// The FSE's organism is not the one of the rights. `details.expected`.
+    /// The FSE's organism is not the one of the rights (the message names it).
+    /// `details.field`.
     RightsOrganismMismatch = ("rights_organism_mismatch", 422),
-    /// The FSE's patient is not among the beneficiaries the rights name.
+    /// The FSE's patient is not among the beneficiaries the rights name. `details.field`.
     RightsBeneficiaryUnknown = ("rights_beneficiary_unknown", 422),
     /// Nature `maternite` outside a maternity period (rights, or the stated pregnancy).
-    /// `details.date`.
+    /// `details.field`.
     MaternityNotCovered = ("maternity_not_covered", 422),
     /// No FSE with this id.
     FseNotFound = ("fse_not_found", 404),
