@@ -190,3 +190,52 @@ fn filters_select_by_date_patient_status_and_organism() {
         assert_eq!(b.list(&bad).unwrap_err().code(), ErrorCode::InvalidFseField);
     }
 }
+
+#[test]
+fn an_fse_stored_before_the_rights_were_recorded_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = open(dir.path());
+    let out = b
+        .create_batch(
+            &[varied(2, "2026-03-01")],
+            &crate::samples::SampleRights,
+            None,
+        )
+        .unwrap();
+    let id = out[0].as_ref().unwrap().id;
+    // The body as the previous version wrote it: no rights, basis, tiers payant flag, AMC
+    // part nor per-act AMO.
+    b.store()
+        .write(|tx| {
+            let body: String =
+                tx.query_row("SELECT body FROM fse WHERE id = ?1", [id], |r| r.get(0))?;
+            let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let o = v.as_object_mut().unwrap();
+            for key in ["rights", "rate_basis", "tiers_payant", "amc", "pregnancy"] {
+                o.remove(key);
+            }
+            o["amounts"].as_object_mut().unwrap().remove("amc_cents");
+            for act in o["acts"].as_array_mut().unwrap() {
+                let act = act.as_object_mut().unwrap();
+                for key in [
+                    "amo_rate",
+                    "amo_cents",
+                    "association_percent",
+                    "to_check",
+                    "time",
+                ] {
+                    act.remove(key);
+                }
+            }
+            tx.execute(
+                "UPDATE fse SET body = ?1 WHERE id = ?2",
+                rusqlite::params![v.to_string(), id],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let f = b.fse(id).unwrap();
+    assert_eq!(f.rights.origin, passerelle_protocol::RightsOrigin::Declared);
+    assert_eq!(f.acts[0].association_percent, 100);
+    assert_eq!(f.amounts.amc_cents, 0);
+}

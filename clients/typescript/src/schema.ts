@@ -968,16 +968,22 @@ export interface components {
             practitioner: components["schemas"]["PractitionerRef"];
             pregnancy?: null | components["schemas"]["Pregnancy"];
             prescriber?: null | components["schemas"]["Prescriber"];
-            /** @description Why the AMO pays what it pays (modelled exoneration code). */
-            rate_basis: components["schemas"]["RateBasis"];
-            /** @description The rights it was drawn up with, and where they came from. */
-            rights: components["schemas"]["RightsRecord"];
+            /**
+             * @description Why the AMO pays what it pays (modelled exoneration code; `maladie` for an FSE
+             *     stored before Passerelle recorded it).
+             */
+            rate_basis?: components["schemas"]["RateBasis"];
+            /**
+             * @description The rights it was drawn up with, and where they came from (an FSE stored before
+             *     Passerelle recorded them reads as `declared`, without a snapshot).
+             */
+            rights?: components["schemas"]["RightsRecord"];
             /** @description When it was signed. */
             signed_at?: string | null;
             /** @description Status. */
             status: components["schemas"]["FseStatus"];
             /** @description Tiers payant on the AMO part. */
-            tiers_payant: boolean;
+            tiers_payant?: boolean;
             work_accident?: null | components["schemas"]["WorkAccident"];
         };
         /** @description A grouped creation: each FSE is accepted or refused on its own. */

@@ -28,7 +28,7 @@ pub enum RightsRef {
 }
 
 /// Where the rights recorded with an FSE came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RightsOrigin {
     /// The Carte Vitale read by the daemon.
@@ -38,12 +38,13 @@ pub enum RightsOrigin {
     /// The e-carte Vitale (ApCV), backed by an online rights query.
     Apcv,
     /// No rights read: a dégradée or sans Vitale FSE on what the practitioner stated.
+    #[default]
     Declared,
 }
 
 /// The rights an FSE was drawn up with: their origin and a snapshot, kept with the FSE so
 /// the payment guarantee of a sécurisée FSE can be claimed later.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RightsRecord {
     /// Where they came from.
     pub origin: RightsOrigin,
@@ -102,10 +103,11 @@ pub enum Exoneration {
 }
 
 /// Why the AMO pays what it pays (the FSE's exoneration, modelled code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RateBasis {
     /// Maladie: the ticket modérateur is due (70 %).
+    #[default]
     Maladie,
     /// Maternité: 100 % (an ultrasound before the 6th month stays at 70 %).
     Maternite,

@@ -99,7 +99,9 @@ pub struct Fse {
     pub care_date: String,
     /// Prescriber.
     pub prescriber: Option<Prescriber>,
-    /// The rights it was drawn up with, and where they came from.
+    /// The rights it was drawn up with, and where they came from (an FSE stored before
+    /// Passerelle recorded them reads as `declared`, without a snapshot).
+    #[serde(default)]
     pub rights: RightsRecord,
     /// The pregnancy, as stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,13 +112,16 @@ pub struct Fse {
     /// The exoneration declared (checked against the rights when there are some).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exoneration: Option<Exoneration>,
-    /// Why the AMO pays what it pays (modelled exoneration code).
+    /// Why the AMO pays what it pays (modelled exoneration code; `maladie` for an FSE
+    /// stored before Passerelle recorded it).
+    #[serde(default)]
     pub rate_basis: RateBasis,
     /// Priced acts.
     pub acts: Vec<PricedAct>,
     /// AMO rate of the FSE, percent: the rate of its acts (when they differ, the lowest).
     pub coverage_rate: u8,
     /// Tiers payant on the AMO part.
+    #[serde(default)]
     pub tiers_payant: bool,
     /// The complementary insurer's part, when it is on this FSE.
     #[serde(default, skip_serializing_if = "Option::is_none")]
