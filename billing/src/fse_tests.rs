@@ -255,3 +255,35 @@ fn signature_digest_ignores_status_but_not_content() {
     changed.amounts.total_cents += 1;
     assert_ne!(signature_digest(&f), signature_digest(&changed));
 }
+
+#[test]
+fn the_travel_surcharge_md_gives_way_to_its_night_and_sunday_forms() {
+    // A visit 10 days after the delivery, at 22:30: MD with N is refused (MDN replaces
+    // both, RULES R2.5), MDN alone is billed.
+    let mut d = base();
+    d.pregnancy = Some(passerelle_protocol::Pregnancy {
+        start: None,
+        delivery: Some("2026-02-20".into()),
+        pathological: false,
+    });
+    let visit = |mods: &[&str]| match ngap("V", "1", mods) {
+        ActInput::Ngap {
+            key,
+            coefficient,
+            modifiers,
+            ..
+        } => ActInput::Ngap {
+            key,
+            coefficient,
+            modifiers,
+            date: None,
+            time: Some("22:30".into()),
+            distance_km: None,
+        },
+        other => other,
+    };
+    d.acts = vec![visit(&["MSF", "MD", "N"])];
+    assert_eq!(refuse(&d).0, ErrorCode::ModifierNotApplicable);
+    d.acts = vec![visit(&["MSF", "MDN"])];
+    assert_eq!(up(&d).unwrap().amounts.total_cents, 2300 + 350 + 3850);
+}
