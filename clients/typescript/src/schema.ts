@@ -85,12 +85,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** FSE history, oldest first; `format=csv` for the CSV export (`;` separated). */
+        /**
+         * FSE history, oldest first; `format=csv` for the CSV export (`;` separated). Any other
+         *     query parameter is refused (`bad_request`), never ignored.
+         */
         get: operations["list_fse"];
         put?: never;
         /**
-         * Creates FSE; each is accepted or refused on its own (`results[i].error`). With
-         *     `Idempotency-Key`, a retry returns the FSE created the first time.
+         * Creates FSE; each is accepted or refused on its own (`results[i].error`). The rights a
+         *     draft names (`rights`: the Carte Vitale read, by serial, or an online answer, by
+         *     reference) are filled in by the daemon and checked at the care date; the parts are
+         *     computed from them. With `Idempotency-Key`, a retry returns the FSE created the first
+         *     time.
          */
         post: operations["create_fse"];
         delete?: never;
