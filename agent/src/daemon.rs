@@ -143,6 +143,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         started,
         simulator,
         rights: rights_service(),
+        online_rights: Arc::default(),
         billing,
         pairings,
         audit: audit_log,

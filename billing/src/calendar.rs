@@ -4,13 +4,15 @@
 //!
 //! A working day is Monday to Friday, not a public holiday (jours ouvrés). Holidays: 1 Jan,
 //! Easter Monday, 1 May, 8 May, Ascension, Whit Monday, 14 Jul, 15 Aug, 1 Nov, 11 Nov,
-//! 25 Dec. Alsace-Moselle's Good Friday and 26 Dec and the overseas departments' days are
-//! not modelled.
+//! 25 Dec. Alsace-Moselle's Good Friday and 26 Dec are not modelled; the overseas
+//! departments' own day counts for the Sunday and holiday surcharge ([`is_holiday_in`]),
+//! not for the deadlines.
 
 use passerelle_protocol::Fse;
 use time::{Date, Duration, Month, Weekday};
 
 use super::clock::parse_date;
+use super::practice::Zone;
 
 /// Easter Sunday of `year` (Gregorian, anonymous algorithm).
 pub fn easter(year: i32) -> Option<Date> {
@@ -49,6 +51,28 @@ pub fn is_holiday(d: Date) -> bool {
             .any(|offset| e + Duration::days(*offset) == d),
         None => false,
     }
+}
+
+/// True when `d` is a public holiday in `zone`: the métropole's days and, in a DROM, the
+/// day commemorating the abolition of slavery (Mayotte 27 April, Martinique 22 May,
+/// Guadeloupe 27 May, Guyane 10 June, La Réunion 20 December: dates not confirmed from a
+/// source read for Passerelle, listed as to check in the README). Alsace-Moselle's Good
+/// Friday and 26 December are not modelled (no zone of their own).
+pub fn is_holiday_in(d: Date, zone: Zone) -> bool {
+    let abolition = match zone {
+        Zone::Metropole => None,
+        Zone::Mayotte => Some((4, 27)),
+        Zone::Martinique => Some((5, 22)),
+        Zone::Guadeloupe => Some((5, 27)),
+        Zone::Guyane => Some((6, 10)),
+        Zone::Reunion => Some((12, 20)),
+    };
+    is_holiday(d) || abolition == Some((u8::from(d.month()), d.day()))
+}
+
+/// True on a Sunday or a public holiday of `zone` (the days of the surcharge F).
+pub fn is_sunday_or_holiday(d: Date, zone: Zone) -> bool {
+    d.weekday() == Weekday::Sunday || is_holiday_in(d, zone)
 }
 
 /// True for Monday to Friday outside public holidays.
@@ -119,6 +143,19 @@ mod tests {
     }
 
     #[test]
+    fn each_drom_has_its_abolition_day() {
+        let d = date!(2025 - 05 - 27);
+        assert!(is_holiday_in(d, Zone::Guadeloupe));
+        assert!(!is_holiday_in(d, Zone::Metropole) && !is_holiday_in(d, Zone::Martinique));
+        assert!(is_sunday_or_holiday(date!(2025 - 06 - 15), Zone::Metropole));
+        assert!(
+            !is_sunday_or_holiday(date!(2025 - 03 - 15), Zone::Metropole),
+            "Saturday"
+        );
+        assert!(is_sunday_or_holiday(date!(2025 - 07 - 14), Zone::Reunion));
+    }
+
+    #[test]
     fn deadlines_skip_weekends_and_holidays() {
         // Tuesday 12 May 2026: Wed 13, (Thu 14 Ascension), Fri 15, Mon 18.
         assert_eq!(
@@ -145,10 +182,10 @@ mod tests {
     fn send_deadline_depends_on_tiers_payant() {
         let t = crate::tariffs::Tariffs::embedded().unwrap();
         let mut d = crate::samples::varied(1, "2026-03-02");
-        let f = crate::fse::draw_up(&t, &d, &[], date!(2026 - 03 - 02)).unwrap();
+        let f = crate::samples::draw(&t, &d, date!(2026 - 03 - 02)).unwrap();
         assert_eq!(send_deadline(&f), Some(date!(2026 - 03 - 05)));
         d.tiers_payant = true;
-        let f = crate::fse::draw_up(&t, &d, &[], date!(2026 - 03 - 02)).unwrap();
+        let f = crate::samples::draw(&t, &d, date!(2026 - 03 - 02)).unwrap();
         assert_eq!(send_deadline(&f), Some(date!(2026 - 03 - 12)));
     }
 

@@ -100,6 +100,22 @@ pub fn paris_time(at: OffsetDateTime) -> OffsetDateTime {
     at.to_offset(offset)
 }
 
+/// Parses a time of day `HH:MM` (24 h) into minutes after midnight.
+pub fn parse_time(s: &str) -> Option<u16> {
+    let b = s.as_bytes();
+    if b.len() != 5
+        || b[2] != b':'
+        || !s[..2]
+            .bytes()
+            .chain(s[3..].bytes())
+            .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let (h, m): (u16, u16) = (s[..2].parse().ok()?, s[3..].parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
 fn last_sunday(year: i32, month: Month) -> Option<Date> {
     let mut d =
         Date::from_calendar_date(year, month, time::util::days_in_month(month, year)).ok()?;
@@ -172,6 +188,20 @@ mod tests {
             format_date(paris_date(datetime!(2026-07-10 21:30 UTC))),
             "2026-07-10"
         );
+    }
+
+    #[test]
+    fn paris_time_and_times_of_day() {
+        let t = paris_time(datetime!(2026-01-10 23:30 UTC));
+        assert_eq!(
+            (format_date(t.date()), t.hour(), t.minute()),
+            ("2026-01-11".into(), 0, 30)
+        );
+        assert_eq!(parse_time("20:00"), Some(1200));
+        assert_eq!(parse_time("00:00"), Some(0));
+        for bad in ["24:00", "7:30", "07:60", "0730", "07:3a", ""] {
+            assert_eq!(parse_time(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

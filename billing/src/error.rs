@@ -26,12 +26,46 @@ pub enum BillingError {
         date: String,
     },
     /// An impossible NGAP coefficient.
-    #[error("{field} : coefficient « {value} » impossible pour cet acte.")]
+    #[error("{field} : coefficient « {value} » impossible pour cet acte{reason}.")]
     InvalidCoefficient {
         /// Field path.
         field: String,
         /// As received.
         value: String,
+        /// Why, when more can be said (` : réservé aux patientes C2S`), else empty.
+        reason: String,
+    },
+    /// No tariff for the practice's zone at the act's date (no fallback to the métropole).
+    #[error("{field} : aucun tarif connu de « {code} » en {zone} au {date} ; Passerelle ne reprend jamais le tarif de la métropole pour un DROM.")]
+    TariffUnknownForZone {
+        /// Field path.
+        field: String,
+        /// The code.
+        code: String,
+        /// The zone, in French.
+        zone: String,
+        /// The act's date.
+        date: String,
+    },
+    /// A refusal of a billing rule, with its own code and a French message.
+    #[error("{field} : {message}")]
+    Rule {
+        /// The stable code (`surcharge_not_sunday_or_holiday`...).
+        code: ErrorCode,
+        /// Field path.
+        field: String,
+        /// What is wrong, in French.
+        message: String,
+    },
+    /// The stated AMO rate differs from the computed one.
+    #[error("{field} : taux demandé ({requested} %) ≠ taux calculé ({computed} %) d'après la nature et les droits du patient.")]
+    CoverageRateMismatch {
+        /// Field path (`coverage_rate`, or the act whose rate differs).
+        field: String,
+        /// The client's rate.
+        requested: u8,
+        /// Passerelle's rate.
+        computed: u8,
     },
     /// An unknown modifier.
     #[error("{field} : majoration ou modificateur inconnu « {modifier} ».")]
@@ -127,6 +161,15 @@ pub enum BillingError {
 }
 
 impl BillingError {
+    /// A refusal of billing rule `code` about `field`.
+    pub fn rule(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+        BillingError::Rule {
+            code,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
     /// A malformed-field refusal.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         BillingError::InvalidField {
@@ -141,6 +184,9 @@ impl BillingError {
             BillingError::UnknownAct { .. } => ErrorCode::UnknownActCode,
             BillingError::TariffNotApplicable { .. } => ErrorCode::TariffNotApplicable,
             BillingError::InvalidCoefficient { .. } => ErrorCode::InvalidCoefficient,
+            BillingError::TariffUnknownForZone { .. } => ErrorCode::TariffUnknownForZone,
+            BillingError::Rule { code, .. } => *code,
+            BillingError::CoverageRateMismatch { .. } => ErrorCode::CoverageRateMismatch,
             BillingError::UnknownModifier { .. } => ErrorCode::UnknownModifier,
             BillingError::IncoherentAmount { .. } => ErrorCode::IncoherentAmount,
             BillingError::ActInFuture { .. } => ErrorCode::ActInFuture,
@@ -169,9 +215,21 @@ impl BillingError {
             BillingError::TariffNotApplicable { field, code, date } => {
                 json!({ "field": field, "code": code, "date": date })
             }
-            BillingError::InvalidCoefficient { field, value } => {
+            BillingError::InvalidCoefficient { field, value, .. } => {
                 json!({ "field": field, "value": value })
             }
+            BillingError::TariffUnknownForZone {
+                field,
+                code,
+                zone,
+                date,
+            } => json!({ "field": field, "code": code, "zone": zone, "date": date }),
+            BillingError::Rule { field, .. } => json!({ "field": field }),
+            BillingError::CoverageRateMismatch {
+                field,
+                requested,
+                computed,
+            } => json!({ "field": field, "requested": requested, "computed": computed }),
             BillingError::UnknownModifier { field, modifier } => {
                 json!({ "field": field, "modifier": modifier })
             }

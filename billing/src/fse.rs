@@ -1,31 +1,35 @@
-//! Drawing up an FSE: checks every field of a draft (naming the field in refusals), prices
-//! the acts, computes the amounts in cents, and defines the modelled signature input.
+//! Drawing up an FSE: checks every field of a draft (naming the field in refusals), its
+//! rights ([`crate::rights`]), prices the acts ([`crate::acts`]) with the session rules
+//! ([`crate::session`]), sets each act's AMO rate ([`crate::coverage`]) and the parts in
+//! cents ([`crate::amounts`]), and defines the modelled signature input.
 
-use passerelle_protocol::{
-    ActInput, Amounts, Fse, FseDraft, FseMode, FseStatus, InsuranceNature, Organism, PricedAct,
-};
+use passerelle_protocol::{ActInput, Amounts, Fse, FseDraft, FseMode, FseStatus, Organism};
 use sha2::{Digest, Sha256};
 use time::Date;
 
-use super::acts;
+use super::acts::{self, Priced, Setting};
 use super::clock::{date_shaped, parse_date};
 use super::error::BillingError;
+use super::facts::PregnancyDates;
+use super::practice::Practice;
+use super::rights::{self, ResolvedRights};
 use super::tariffs::Tariffs;
+use super::{amounts, coverage, session};
 use passerelle_protocol::nir::nir_valid;
 
 /// At most this many acts on one FSE.
 pub const MAX_ACTS: usize = 99;
-/// Largest FSE total, in cents (the B2 amount fields hold 9 digits).
-pub const MAX_TOTAL_CENTS: i64 = 99_999_999;
 /// Prefix of the modelled FSE signature input.
 const SIGNATURE_DOMAIN: &[u8] = b"PASSERELLE-FSE-MODELE-1\n";
 
-/// Checks and prices `draft`; `basket_acts` (from its named basket) come first. The result
-/// is an FSE without id, number or timestamps (the store gives them).
+/// Checks and prices `draft` with the rights it names (`rights`, resolved by the caller);
+/// `basket_acts` (from its named basket) come first. The result is an FSE without id,
+/// number or timestamps (the store gives them).
 pub fn draw_up(
     tariffs: &Tariffs,
     draft: &FseDraft,
     basket_acts: &[ActInput],
+    rights: Option<ResolvedRights>,
     today: Date,
 ) -> Result<Fse, BillingError> {
     digits(
@@ -33,6 +37,7 @@ pub fn draw_up(
         &draft.practitioner.billing_number,
         8,
     )?;
+    let practice = Practice::of(&draft.practitioner)?;
     check_patient(draft)?;
     check_organism(&draft.organism)?;
     let care_date = past_date("care_date", &draft.care_date, today)?;
@@ -57,39 +62,34 @@ pub fn draw_up(
             format!("de 1 à {MAX_ACTS} actes par feuille."),
         ));
     }
-    let mut priced: Vec<PricedAct> = Vec::with_capacity(count);
+    let checked = rights::check(draft, rights, care_date)?;
+    let pregnancy = match &draft.pregnancy {
+        Some(p) => Some(PregnancyDates::read(p, today)?),
+        None => None,
+    };
+    let c2s = amounts::amc_of(draft, &checked, care_date).is_some_and(|(_, c2s)| c2s);
+    let setting = Setting {
+        tariffs,
+        practice,
+        care_date,
+        today,
+        c2s,
+        pregnancy: pregnancy.as_ref(),
+        prescribed: draft.prescriber.is_some(),
+    };
+    let mut priced: Vec<Priced> = Vec::with_capacity(count);
     for (i, act) in basket_acts.iter().enumerate() {
         // A basket's acts take the FSE's care date, whatever date they were saved with.
         let act = acts::undated(act);
-        priced.push(acts::price(
-            tariffs,
-            &act,
-            care_date,
-            today,
-            &format!("basket.acts[{i}]"),
-        )?);
+        priced.push(acts::price(&setting, &act, &format!("basket.acts[{i}]"))?);
     }
     for (i, act) in draft.acts.iter().enumerate() {
-        priced.push(acts::price(
-            tariffs,
-            act,
-            care_date,
-            today,
-            &format!("acts[{i}]"),
-        )?);
+        priced.push(acts::price(&setting, act, &format!("acts[{i}]"))?);
     }
-    let rate = match draft.coverage_rate {
-        None if draft.nature == InsuranceNature::Maladie => 70,
-        None => 100,
-        Some(r @ (60 | 70 | 80 | 90 | 100)) => r,
-        Some(_) => {
-            return Err(BillingError::invalid(
-                "coverage_rate",
-                "taux attendu : 60, 70, 80, 90 ou 100.",
-            ))
-        }
-    };
-    let amounts = amounts(&priced, rate, draft.tiers_payant)?;
+    session::apply(&mut priced)?;
+    let rate_basis = coverage::apply(draft, &checked, pregnancy.as_ref(), care_date, &mut priced)?;
+    let rate = coverage::stated_rate(draft, &priced)?;
+    let (amounts, amc, tiers_payant) = amounts::compute(draft, &checked, care_date, &priced)?;
     if let Some(expected) = &draft.expected_amounts {
         compare(&amounts, expected)?;
     }
@@ -106,30 +106,20 @@ pub fn draw_up(
         needs_paper_copy: draft.mode == FseMode::Degradee,
         care_date: draft.care_date.clone(),
         prescriber: draft.prescriber.clone(),
-        acts: priced,
+        rights: checked.record,
+        pregnancy: draft.pregnancy.clone(),
+        work_accident: draft.work_accident.clone(),
+        exoneration: draft.exoneration,
+        rate_basis,
+        acts: priced.into_iter().map(|p| p.act).collect(),
         coverage_rate: rate,
+        tiers_payant,
+        amc,
         amounts,
         drawn_up: String::new(),
         signed_at: None,
         lot_id: None,
-    })
-}
-
-/// The amounts of priced acts at `rate` percent AMO coverage (rounded half up to the cent).
-pub fn amounts(acts: &[PricedAct], rate: u8, tiers_payant: bool) -> Result<Amounts, BillingError> {
-    let total: i64 = acts.iter().map(|a| a.amount_cents).sum();
-    if total > MAX_TOTAL_CENTS {
-        return Err(BillingError::invalid(
-            "acts",
-            "montant total trop élevé pour une feuille.",
-        ));
-    }
-    let amo = (total * i64::from(rate) + 50) / 100;
-    Ok(Amounts {
-        total_cents: total,
-        amo_cents: amo,
-        patient_cents: total - amo,
-        tiers_payant_cents: if tiers_payant { amo } else { 0 },
+        lot_number: None,
     })
 }
 
@@ -137,6 +127,7 @@ fn compare(computed: &Amounts, sent: &Amounts) -> Result<(), BillingError> {
     let pairs = [
         ("total_cents", computed.total_cents, sent.total_cents),
         ("amo_cents", computed.amo_cents, sent.amo_cents),
+        ("amc_cents", computed.amc_cents, sent.amc_cents),
         ("patient_cents", computed.patient_cents, sent.patient_cents),
         (
             "tiers_payant_cents",
@@ -226,6 +217,7 @@ pub fn signature_digest(fse: &Fse) -> [u8; 32] {
     canonical.status = FseStatus::Draft;
     canonical.signed_at = None;
     canonical.lot_id = None;
+    canonical.lot_number = None;
     let mut h = Sha256::new();
     h.update(SIGNATURE_DOMAIN);
     // Serialising plain data structs cannot fail; an empty input would still be hashed.

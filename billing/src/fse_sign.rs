@@ -81,6 +81,20 @@ impl Billing {
                         fse.number
                     )));
                 }
+                if !id.is(&fse.practitioner) {
+                    return Err(BillingError::SignerNotAllowed(format!(
+                        "La feuille {} a été préparée pour la situation d'exercice n° {} (zone \
+                         tarifaire {}, profession {}) : signez-la avec cette situation-là, pas \
+                         la n° {} (zone {}, profession {}).",
+                        fse.number,
+                        fse.practitioner.situation,
+                        fse.practitioner.tariff_zone,
+                        fse.practitioner.profession,
+                        id.situation,
+                        id.tariff_zone,
+                        id.profession
+                    )));
+                }
                 let sig = signer
                     .sign_sha256(&signature_digest(&fse))
                     .map_err(|e| BillingError::SigningFailed(e.0))?;

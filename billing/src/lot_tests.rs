@@ -58,7 +58,11 @@ fn another_practitioners_fse_is_refused_on_its_own() {
     let mut other = varied(1, "2026-03-01");
     other.practitioner.billing_number = "69318877".into();
     let ids: Vec<i64> = b
-        .create_batch(&[varied(0, "2026-03-01"), other], None)
+        .create_batch(
+            &[varied(0, "2026-03-01"), other],
+            &crate::samples::SampleRights,
+            None,
+        )
         .unwrap()
         .into_iter()
         .map(|r| r.unwrap().id)
@@ -128,6 +132,7 @@ fn concurrent_writers_never_share_a_number() {
                     let out = billing
                         .create_batch(
                             &[varied(i, "2026-03-01"), varied(i + 1, "2026-03-01")],
+                            &crate::samples::SampleRights,
                             None,
                         )
                         .unwrap();

@@ -11,14 +11,14 @@ use crate::test_support::{billing_with, created, midwife};
 
 /// Two signed lots (two organisms) of the midwife; their ids.
 fn two_lots(b: &Billing) -> Vec<i64> {
-    let mut other = draft(
+    // Persons 0 and 1 of the fixtures belong to two caisses (691, 751).
+    let other = draft(
         1,
         "2026-03-01",
         InsuranceNature::Maladie,
         FseMode::Securisee,
         vec![ngap("C", "1", &[])],
     );
-    other.organism.caisse = "931".into();
     let drafts = [
         draft(
             0,

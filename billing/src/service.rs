@@ -9,6 +9,7 @@ use passerelle_protocol::{Basket, Fse, FseDraft, FseStatus, Lot};
 use super::clock::{format_instant, parse_date, Clock};
 use super::error::BillingError;
 use super::fse::{draw_up, request_hash, MAX_ACTS};
+use super::rights::RightsLookup;
 use super::state::fse_from_name;
 use super::tariffs::Tariffs;
 use super::{acts, signer};
@@ -29,6 +30,15 @@ pub fn check_idempotency_key(key: &str) -> Result<(), BillingError> {
         ));
     }
     Ok(())
+}
+
+/// An FSE of a grouped creation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// The FSE.
+    pub fse: Fse,
+    /// Made by this call (not a retry answered with the FSE made before).
+    pub new: bool,
 }
 
 /// Billing: the store, the tariff table and the clock.
@@ -60,13 +70,28 @@ impl Billing {
     }
 
     /// Creates FSE; each is accepted or refused on its own (one transaction, one savepoint
-    /// per FSE). With `idempotency_key`, FSE `i` is bound to `{key}#{i}`: a retry returns
-    /// the FSE created the first time instead of a second one.
+    /// per FSE). The rights a draft names are resolved through `rights` (the daemon's card
+    /// memo and online answers). With `idempotency_key`, FSE `i` is bound to `{key}#{i}`:
+    /// a retry returns the FSE created the first time instead of a second one (without
+    /// resolving its rights again: the card may have left).
     pub fn create_batch(
         &self,
         drafts: &[FseDraft],
+        rights: &dyn RightsLookup,
         idempotency_key: Option<&str>,
     ) -> Result<Vec<Result<Fse, BillingError>>, BillingError> {
+        let out = self.create_batch_reporting(drafts, rights, idempotency_key)?;
+        Ok(out.into_iter().map(|r| r.map(|c| c.fse)).collect())
+    }
+
+    /// [`Billing::create_batch`], saying of each FSE whether it was made now or is the one
+    /// a previous call under the same key made (what the audit log records).
+    pub fn create_batch_reporting(
+        &self,
+        drafts: &[FseDraft],
+        rights: &dyn RightsLookup,
+        idempotency_key: Option<&str>,
+    ) -> Result<Vec<Result<Created, BillingError>>, BillingError> {
         if drafts.len() > MAX_BATCH {
             return Err(BillingError::invalid(
                 "fse",
@@ -92,12 +117,20 @@ impl Billing {
                         let hash = request_hash(draft);
                         if let Some(k) = &key {
                             if let Some(existing) = fse_rows::by_key(tx, k, &hash)? {
-                                return Ok(existing);
+                                return Ok(Created {
+                                    fse: existing,
+                                    new: false,
+                                });
                             }
                         }
-                        let mut fse = draw_up(&self.tariffs, draft, &basket, today)?;
+                        let resolved = match &draft.rights {
+                            Some(r) => Some(rights.resolve(r)?),
+                            None => None,
+                        };
+                        let mut fse = draw_up(&self.tariffs, draft, &basket, resolved, today)?;
                         fse.drawn_up = drawn_up.clone();
-                        fse_rows::create(tx, fse, key.as_deref(), &hash)
+                        let fse = fse_rows::create(tx, fse, key.as_deref(), &hash)?;
+                        Ok(Created { fse, new: true })
                     })
                 })
                 .collect())

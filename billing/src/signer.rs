@@ -6,7 +6,7 @@
 //! SHA-256 digest (PKCS#1 v1.5, as the CPS3 does) of a canonical serialisation of the FSE
 //! (see [`super::fse::signature_digest`]) and of the B2 bytes of a lot.
 
-use passerelle_protocol::CardKind;
+use passerelle_protocol::{CardKind, PractitionerRef};
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use sha2::Sha256;
@@ -26,6 +26,12 @@ pub struct SignerIdentity {
     pub may_sign_invoice: bool,
     /// The situation may sign lots.
     pub may_sign_lot: bool,
+    /// Tariff zone code of the situation.
+    pub tariff_zone: String,
+    /// Profession code of the holder.
+    pub profession: String,
+    /// Speciality code of the situation.
+    pub speciality: String,
 }
 
 impl SignerIdentity {
@@ -38,7 +44,47 @@ impl SignerIdentity {
             situation: index,
             may_sign_invoice: s.may_sign_invoice,
             may_sign_lot: s.may_sign_lot,
+            tariff_zone: s.tariff_zone.clone(),
+            profession: card.holder.profession.clone(),
+            speciality: s.speciality.clone(),
         })
+    }
+
+    /// A card of `kind` signing as the situation `p` names (tests, benches).
+    pub fn of(
+        kind: CardKind,
+        p: &PractitionerRef,
+        may_sign_invoice: bool,
+        may_sign_lot: bool,
+    ) -> Self {
+        SignerIdentity {
+            card_kind: kind,
+            billing_number: p.billing_number.clone(),
+            situation: p.situation,
+            may_sign_invoice,
+            may_sign_lot,
+            tariff_zone: p.tariff_zone.clone(),
+            profession: p.profession.clone(),
+            speciality: p.speciality.clone(),
+        }
+    }
+
+    /// True when `p` (an FSE's practitioner) is this very situation: billing number,
+    /// index, tariff zone, profession and speciality.
+    pub fn is(&self, p: &PractitionerRef) -> bool {
+        (
+            &self.billing_number,
+            self.situation,
+            &self.tariff_zone,
+            &self.profession,
+            &self.speciality,
+        ) == (
+            &p.billing_number,
+            p.situation,
+            &p.tariff_zone,
+            &p.profession,
+            &p.speciality,
+        )
     }
 }
 

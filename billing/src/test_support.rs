@@ -6,7 +6,6 @@ use std::sync::Arc;
 use passerelle_protocol::{CardKind, FseDraft};
 use time::macros::datetime;
 
-use crate::samples::DURAND_BILLING;
 use crate::{Billing, FixedClock, KeySigner, SignError, SignerIdentity};
 
 /// A [`KeySigner`] over the signature key of simulated card `key_id`'s test keys.
@@ -21,13 +20,7 @@ pub(crate) fn fixture_signer(
 
 /// The fixture midwife's situation, as `kind`, allowed to sign invoices and/or lots.
 pub(crate) fn identity(kind: CardKind, invoice: bool, lot: bool) -> SignerIdentity {
-    SignerIdentity {
-        card_kind: kind,
-        billing_number: DURAND_BILLING.into(),
-        situation: 1,
-        may_sign_invoice: invoice,
-        may_sign_lot: lot,
-    }
+    SignerIdentity::of(kind, &crate::samples::durand(), invoice, lot)
 }
 
 /// The midwife's CPS, allowed to sign everything.
@@ -49,7 +42,7 @@ pub(crate) fn billing_with(dir: &std::path::Path) -> (Billing, Arc<FixedClock>) 
 
 /// Creates `drafts` (all accepted); their ids.
 pub(crate) fn created(b: &Billing, drafts: &[FseDraft]) -> Vec<i64> {
-    b.create_batch(drafts, None)
+    b.create_batch(drafts, &crate::samples::SampleRights, None)
         .unwrap()
         .into_iter()
         .map(|r| r.unwrap().id)

@@ -1,7 +1,11 @@
-//! A day of a midwife, at the billing level (no cards): FSE of the seeds' acts in every
-//! mode, prepared by the secretary, signed in one go by the midwife (fixture key, signature
-//! désynchronisée), lots per organism written as B2 and signed, the lot signature checked
-//! by the `openssl` command line against the fixture CPS certificate.
+//! A day of a midwife, at the billing level (no cards: the fixture cards' rights from
+//! `samples::SampleRights`): FSE of her usual acts in every mode — a maternity FSE at
+//! 100 %, an act in relation with an ALD, a C2S patient in tiers payant intégral, two acts
+//! of one session — each with the parts it must come to, the caisse's most frequent
+//! rejections refused with their codes, prepared by the secretary, signed in one go by the
+//! midwife (fixture key, signature désynchronisée, only as the situation they were prepared
+//! for), lots per organism written as B2 and signed, the lot signature checked by the
+//! `openssl` command line against the fixture CPS certificate.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,14 +13,14 @@ use std::sync::Arc;
 
 use passerelle_billing::b2;
 use passerelle_billing::export::to_csv;
-use passerelle_billing::samples::{ccam, draft, ngap};
+use passerelle_billing::samples::{ccam, draft, durand, ngap, SampleRights};
 use passerelle_billing::store::FILE_NAME;
 use passerelle_billing::{
     Billing, BillingSigner, FixedClock, FseFilter, KeySigner, SignError, SignerIdentity,
 };
 use passerelle_protocol::{
-    AttemptReason, Basket, CardKind, ErrorCode, FseDraft, FseMode, FseStatus, InsuranceNature,
-    LotStatus,
+    ActInput, AttemptReason, Basket, CardKind, ErrorCode, Exoneration, FseDraft, FseMode,
+    FseStatus, InsuranceNature, LotStatus, Pregnancy, RateBasis,
 };
 use sha2::{Digest, Sha256};
 use time::macros::datetime;
@@ -31,67 +35,132 @@ fn fixture_signer(key_id: &str, identity: SignerIdentity) -> Result<KeySigner, S
     KeySigner::new(identity, keys.sig_key_pem, keys.sig_cert)
 }
 
-const DAY: &str = "2026-03-02";
+/// Monday 14 September 2026: the Nguyen card's maternity period (from 1 June 2026) covers it.
+const DAY: &str = "2026-09-14";
 
-fn identity(kind: CardKind, billing: &str, may_sign_lot: bool) -> SignerIdentity {
-    SignerIdentity {
-        card_kind: kind,
-        billing_number: billing.to_owned(),
-        situation: 0,
-        may_sign_invoice: kind != CardKind::Cpe,
-        may_sign_lot,
-    }
+fn midwife_identity(may_sign_lot: bool) -> SignerIdentity {
+    SignerIdentity::of(CardKind::Cps, &durand(), true, may_sign_lot)
 }
 
 fn midwife() -> KeySigner {
-    fixture_signer(
-        "durand-sage-femme",
-        identity(CardKind::Cps, "69312233", true),
-    )
-    .unwrap()
+    fixture_signer("durand-sage-femme", midwife_identity(true)).unwrap()
 }
 
-/// The day's FSE: consultations, SF acts, preparation for birth, ultrasounds, IUD, visits.
-fn the_day() -> Vec<FseDraft> {
-    let mut spouse = draft(2, DAY, Maternite, Securisee, vec![ccam("JQQM010")]);
-
-    spouse.patient.first_name = "MARIE".into();
-    spouse.patient.birth_date = "1990-05-17".into();
-    spouse.patient.quality = "02".into();
-    let mut v = vec![
-        draft(0, DAY, Maternite, Securisee, vec![ngap("C", "1", &[])]),
-        draft(0, DAY, Maternite, Securisee, vec![ccam("JQQM018")]),
-        draft(0, DAY, Maternite, Securisee, vec![ngap("SF", "15", &[])]),
-        draft(0, DAY, Maternite, SansVitale, vec![ngap("SF", "12", &[])]),
-        draft(1, DAY, Maladie, Securisee, vec![ccam("JKLD001")]),
-        draft(1, DAY, Maladie, Degradee, vec![ngap("C", "1", &["MSF"])]),
-        draft(
-            1,
-            DAY,
-            Maternite,
-            Degradee,
-            vec![ngap("V", "1", &[]), ngap("ID", "1", &[])],
-        ),
-        draft(1, DAY, Maladie, Securisee, vec![ccam("QZLA004")]),
-        draft(0, DAY, Maladie, SansVitale, vec![ngap("SF", "7.5", &["F"])]),
-        spouse.clone(),
-        draft(
-            2,
-            DAY,
-            Maladie,
-            Securisee,
-            vec![ccam("JKGD004"), ngap("C", "1", &[])],
-        ),
-    ];
-    let mut from_basket = draft(2, DAY, Maternite, Securisee, vec![]);
-    from_basket.patient = spouse.patient.clone();
-    from_basket.basket = Some("prep-naissance".into());
-    v.push(from_basket);
-    for (i, d) in v.iter_mut().enumerate() {
-        d.deferred_signature = true;
-        d.tiers_payant = i % 2 == 0;
+fn timed(act: ActInput, at: &str) -> ActInput {
+    match act {
+        ActInput::Ngap {
+            key,
+            coefficient,
+            modifiers,
+            date,
+            distance_km,
+            ..
+        } => ActInput::Ngap {
+            key,
+            coefficient,
+            modifiers,
+            date,
+            time: Some(at.into()),
+            distance_km,
+        },
+        other => other,
     }
-    v
+}
+
+/// The day's FSE, with what each must come to: (draft, total, AMO, AMC, patient) in cents.
+fn the_day() -> Vec<(FseDraft, [i64; 4])> {
+    let seventh_month = Pregnancy {
+        start: Some("2026-02-16".into()),
+        delivery: None,
+        pathological: false,
+    };
+    let mut exam = draft(0, DAY, Maternite, Securisee, vec![ngap("C", "1", &["MSF"])]);
+    exam.pregnancy = Some(seventh_month.clone());
+    let mut echo = draft(0, DAY, Maternite, Securisee, vec![ccam("JQQM016")]);
+    echo.pregnancy = Some(seventh_month.clone());
+    // Two birth-preparation sessions at distinct times: both at full rate.
+    let prep = draft(
+        0,
+        DAY,
+        Maternite,
+        SansVitale,
+        vec![
+            timed(ngap("SF", "12", &[]), "10:00"),
+            timed(ngap("SF", "12", &[]), "16:00"),
+        ],
+    );
+    let mut prep = prep;
+    prep.pregnancy = Some(seventh_month);
+    let mut ald = draft(1, DAY, Maladie, Securisee, vec![ngap("C", "1", &["MSF"])]);
+    ald.exoneration = Some(Exoneration::Ald);
+    let iud = draft(1, DAY, Maladie, Securisee, vec![ccam("JKLD001")]);
+    let visit = draft(
+        1,
+        DAY,
+        Maladie,
+        Degradee,
+        vec![ngap("V", "1", &["MSF", "IFD"])],
+    );
+    let c2s = draft(
+        3,
+        DAY,
+        Maladie,
+        Securisee,
+        vec![ngap("C", "1", &["MSF"]), ccam("JKHD001")],
+    );
+    let implant = draft(2, DAY, Maladie, Securisee, vec![ccam("QZLA004")]);
+    // Perineal re-education then a consultation act of the same session: SF 7.5 at half.
+    let reeducation = draft(
+        2,
+        DAY,
+        Maladie,
+        SansVitale,
+        vec![ngap("SF", "9", &[]), ngap("SF", "7.5", &[])],
+    );
+    let mut from_basket = draft(0, DAY, Maternite, Securisee, vec![]);
+    from_basket.basket = Some("prep-naissance".into());
+    vec![
+        (exam, [2650, 2650, 0, 0]),
+        (echo, [10020, 10020, 0, 0]),
+        (prep, [7680, 7680, 0, 0]),
+        (ald, [2650, 2650, 0, 0]),
+        (iud, [3840, 2688, 0, 1152]),
+        (visit, [3050, 2135, 0, 915]),
+        (c2s, [3896, 2727, 1169, 0]),
+        (implant, [1799, 1259, 0, 540]),
+        (reeducation, [2880 + 1200, 2016 + 840, 0, 864 + 360]),
+        (from_basket, [3840, 3840, 0, 0]),
+    ]
+}
+
+/// The morning's refusals, each with its code: the four most frequent rejections of the
+/// caisse (seed 003) among them.
+fn refused() -> Vec<(FseDraft, ErrorCode)> {
+    let mut future = draft(1, DAY, Maladie, Securisee, vec![ngap("C", "1", &["MSF"])]);
+    future.care_date = "2026-09-15".into();
+    let zero = draft(1, DAY, Maladie, Securisee, vec![ngap("SF", "0", &[])]);
+    let mut saturday = draft(
+        2,
+        DAY,
+        Maladie,
+        Securisee,
+        vec![ngap("C", "1", &["MSF", "F"])],
+    );
+    saturday.care_date = "2026-09-12".into();
+    let mut rate = draft(1, DAY, Maladie, Securisee, vec![ngap("C", "1", &["MSF"])]);
+    rate.coverage_rate = Some(100);
+    let mut no_ald = draft(2, DAY, Maladie, Securisee, vec![ngap("C", "1", &["MSF"])]);
+    no_ald.exoneration = Some(Exoneration::Ald);
+    let mut tpc = draft(1, DAY, Maladie, Securisee, vec![ngap("C", "1", &["MSF"])]);
+    tpc.amc_tiers_payant = true;
+    vec![
+        (future, ErrorCode::ActInFuture),
+        (zero, ErrorCode::InvalidCoefficient),
+        (saturday, ErrorCode::SurchargeNotSundayOrHoliday),
+        (rate, ErrorCode::CoverageRateMismatch),
+        (no_ald, ErrorCode::ExonerationNotFound),
+        (tpc, ErrorCode::TpcIncompatibleContract),
+    ]
 }
 
 fn openssl(args: &[&str], dir: &Path) -> std::process::Output {
@@ -105,7 +174,8 @@ fn openssl(args: &[&str], dir: &Path) -> std::process::Output {
 #[test]
 fn a_day_of_a_midwife() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(datetime!(2026-03-02 17:45 UTC)));
+    // 17:45 in Lyon (summer time).
+    let clock = Arc::new(FixedClock::new(datetime!(2026-09-14 15:45 UTC)));
     let billing = Billing::open(&dir.path().join(FILE_NAME), clock.clone()).unwrap();
     billing
         .put_basket(&Basket {
@@ -115,47 +185,81 @@ fn a_day_of_a_midwife() {
         })
         .unwrap();
 
-    // Morning: the secretary (CPE) prepares the FSE; two are refused on their own.
-    let mut drafts = the_day();
-    let mut future = draft(0, DAY, Maladie, Securisee, vec![ngap("C", "1", &[])]);
-    future.care_date = "2026-03-03".into();
-    drafts.insert(3, future);
-    drafts.push(draft(
-        1,
-        DAY,
-        Maladie,
-        Securisee,
-        vec![ngap("SF", "0", &[])],
-    ));
-    let out = billing.create_batch(&drafts, Some("matin-1")).unwrap();
-    assert_eq!(out[3].as_ref().unwrap_err().code(), ErrorCode::ActInFuture);
-    assert_eq!(
-        out[13].as_ref().unwrap_err().code(),
-        ErrorCode::InvalidCoefficient
+    // Morning: the secretary (CPE) prepares the FSE, the rights from the cards read; the
+    // refused ones are refused on their own, each with its code.
+    let day = the_day();
+    let refusals = refused();
+    let mut drafts: Vec<FseDraft> = day.iter().map(|(d, _)| d.clone()).collect();
+    drafts.extend(refusals.iter().map(|(d, _)| d.clone()));
+    for d in &mut drafts {
+        d.deferred_signature = true;
+        d.tiers_payant = true;
+    }
+    let out = billing
+        .create_batch(&drafts, &SampleRights, Some("matin-1"))
+        .unwrap();
+    for (i, (draft, [total, amo, amc, patient])) in day.iter().enumerate() {
+        let f = out[i]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{i} {:?}: {e}", draft.acts));
+        let a = f.amounts;
+        assert_eq!(
+            [a.total_cents, a.amo_cents, a.amc_cents, a.patient_cents],
+            [*total, *amo, *amc, *patient],
+            "{i}: {:?}",
+            f.acts
+        );
+        assert_eq!(a.tiers_payant_cents, a.amo_cents + a.amc_cents, "{i}");
+    }
+    for (j, (_, code)) in refusals.iter().enumerate() {
+        let e = out[day.len() + j].as_ref().unwrap_err();
+        assert_eq!(e.code(), *code, "{e}");
+    }
+    let c2s = out[6].as_ref().unwrap();
+    assert!(
+        c2s.amc.as_ref().is_some_and(|a| a.c2s),
+        "tiers payant intégral"
     );
+    assert_eq!(out[3].as_ref().unwrap().rate_basis, RateBasis::Ald);
+    assert_eq!(out[0].as_ref().unwrap().rate_basis, RateBasis::Maternite);
     let ids: Vec<i64> = out
         .iter()
         .filter_map(|r| r.as_ref().ok())
         .map(|f| f.id)
         .collect();
-    assert_eq!(ids.len(), 12);
+    assert_eq!(ids.len(), 10);
     let created = billing.list(&FseFilter::default()).unwrap();
     assert!(created.iter().all(|f| f.status == FseStatus::Draft));
-    assert_eq!(created.iter().filter(|f| f.needs_paper_copy).count(), 2);
-    assert_eq!(created[11].acts[0].code, "SF", "basket acts");
+    assert_eq!(created.iter().filter(|f| f.needs_paper_copy).count(), 1);
+    assert_eq!(created[9].acts[0].code, "SF", "basket acts");
     // The network hiccups: the same request again creates nothing new.
-    let again = billing.create_batch(&drafts, Some("matin-1")).unwrap();
-    assert_eq!(again.iter().filter(|r| r.is_ok()).count(), 12);
-    assert_eq!(billing.list(&FseFilter::default()).unwrap().len(), 12);
+    let again = billing
+        .create_batch(&drafts, &SampleRights, Some("matin-1"))
+        .unwrap();
+    assert_eq!(again.iter().filter(|r| r.is_ok()).count(), 10);
+    assert_eq!(billing.list(&FseFilter::default()).unwrap().len(), 10);
 
     // The secretary's card can never sign.
     let cpe = fixture_signer(
         "petit-secretaire",
-        identity(CardKind::Cpe, "69312233", false),
+        SignerIdentity::of(CardKind::Cpe, &durand(), false, false),
     )
     .unwrap();
     let e = billing.sign_fse_batch(&cpe, &ids).unwrap_err();
     assert_eq!(e.code(), ErrorCode::SignerNotAllowed);
+    // Another situation of the midwife's card than the one the FSE were prepared for.
+    let mut elsewhere = durand();
+    elsewhere.tariff_zone = "72".into();
+    let other = fixture_signer(
+        "durand-sage-femme",
+        SignerIdentity::of(CardKind::Cps, &elsewhere, true, true),
+    )
+    .unwrap();
+    let wrong = billing.sign_fse_batch(&other, &ids[..1]).unwrap();
+    assert_eq!(
+        wrong[0].as_ref().unwrap_err().code(),
+        ErrorCode::SignerNotAllowed
+    );
 
     // Evening: the midwife signs everything in one go.
     clock.advance(time::Duration::hours(1));
@@ -176,11 +280,7 @@ fn a_day_of_a_midwife() {
     billing.delete(ids[8]).unwrap();
 
     // A situation without the right to sign lots is refused; the midwife's builds them.
-    let no_lot = fixture_signer(
-        "durand-sage-femme",
-        identity(CardKind::Cps, "69312233", false),
-    )
-    .unwrap();
+    let no_lot = fixture_signer("durand-sage-femme", midwife_identity(false)).unwrap();
     assert_eq!(
         billing.build_and_sign_lots(&no_lot).unwrap_err().code(),
         ErrorCode::SignerNotAllowed
@@ -205,7 +305,7 @@ fn a_day_of_a_midwife() {
         .map(|l| format!("{}{}", l.organism.regime, l.organism.caisse))
         .collect();
     assert_eq!(organisms, ["01201", "01691", "01751"]);
-    assert_eq!(lots.iter().map(|l| l.invoice_count).sum::<u32>(), 11);
+    assert_eq!(lots.iter().map(|l| l.invoice_count).sum::<u32>(), 9);
 
     for lot in &lots {
         let files = billing.lot_files(lot.id).unwrap();
@@ -286,8 +386,17 @@ fn a_day_of_a_midwife() {
     // History export, then everything is still there after reopening.
     let all = billing.list(&FseFilter::default()).unwrap();
     let csv = String::from_utf8(to_csv(&all).unwrap()).unwrap();
-    assert_eq!(csv.lines().count(), 13);
-    assert!(csv.contains(";SF 7.5;") && csv.contains(";deleted;"));
+    assert_eq!(csv.lines().count(), 11);
+    assert!(
+        csv.contains(";C+MSF;") && csv.contains(";deleted;"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(";V+MSF+IFD;") && csv.contains(";C+MSF + JKHD001;"),
+        "{csv}"
+    );
+    let c2s_line = csv.lines().find(|l| l.contains("BERNARD")).unwrap();
+    assert!(c2s_line.ends_with(";amo+amc;3896;001"), "{c2s_line}");
     drop(billing);
     let reopened = Billing::open(&dir.path().join(FILE_NAME), clock).unwrap();
     assert_eq!(reopened.list(&FseFilter::default()).unwrap(), all);

@@ -155,6 +155,9 @@ pub mod vitale {
     pub const AMC_UNTIL: u16 = 0x82;
     /// In `A3`: third-party payment agreed (`01`/`00`).
     pub const AMC_TIERS_PAYANT: u16 = 0x83;
+    /// In `A3`, optional: kind of contract, one byte (`00` mutuelle, `01` Complémentaire
+    /// santé solidaire); absent: mutuelle.
+    pub const AMC_KIND: u16 = 0x84;
 
     /// Opening the protected zone, modelled on standard ISO 7816-4/-8 commands (the real
     /// card-to-card authentication is restricted): `GET CHALLENGE` gives

@@ -2,7 +2,7 @@
 //! (rights, modelled layout), see [`super::layout::vitale`].
 
 use passerelle_protocol::{
-    Ald, Amc, Beneficiary, CardKind, DataSource, Nir, Rights, RightsPeriod, VitaleCard,
+    Ald, Amc, AmcKind, Beneficiary, CardKind, DataSource, Nir, Rights, RightsPeriod, VitaleCard,
 };
 
 use super::atr::{family, CardFamily};
@@ -162,6 +162,18 @@ fn rights(zone: &[u8]) -> Result<Rights, CardError> {
                     name: text(&f, vitale::AMC_NAME, "complémentaire")?,
                     until: date(&f, vitale::AMC_UNTIL, "complémentaire")?,
                     tiers_payant: flag(&f, vitale::AMC_TIERS_PAYANT, "complémentaire")?,
+                    kind: match tlv::find(&f, vitale::AMC_KIND) {
+                        None => AmcKind::Mutuelle,
+                        Some(_) => match byte(&f, vitale::AMC_KIND, "complémentaire")? {
+                            0 => AmcKind::Mutuelle,
+                            1 => AmcKind::C2s,
+                            _ => {
+                                return Err(CardError::Malformed {
+                                    what: "complémentaire",
+                                })
+                            }
+                        },
+                    },
                 });
             }
             _ => return Err(CardError::Malformed { what: WHAT }),

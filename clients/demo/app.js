@@ -1,4 +1,5 @@
-// Demo billing page: pairs with the local Passerelle daemon (scopes read_cards + sign),
+// Demo billing page: pairs with the local Passerelle daemon (scopes read_cards, prepare,
+// sign),
 // shows the readers live from the event stream, reads the Carte Vitale and the CPS as
 // they appear, verifies the CPS PIN typed in a form, then creates an FSE for a
 // beneficiary of the Vitale and signs it with the CPS. The daemon's address comes from
@@ -24,7 +25,7 @@ async function pair() {
   setState("jumelage");
   await client.pair({
     appName: "Démo facturation",
-    scopes: ["read_cards", "sign"],
+    scopes: ["read_cards", "prepare", "sign"],
     onCode: (code) => {
       $("code").textContent = code;
       $("code-again").textContent = code;

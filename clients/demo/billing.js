@@ -1,5 +1,7 @@
 // The FSE screen: a draft for one beneficiary of the Vitale, billed by the CPS's
-// situation, created (POST /v1/fse) then signed with the CPS (POST /v1/fse/sign).
+// situation, created (POST /v1/fse) then signed with the CPS (POST /v1/fse/sign). The page
+// computes nothing: it names the card read (the daemon fills in the rights), states the
+// facts (nature, ALD, pregnancy) and shows the parts the daemon computed.
 import { PasserelleError } from "./client/index.js";
 import { $, showError } from "./ui.js";
 
@@ -15,6 +17,15 @@ const STATUS = {
   deleted: "supprimée",
 };
 
+/** French names of what the AMO rate rests on (`RateBasis`). */
+const BASIS = {
+  maladie: "maladie",
+  maternite: "maternité",
+  accident_travail: "accident du travail",
+  ald: "ALD (acte en rapport)",
+  ivg: "IVG",
+};
+
 /** Today in Paris, `YYYY-MM-DD` (the daemon refuses acts in the future, Paris time). */
 function parisToday() {
   return new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Paris" }).format(new Date());
@@ -28,6 +39,29 @@ function refusal(error) {
 /** Euros from cents, French style. */
 function euros(cents) {
   return (cents / 100).toLocaleString("fr-FR", { style: "currency", currency: "EUR" });
+}
+
+/**
+ * Acts written as the history shows them: `C+MSF, JKHD001`, `SF 12`, `V+MSF+IFD` — an NGAP
+ * key letter with its coefficient (default 1) and its surcharges after `+`, or a CCAM code.
+ */
+export function parseActs(text) {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const [head, ...modifiers] = s.split("+").map((x) => x.trim().toUpperCase());
+      if (/^[A-Z]{4}\d{3}$/.test(head)) return { nomenclature: "ccam", code: head };
+      const [key, coefficient = "1"] = head.split(/\s+/);
+      return { nomenclature: "ngap", key, coefficient, modifiers };
+    });
+}
+
+/** Shows `cents` in cell `id` (also `data-cents`, which the end-to-end test reads). */
+function money(id, cents) {
+  $(id).textContent = euros(cents);
+  $(id).dataset.cents = String(cents);
 }
 
 /**
@@ -49,6 +83,7 @@ export class FseScreen {
   open(vitale, cpsReader) {
     this.vitale = vitale;
     this.cpsReader = cpsReader;
+    this.fse = null;
     $("beneficiary").replaceChildren(
       ...vitale.beneficiaries.map((b, i) => {
         const o = document.createElement("option");
@@ -57,6 +92,9 @@ export class FseScreen {
         return o;
       }),
     );
+    $("fse-result").hidden = true;
+    showError("fse-error", null);
+    delete document.body.dataset.fse;
     $("fse-section").hidden = false;
   }
 
@@ -65,14 +103,20 @@ export class FseScreen {
     $("fse-section").hidden = true;
   }
 
-  /** The draft the form describes (`FseDraft`), mode sécurisée: Vitale and CPS. */
+  /** The draft the form describes (`FseDraft`), mode sécurisée: the Vitale read and the CPS. */
   draft() {
     const b = this.vitale.beneficiaries[Number($("beneficiary").value)];
     const rights = this.vitale.rights;
-    const situation = Number($("situation").value);
-    const billing = $("situation").selectedOptions[0].dataset.billing;
+    const s = $("situation").selectedOptions[0].dataset;
+    const start = $("pregnancy-start").value;
     return {
-      practitioner: { billing_number: billing, situation },
+      practitioner: {
+        billing_number: s.billing,
+        situation: Number($("situation").value),
+        tariff_zone: s.tariffZone,
+        profession: s.profession,
+        speciality: s.speciality,
+      },
       patient: {
         insured_nir: this.vitale.nir.value,
         last_name: b.last_name,
@@ -82,10 +126,16 @@ export class FseScreen {
         quality: b.quality,
       },
       organism: { regime: rights.regime, caisse: rights.caisse, centre: rights.centre },
+      // The daemon takes the rights from the card it read, named by its serial.
+      rights: { source: "vitale", card_serial: this.vitale.serial },
       nature: $("nature").value,
       mode: "securisee",
       care_date: parisToday(),
-      acts: [{ nomenclature: "ngap", key: $("act-key").value, coefficient: $("act-coefficient").value }],
+      acts: parseActs($("acts").value),
+      ...($("ald").checked ? { exoneration: "ald" } : {}),
+      ...(start ? { pregnancy: { start } } : {}),
+      tiers_payant: $("tiers-payant").checked,
+      amc_tiers_payant: $("amc-tiers-payant").checked,
     };
   }
 
@@ -121,16 +171,24 @@ export class FseScreen {
     }
   }
 
-  /** Shows an FSE as the daemon returned it. */
+  /** Shows an FSE as the daemon returned it: its parts as the daemon computed them. */
   show(fse) {
     this.fse = fse;
+    const a = fse.amounts;
     $("fse-id").textContent = String(fse.id);
     $("fse-number").textContent = fse.number;
     $("fse-status").textContent = STATUS[fse.status] ?? fse.status;
     $("fse-status").dataset.status = fse.status;
     $("fse-patient").textContent = `${fse.patient.last_name} ${fse.patient.first_name}`;
-    $("fse-amount").textContent = euros(fse.amounts.total_cents);
-    $("fse-amount").dataset.cents = String(fse.amounts.total_cents);
+    $("fse-rate").textContent = `${fse.coverage_rate} % — ${BASIS[fse.rate_basis] ?? fse.rate_basis}`;
+    $("fse-rate").dataset.rate = String(fse.coverage_rate);
+    $("fse-rights").textContent = `${fse.rights.origin} ${fse.rights.card_serial ?? fse.rights.reference ?? ""}`;
+    money("fse-amount", a.total_cents);
+    money("fse-amo", a.amo_cents);
+    money("fse-amc", a.amc_cents);
+    money("fse-patient-part", a.patient_cents);
+    money("fse-tiers-payant", a.tiers_payant_cents);
+    $("fse-c2s").textContent = fse.amc?.c2s ? "oui (tiers payant intégral)" : "non";
     $("fse-signed-at").textContent = fse.signed_at ?? "—";
     $("fse-result").hidden = false;
     $("sign-fse").disabled = fse.status !== "draft";

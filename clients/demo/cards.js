@@ -32,7 +32,12 @@ export function showCps(card) {
       .map((s) => {
         const o = document.createElement("option");
         o.value = String(s.index);
+        // What the FSE names of its situation, as read from the CPS (tariffs by zone and
+        // profession; the CPS that signs must have this very situation).
         o.dataset.billing = s.billing_number;
+        o.dataset.tariffZone = s.tariff_zone;
+        o.dataset.profession = h.profession;
+        o.dataset.speciality = s.speciality;
         o.textContent = `${s.billing_number} — ${s.structure_name}`;
         return o;
       }),

@@ -2,23 +2,26 @@
 //
 // Environment: DAEMON_URL (https://localhost:PORT), TLS_DIR (the daemon's {data_dir}/tls:
 // ca.pem, server.pem, server.key), OUT_DIR (screenshots, browser console log), CPS_PIN and
-// WRONG_PIN (typed into the PIN field, wrong one first), BENEFICIARY (index on the Vitale
-// of the patient of the FSE). The page is served from another https origin than the
-// daemon's (e2e-setup.mjs). Talks on stdout, one line each:
+// WRONG_PIN (typed into the PIN field, wrong one first), SCENARIOS (JSON: the FSE to make,
+// each `{swap, insured, beneficiary, nature, acts, ald}`: `swap` a Vitale to put in the
+// reader first, `insured` the name the page then shows). The page is served from another
+// https origin than the daemon's (e2e-setup.mjs). Talks on stdout, one line each:
 //   APP <origin>          the page's origin
 //   CODE <123-456>        the pairing code the page shows (the test approves it with the CLI)
 //   WAITING_CPS <json>    the page lists the readers, the CPS reader empty: insert the CPS now
+//   SWAP <spec>           put this Vitale in the Vitale reader now
 //   RESULT <json>         what the page showed along the way and at the end
-// Exit status 0 when the page shows the FSE signed.
+// Exit status 0 when the page shows every FSE signed.
 import { mkdirSync, writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchTrusting, serveApp } from "./e2e-setup.mjs";
 
-const { DAEMON_URL, TLS_DIR, OUT_DIR, CPS_PIN, WRONG_PIN, BENEFICIARY } = process.env;
-if (!DAEMON_URL || !TLS_DIR || !OUT_DIR || !CPS_PIN || !WRONG_PIN || !BENEFICIARY) {
-  console.error("e2e: set DAEMON_URL, TLS_DIR, OUT_DIR, CPS_PIN, WRONG_PIN and BENEFICIARY");
+const { DAEMON_URL, TLS_DIR, OUT_DIR, CPS_PIN, WRONG_PIN, SCENARIOS } = process.env;
+if (!DAEMON_URL || !TLS_DIR || !OUT_DIR || !CPS_PIN || !WRONG_PIN || !SCENARIOS) {
+  console.error("e2e: set DAEMON_URL, TLS_DIR, OUT_DIR, CPS_PIN, WRONG_PIN and SCENARIOS");
   process.exit(2);
 }
+const scenarios = JSON.parse(SCENARIOS);
 mkdirSync(OUT_DIR, { recursive: true });
 const consoleLog = join(OUT_DIR, "browser-console.log");
 writeFileSync(consoleLog, "");
@@ -95,37 +98,58 @@ try {
   result.pinAfterRight = await text(page, "pin-state");
   result.pinErrorAfterRight = await text(page, "pin-error");
 
-  // The FSE: created for the chosen beneficiary, then signed with the CPS.
+  // The FSE, one per scenario: a Vitale swapped in when asked (the page reads it, with
+  // its rights since the CPS PIN is verified), the form filled, created, then signed.
   await until(page, () => !document.getElementById("fse-section").hidden);
   result.rights = await text(page, "rights");
-  await page.selectOption("#beneficiary", BENEFICIARY);
-  await page.click("#create-fse");
-  await until(page, () => document.body.dataset.fse || document.getElementById("fse-error").textContent);
-  result.draftStatus = await page.$eval("#fse-status", (e) => e.dataset.status ?? null);
-  await page.click("#sign-fse");
-  await until(page, () => document.body.dataset.fse === "signed" || document.getElementById("fse-error").textContent);
-  await page.screenshot({ path: join(OUT_DIR, "demo.png"), fullPage: true });
-  Object.assign(result, await page.evaluate(() => {
-    const t = (id) => document.getElementById(id).textContent;
-    return {
-      origin: location.origin,
-      state: document.body.dataset.state,
-      error: document.body.dataset.error ?? null,
-      insured: t("insured"),
-      nir: t("nir"),
-      beneficiaries: [...document.querySelectorAll("#beneficiaries tr")].map((tr) => tr.innerText),
-      fse: {
+  Object.assign(result, await page.evaluate(() => ({
+    insured: document.getElementById("insured").textContent,
+    nir: document.getElementById("nir").textContent,
+    beneficiaries: [...document.querySelectorAll("#beneficiaries tr")].map((tr) => tr.innerText),
+  })));
+  result.fses = [];
+  for (const [n, s] of scenarios.entries()) {
+    if (s.swap) {
+      console.log(`SWAP ${s.swap}`);
+      await until(page, (name) => document.getElementById("insured").textContent === name &&
+        !document.getElementById("fse-section").hidden &&
+        document.body.dataset.state === "prêt à facturer", s.insured, 30000);
+    }
+    await page.selectOption("#beneficiary", String(s.beneficiary));
+    await page.selectOption("#nature", s.nature);
+    await page.fill("#acts", s.acts);
+    await page.setChecked("#ald", Boolean(s.ald));
+    await page.click("#create-fse");
+    await until(page, () => document.body.dataset.fse || document.getElementById("fse-error").textContent);
+    const draftStatus = await page.$eval("#fse-status", (e) => e.dataset.status ?? null);
+    await page.click("#sign-fse");
+    await until(page, () => document.body.dataset.fse === "signed" || document.getElementById("fse-error").textContent);
+    await page.screenshot({ path: join(OUT_DIR, `demo-${n + 1}.png`), fullPage: true });
+    result.fses.push(await page.evaluate((draft) => {
+      const t = (id) => document.getElementById(id).textContent;
+      const cents = (id) => document.getElementById(id).dataset.cents;
+      return {
+        draftStatus: draft,
         id: t("fse-id"), number: t("fse-number"), patient: t("fse-patient"),
-        amount: t("fse-amount"), amountCents: document.getElementById("fse-amount").dataset.cents,
+        rights: t("fse-rights"), rate: document.getElementById("fse-rate").dataset.rate,
+        rateText: t("fse-rate"), c2s: t("fse-c2s"),
+        totalCents: cents("fse-amount"), amoCents: cents("fse-amo"), amcCents: cents("fse-amc"),
+        patientCents: cents("fse-patient-part"), tiersPayantCents: cents("fse-tiers-payant"),
         status: document.getElementById("fse-status").dataset.status, statusText: t("fse-status"),
         signedAt: t("fse-signed-at"), error: t("fse-error"),
-      },
-    };
-  }));
+      };
+    }, draftStatus));
+  }
+  await page.screenshot({ path: join(OUT_DIR, "demo.png"), fullPage: true });
+  Object.assign(result, await page.evaluate(() => ({
+    origin: location.origin,
+    state: document.body.dataset.state,
+    error: document.body.dataset.error ?? null,
+  })));
   result.gets = gets;
   result.urlsWithToken = urlsWithToken;
   result.eventsAuthorized = eventsAuthorized;
-  ok = result.fse.status === "signed";
+  ok = result.fses.length === scenarios.length && result.fses.every((f) => f.status === "signed");
 } catch (e) {
   console.error(`e2e: ${e}`);
 } finally {

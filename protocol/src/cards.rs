@@ -73,6 +73,19 @@ pub struct Ald {
     pub beneficiary: u8,
 }
 
+/// The kind of a complementary contract (modelled: the real contract types are in the
+/// restricted SESAM-Vitale specification).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AmcKind {
+    /// A mutuelle, an insurer or a provident society.
+    #[default]
+    Mutuelle,
+    /// Complémentaire santé solidaire (C2S): tiers payant intégral, no fee left to the
+    /// patient.
+    C2s,
+}
+
 /// The complementary insurer (AMC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Amc {
@@ -82,8 +95,11 @@ pub struct Amc {
     pub name: String,
     /// End `YYYY-MM-DD`.
     pub until: String,
-    /// Third-party payment (tiers payant) agreed.
+    /// Third-party payment (tiers payant) agreed by the contract.
     pub tiers_payant: bool,
+    /// Kind of contract (default `mutuelle`).
+    #[serde(default)]
+    pub kind: AmcKind,
 }
 
 /// The rights of a Carte Vitale (its protected zone; modelled layout).

@@ -135,6 +135,50 @@ error_codes! {
     ActInFuture = ("act_in_future", 422),
     /// A field of an FSE is malformed (NIR, billing number, organism, date, rate...). `details.field`.
     InvalidFseField = ("invalid_fse_field", 422),
+    /// The act has no tariff for the practice's zone at its date (a DROM value unknown: never
+    /// the métropole one instead). `details.field`, `details.zone`, `details.date`.
+    TariffUnknownForZone = ("tariff_unknown_for_zone", 422),
+    /// The AMO rate the client states differs from the rate Passerelle computes from the
+    /// nature and the rights ("taux demandé ≠ taux calculé"). `details.requested`, `details.computed`.
+    CoverageRateMismatch = ("coverage_rate_mismatch", 422),
+    /// The declared exoneration is not in the patient's rights at the care date ("modulation
+    /// du ticket modérateur non trouvée"): an ALD without an ALD in force. `details.field`.
+    ExonerationNotFound = ("exoneration_not_found", 422),
+    /// Tiers payant complémentaire asked while the AMC contract does not allow it ("facture
+    /// TPC incompatible avec le type de contrat"). `details.field`.
+    TpcIncompatibleContract = ("tpc_incompatible_contract", 422),
+    /// Tiers payant complémentaire asked with no complementary insurer covering the care
+    /// date. `details.field`.
+    AmcNotCovered = ("amc_not_covered", 422),
+    /// A Sunday and public holiday surcharge (F, MDD) on another day ("date de prestation =
+    /// samedi non férié"). `details.field`.
+    SurchargeNotSundayOrHoliday = ("surcharge_not_sunday_or_holiday", 422),
+    /// A night surcharge (N, MM, MDN, MDI) outside its hours, or without the act's time.
+    /// `details.field`.
+    SurchargeNotAtNight = ("surcharge_not_at_night", 422),
+    /// A modifier on an act it does not apply to (MSF on other acts than C and V), out of
+    /// its cases (MD), or with one it excludes (MD and IFD). `details.field`.
+    ModifierNotApplicable = ("modifier_not_applicable", 422),
+    /// Acts that cannot be billed together in one session (a third act, a consultation with
+    /// a CCAM act...). `details.field`.
+    ActsNotCumulative = ("acts_not_cumulative", 422),
+    /// A sécurisée FSE without rights (`rights`: the Carte Vitale read or an online answer).
+    /// `details.field`.
+    RightsRequired = ("rights_required", 422),
+    /// The rights named by the draft are not known: the Carte Vitale is not (or no longer) in
+    /// a reader with its rights read, or the online answer is unknown or expired. `details.field`.
+    RightsReferenceUnknown = ("rights_reference_unknown", 422),
+    /// The rights do not cover the care date (no AMO period of the patient then).
+    /// `details.field`.
+    RightsNotCovering = ("rights_not_covering", 422),
+    /// The FSE's organism is not the one of the rights (the message names it).
+    /// `details.field`.
+    RightsOrganismMismatch = ("rights_organism_mismatch", 422),
+    /// The FSE's patient is not among the beneficiaries the rights name. `details.field`.
+    RightsBeneficiaryUnknown = ("rights_beneficiary_unknown", 422),
+    /// Nature `maternite` outside a maternity period (rights, or the stated pregnancy).
+    /// `details.field`.
+    MaternityNotCovered = ("maternity_not_covered", 422),
     /// No FSE with this id.
     FseNotFound = ("fse_not_found", 404),
     /// The FSE is already in a lot: it cannot be deleted any more; the caisse must be contacted.

@@ -21,10 +21,11 @@ pub mod security;
 pub mod status;
 
 pub use billing::{
-    ActInput, Amounts, Basket, BasketList, Fse, FseBatchRequest, FseBatchResponse, FseDraft,
-    FseList, FseMode, FseOutcome, FseSignRequest, FseSignResponse, FseStatus, InsuranceNature, Lot,
-    LotBuildRequest, LotList, LotSignature, LotStatus, Organism, Patient, PractitionerRef,
-    Prescriber, PricedAct,
+    ActInput, AmcRecord, Amounts, Basket, BasketList, Exoneration, Fse, FseBatchRequest,
+    FseBatchResponse, FseDraft, FseList, FseMode, FseOutcome, FseSignRequest, FseSignResponse,
+    FseStatus, InsuranceNature, Lot, LotBuildRequest, LotList, LotSignature, LotStatus, Organism,
+    Patient, PractitionerRef, Pregnancy, Prescriber, PricedAct, RateBasis, RightsOrigin,
+    RightsRecord, RightsRef, WorkAccident,
 };
 pub use billing::{
     AttemptReason, AttemptState, DailySchedule, LotDetail, MailSecurity, MailServer, MailSettings,
@@ -36,8 +37,8 @@ pub use billing::{
     ReturnState, Settlement, Tally,
 };
 pub use cards::{
-    Ald, Amc, Beneficiary, CpxCard, DataSource, Holder, Nir, PracticeMode, Rights, RightsPeriod,
-    Situation, VitaleCard,
+    Ald, Amc, AmcKind, Beneficiary, CpxCard, DataSource, Holder, Nir, PracticeMode, Rights,
+    RightsPeriod, Situation, VitaleCard,
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use event::{Event, EventKind};

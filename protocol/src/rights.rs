@@ -34,6 +34,11 @@ pub struct RightsAnswer {
     pub card: VitaleCard,
     /// Which service answered (`adri`, `apcv`).
     pub service: String,
+    /// Reference of this answer: an FSE names it (`rights: {"source": "online",
+    /// "reference": ...}`) to be drawn up with these rights. Kept by the daemon for a day.
+    pub reference: String,
+    /// When the service answered (RFC 3339, UTC).
+    pub answered_at: String,
     /// True while the service is the modelled one shipped with Passerelle (fixtures), not a
     /// licensed connection to the insurance.
     pub modelled: bool,

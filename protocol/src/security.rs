@@ -16,6 +16,9 @@ use utoipa::ToSchema;
 pub enum Scope {
     /// Read readers, cards and the event stream.
     ReadCards,
+    /// Prepare FSE (create, list, delete drafts, baskets, read lots): what an assistant's
+    /// application gets. Signing needs `sign`.
+    Prepare,
     /// Verify the CPS PIN and sign (FSE, lots).
     Sign,
     /// Send lots to the organisms and fetch their returns.
@@ -26,12 +29,19 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in a stable order.
-    pub const ALL: [Scope; 4] = [Scope::ReadCards, Scope::Sign, Scope::Transmit, Scope::Admin];
+    pub const ALL: [Scope; 5] = [
+        Scope::ReadCards,
+        Scope::Prepare,
+        Scope::Sign,
+        Scope::Transmit,
+        Scope::Admin,
+    ];
 
     /// The scope as it appears on the wire and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::ReadCards => "read_cards",
+            Scope::Prepare => "prepare",
             Scope::Sign => "sign",
             Scope::Transmit => "transmit",
             Scope::Admin => "admin",

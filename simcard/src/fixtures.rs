@@ -35,6 +35,10 @@ const FIXTURES: &[(&str, &str)] = &[
         include_str!("../fixtures/cards/vitale-santoni-corse.json"),
     ),
     (
+        "vitale:bernard-c2s",
+        include_str!("../fixtures/cards/vitale-bernard-c2s.json"),
+    ),
+    (
         "cps:durand-sage-femme",
         include_str!("../fixtures/cards/cps-durand-sage-femme.json"),
     ),
@@ -249,7 +253,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(list().len(), 7);
+        assert_eq!(list().len(), 8);
         assert!(matches!(
             card_from_spec("vitale:personne"),
             Err(FixtureError::Unknown(_))
@@ -278,6 +282,14 @@ mod tests {
             panic!()
         };
         assert_eq!(&santoni.nir[5..7], "2A");
+        let Ok(Fixture::Vitale(bernard)) = fixture("vitale:bernard-c2s") else {
+            panic!()
+        };
+        assert!(bernard
+            .rights
+            .amc
+            .as_ref()
+            .is_some_and(|a| a.c2s && a.tiers_payant));
         let Ok(Fixture::Cpx(cpe)) = fixture("cpe:petit-secretaire") else {
             panic!()
         };

@@ -172,6 +172,7 @@ fn rights(r: &Rights) -> Vec<u8> {
                 Tlv::new(vitale::AMC_NAME, amc.name.as_bytes()),
                 Tlv::new(vitale::AMC_UNTIL, amc.until.as_bytes()),
                 Tlv::new(vitale::AMC_TIERS_PAYANT, vec![u8::from(amc.tiers_payant)]),
+                Tlv::new(vitale::AMC_KIND, vec![u8::from(amc.c2s)]),
             ],
         ));
     }

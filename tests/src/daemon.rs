@@ -67,7 +67,7 @@ pub struct Daemon {
 }
 
 /// Every scope, for the rig's own token.
-pub const ALL_SCOPES: [&str; 4] = ["read_cards", "sign", "transmit", "admin"];
+pub const ALL_SCOPES: [&str; 5] = ["read_cards", "prepare", "sign", "transmit", "admin"];
 
 impl Daemon {
     /// Writes a config for `backend` on a free port and starts the daemon; returns once

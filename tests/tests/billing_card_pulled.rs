@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::billing::accepted;
 use common::{route, wait_card};
 use passerelle_billing::clock::{format_date, paris_date};
-use passerelle_billing::samples::varied;
+use passerelle_billing::samples::{unread, varied};
 use passerelle_billing::{Clock, SystemClock};
 use passerelle_protocol::{ApiError, Fse, FseSignResponse, FseStatus, LotList};
 use passerelle_tests::{Backend, Daemon, PcscdRig, Simcard, TestDir, READER_1, VPCD_PORT_1};
@@ -80,7 +80,10 @@ async fn a_cps_pulled_out_while_signing_keeps_the_store_true() {
     // Two FSE signed per call; the card leaves at each APDU of the call.
     for k in 0..=8 {
         ready(&daemon, &mut cps).await;
-        let drafts = [varied(3 * k + 2, &day), varied(3 * k + 4, &day)];
+        let drafts = [
+            unread(varied(3 * k + 2, &day)),
+            unread(varied(3 * k + 4, &day)),
+        ];
         let made = accepted(
             &daemon
                 .post_json("/v1/fse", &json!({ "fse": drafts }))

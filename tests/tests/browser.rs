@@ -2,13 +2,17 @@
 //! origin, against the daemon behind the real pcscd: it pairs (approved through the CLI),
 //! lists the readers and keeps the list live from the event stream (the CPS is inserted
 //! while the page is open), reads the Vitale and the CPS, verifies the CPS PIN typed in its
-//! form (a wrong one first: the French refusal is shown), creates an FSE for a beneficiary
-//! of the Vitale and signs it with the CPS. What the page showed is compared with what the
-//! daemon says through the API (the FSE, the PIN state, the audit log); no URL the page
+//! form (a wrong one first: the French refusal is shown), then makes three FSE, each signed
+//! with the CPS, the Vitale swapped in its reader between them: an act in relation with the
+//! ALD on the Martin card (100 %), a maternity FSE (100 %, the card's maternity period), a
+//! C2S patient in tiers payant intégral; the rights come from the card the daemon read,
+//! the parts from the daemon. What the page showed is compared with what the daemon says
+//! through the API (each FSE and its parts, the PIN state, the audit log); no URL the page
 //! requests carries the token, and the event stream sends it as a header. Driven by
 //! `clients/demo/e2e.mjs` (playwright-core, Debian's `/usr/bin/chromium`); screenshots in
 //! `tests/artifacts/browser_demo_page_bills_with_live_readers/`: `demo-waiting-cps.png`
-//! (the CPS reader still empty) and `demo.png` (the FSE signed).
+//! (the CPS reader still empty), `demo-1.png` to `demo-3.png` (each FSE signed) and
+//! `demo.png`.
 //!
 //! Runs only with `PASSERELLE_BROWSER_TESTS=1` (set by `scripts/test-clients`, which
 //! installs the npm packages and builds the TypeScript client first).
@@ -32,8 +36,47 @@ const WAIT: Duration = Duration::from_secs(10);
 const CPS: &str = "cps:durand-sage-femme";
 const CPS_PIN: &str = "4729";
 const WRONG_PIN: &str = "0000";
-/// The spouse on the `martin-famille` Vitale: the patient of the FSE.
-const BENEFICIARY: usize = 1;
+/// The FSE the page makes, in order, and the parts each must come to: `[total, AMO, AMC,
+/// patient, paid to the practitioner]` in cents, and the AMO rate.
+fn scenarios(nguyen: &Path) -> (Value, Vec<([i64; 5], u8)>) {
+    let pages = json!([
+        // The spouse on the `martin-famille` Vitale, seen for her ALD (on the card): 100 %.
+        { "swap": null, "insured": "MARTIN PIERRE", "beneficiary": 1, "nature": "maladie",
+          "acts": "C+MSF", "ald": true },
+        // A pregnant patient, her card's maternity period covering today: 100 %.
+        { "swap": format!("vitale:{}", nguyen.display()), "insured": "NGUYEN THI MAI",
+          "beneficiary": 0, "nature": "maternite", "acts": "SF 12", "ald": false },
+        // A patient covered by the C2S: tiers payant intégral, nothing left to pay.
+        { "swap": "vitale:bernard-c2s", "insured": "BERNARD INES", "beneficiary": 0,
+          "nature": "maladie", "acts": "C+MSF, JKHD001", "ald": false },
+    ]);
+    let expected = vec![
+        ([2650, 2650, 0, 0, 2650], 100),
+        ([3840, 3840, 0, 0, 3840], 100),
+        ([3896, 2727, 1169, 0, 3896], 70),
+    ];
+    (pages, expected)
+}
+
+/// The `nguyen` fixture with its maternity period around today (the embedded one has
+/// fixed dates), written to `dir`.
+fn pregnant_nguyen(dir: &TestDir) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text =
+        std::fs::read_to_string(root.join("simcard/fixtures/cards/vitale-nguyen.json")).unwrap();
+    let mut card: Value = serde_json::from_str(&text).unwrap();
+    let today = passerelle_billing::clock::paris_date(time::OffsetDateTime::now_utc());
+    let compact = |d: time::Date| passerelle_billing::clock::format_date(d).replace('-', "");
+    for p in card["rights"]["periods"].as_array_mut().unwrap() {
+        if p["nature"] == "maternite" {
+            p["from"] = json!(compact(today - time::Duration::days(150)));
+            p["until"] = json!(compact(today + time::Duration::days(120)));
+        }
+    }
+    let path = dir.file("vitale-nguyen-enceinte.json");
+    std::fs::write(&path, card.to_string()).unwrap();
+    path
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn browser_demo_page_bills_with_live_readers() {
@@ -62,6 +105,7 @@ async fn browser_demo_page_bills_with_live_readers() {
         .unwrap();
 
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../clients/demo");
+    let (pages, expected) = scenarios(&pregnant_nguyen(&dir));
     let mut node = tokio::process::Command::new("node")
         .arg(demo.join("e2e.mjs"))
         .env("DAEMON_URL", format!("https://localhost:{}", daemon.port()))
@@ -69,7 +113,7 @@ async fn browser_demo_page_bills_with_live_readers() {
         .env("OUT_DIR", dir.path())
         .env("CPS_PIN", CPS_PIN)
         .env("WRONG_PIN", WRONG_PIN)
-        .env("BENEFICIARY", BENEFICIARY.to_string())
+        .env("SCENARIOS", pages.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -106,6 +150,13 @@ async fn browser_demo_page_bills_with_live_readers() {
                 // The page shows the readers, the CPS reader empty: the practitioner
                 // inserts the card, the page is not reloaded.
                 cps.do_and_wait("insert", "inserted").await.unwrap();
+            } else if let Some(spec) = line.strip_prefix("SWAP ") {
+                // The next patient's Vitale, in the same reader.
+                vitale.do_and_wait("remove", "removed").await.unwrap();
+                vitale
+                    .do_and_wait(&format!("insert {spec}"), "inserted")
+                    .await
+                    .unwrap();
             } else if let Some(json) = line.strip_prefix("RESULT ") {
                 result = Some(serde_json::from_str::<Value>(json).unwrap());
             }
@@ -122,6 +173,7 @@ async fn browser_demo_page_bills_with_live_readers() {
     assert!(app_origin.starts_with("https://127.0.0.1:"));
     assert_eq!(result["origin"], app_origin.as_str());
     assert!(dir.file("demo.png").exists() && dir.file("demo-waiting-cps.png").exists());
+    assert!(dir.file("demo-3.png").exists());
 
     // Readers, live: the CPS reader empty, then holding the CPS, from the event stream
     // alone (the list was fetched once).
@@ -191,36 +243,82 @@ async fn browser_demo_page_bills_with_live_readers() {
     let pin: PinStatus = daemon.get_json(&route(READER_1, "pin")).await.unwrap();
     assert!(pin.verified && pin.tries_left == pin.tries_max, "{pin:?}");
 
-    // The FSE the page shows is the one the daemon stored, signed by the CPS.
-    let page_fse = &result["fse"];
-    assert_eq!(result["draftStatus"], "draft", "{result:#}");
-    assert_eq!(page_fse["status"], "signed", "{result:#}");
-    assert_eq!(page_fse["statusText"], "signée");
-    assert_eq!(page_fse["error"], "");
-    let id: i64 = page_fse["id"].as_str().unwrap().parse().unwrap();
-    let fse: Fse = daemon.get_json(&format!("/v1/fse/{id}")).await.unwrap();
-    assert_eq!(fse.status, FseStatus::Signed);
-    assert_eq!(page_fse["number"], fse.number.as_str());
-    assert_eq!(fse.number.len(), 9);
-    assert_eq!(page_fse["amountCents"], fse.amounts.total_cents.to_string());
-    assert!(fse.amounts.total_cents > 0);
-    assert_eq!(
-        page_fse["signedAt"],
-        fse.signed_at.clone().unwrap().as_str()
-    );
+    // Each FSE the page shows is the one the daemon stored, signed by the CPS, with the
+    // parts the daemon computed from the rights it read.
+    let fses = result["fses"].as_array().unwrap();
+    assert_eq!(fses.len(), expected.len(), "{result:#}");
+    let mut ids = Vec::new();
+    for (page_fse, ([total, amo, amc, patient, paid], rate)) in fses.iter().zip(&expected) {
+        assert_eq!(page_fse["draftStatus"], "draft", "{result:#}");
+        assert_eq!(page_fse["status"], "signed", "{result:#}");
+        assert_eq!(page_fse["statusText"], "signée");
+        assert_eq!(page_fse["error"], "");
+        let id: i64 = page_fse["id"].as_str().unwrap().parse().unwrap();
+        ids.push(id);
+        let fse: Fse = daemon.get_json(&format!("/v1/fse/{id}")).await.unwrap();
+        assert_eq!(fse.status, FseStatus::Signed);
+        assert_eq!(page_fse["number"], fse.number.as_str());
+        let a = fse.amounts;
+        assert_eq!(
+            [
+                a.total_cents,
+                a.amo_cents,
+                a.amc_cents,
+                a.patient_cents,
+                a.tiers_payant_cents
+            ],
+            [*total, *amo, *amc, *patient, *paid],
+            "{page_fse}"
+        );
+        let shown = |k: &str| page_fse[k].as_str().unwrap().parse::<i64>().unwrap();
+        assert_eq!(
+            [
+                shown("totalCents"),
+                shown("amoCents"),
+                shown("amcCents"),
+                shown("patientCents")
+            ],
+            [*total, *amo, *amc, *patient]
+        );
+        assert_eq!(shown("tiersPayantCents"), *paid);
+        assert_eq!(fse.coverage_rate, *rate);
+        assert_eq!(page_fse["rate"], rate.to_string());
+        assert_eq!(
+            page_fse["signedAt"],
+            fse.signed_at.clone().unwrap().as_str()
+        );
+        assert_eq!(fse.rights.origin, passerelle_protocol::RightsOrigin::Vitale);
+        assert_eq!(
+            page_fse["rights"],
+            format!("vitale {}", fse.rights.card_serial.unwrap())
+        );
+        assert_eq!(fse.practitioner.billing_number, "69312233");
+    }
+    let sophie: Fse = daemon
+        .get_json(&format!("/v1/fse/{}", ids[0]))
+        .await
+        .unwrap();
     assert_eq!(
         (
-            fse.patient.first_name.as_str(),
-            fse.patient.quality.as_str()
+            sophie.patient.first_name.as_str(),
+            sophie.patient.quality.as_str()
         ),
         ("SOPHIE", "02")
     );
-    assert_eq!(page_fse["patient"], "MARTIN SOPHIE");
-    assert_eq!(fse.practitioner.billing_number, "69312233");
-    assert_eq!(fse.patient.insured_nir, "178067511223315");
+    assert_eq!(fses[0]["patient"], "MARTIN SOPHIE");
+    assert_eq!(sophie.rate_basis, passerelle_protocol::RateBasis::Ald);
+    assert_eq!(sophie.patient.insured_nir, "178067511223315");
     assert_eq!(
-        (fse.organism.regime.as_str(), fse.organism.caisse.as_str()),
+        (
+            sophie.organism.regime.as_str(),
+            sophie.organism.caisse.as_str()
+        ),
         ("01", "751")
+    );
+    assert_eq!(fses[1]["rateText"], "100 % — maternité");
+    assert!(
+        fses[2]["c2s"].as_str().unwrap().starts_with("oui"),
+        "{result:#}"
     );
 
     // The daemon's audit log: both PIN tries and the signature came from the page's origin,
@@ -260,5 +358,5 @@ async fn browser_demo_page_bills_with_live_readers() {
         })
         .cloned()
         .unwrap_or_else(|| panic!("no grant for {app_origin}: {grants}"));
-    assert_eq!(grant["scopes"], json!(["read_cards", "sign"]));
+    assert_eq!(grant["scopes"], json!(["read_cards", "prepare", "sign"]));
 }

@@ -112,6 +112,8 @@ fn check_vitale(card: &VitaleCard, f: &Value) {
             );
             assert_eq!(a.until, iso(&fa["until"]));
             assert_eq!(a.tiers_payant, fa["tiers_payant"].as_bool().unwrap());
+            let c2s = fa.get("c2s").and_then(Value::as_bool).unwrap_or(false);
+            assert_eq!(a.kind == passerelle_protocol::AmcKind::C2s, c2s);
         }
         (None, None) => {}
         (None, Some(fa)) if fa.is_null() => {}
@@ -220,6 +222,7 @@ async fn every_fixture(name: &str, card_args: &[&str]) {
         ("vitale:martin-famille", "vitale-martin-famille"),
         ("vitale:nguyen", "vitale-nguyen"),
         ("vitale:santoni-corse", "vitale-santoni-corse"),
+        ("vitale:bernard-c2s", "vitale-bernard-c2s"),
     ] {
         swap(&daemon, &mut vitale, READER_0, spec).await;
         let card: VitaleCard = daemon.get_json(&route(READER_0, "vitale")).await.unwrap();

@@ -24,12 +24,13 @@ use serde_json::{json, Value};
 
 const CPS: &str = "Passerelle lecteur simulé 1";
 
-/// Creates `n` FSE (the three caisses in turn) on `day` and signs them with the CPS.
+/// Creates `n` FSE (the three caisses in turn, a lot each: the sample people 0, 1 and 2
+/// are of caisses 691, 751 and 201) on `day` and signs them with the CPS.
 async fn signed_fse(daemon: &Daemon, day: &str, n: usize) {
     let drafts: Vec<_> = (0..n)
         .map(|i| {
             let mut d = draft(
-                i,
+                i % 3,
                 day,
                 InsuranceNature::Maladie,
                 FseMode::SansVitale,

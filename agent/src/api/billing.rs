@@ -1,6 +1,8 @@
-//! Billing routes: FSE (grouped creation with `Idempotency-Key`, history with filters and
-//! CSV, deletion), pre-coded baskets, lots and their B2 file. The signing routes, which
-//! need the CPS, are in `billing_sign.rs`.
+//! Billing routes: FSE (grouped creation with `Idempotency-Key`, the rights filled in from
+//! the card read or the online answer a draft names — `billing_rights.rs` —, history with
+//! strict filters and CSV, deletion; creation and deletion in the audit log), pre-coded
+//! baskets, lots and their B2 file. The signing routes, which need the CPS, are in
+//! `billing_sign.rs`.
 
 use std::sync::Arc;
 
@@ -8,16 +10,20 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use passerelle_protocol::{
     Basket, BasketList, ErrorCode, Fse, FseBatchRequest, FseBatchResponse, FseList, FseOutcome,
-    LotList,
+    FseStatus, LotList, Scope,
 };
 use serde::Deserialize;
 
+use super::auth;
+use super::billing_rights::DaemonRights;
+use super::caller::RequestCaller;
 use super::json::JsonBody;
 use super::path::PathParams;
 use super::{ApiFailure, AppState};
+use crate::audit::{self, action};
 use passerelle_billing::{export, Billing, BillingError, FseFilter};
 
 impl From<BillingError> for ApiFailure {
@@ -74,28 +80,63 @@ pub(super) fn outcome(index: usize, r: Result<Fse, ApiFailure>) -> FseOutcome {
     }
 }
 
-/// `POST /v1/fse`: each FSE accepted or refused on its own.
+/// What the audit log says of an FSE (never patient data).
+fn audit_details(fse: &Fse) -> serde_json::Value {
+    serde_json::json!({
+        "fse_id": fse.id,
+        "number": fse.number,
+        "practitioner": fse.practitioner.billing_number,
+        "mode": fse.mode,
+        "nature": fse.nature,
+        "rights": fse.rights.origin,
+        "total_cents": fse.amounts.total_cents,
+    })
+}
+
+/// `POST /v1/fse`: each FSE accepted or refused on its own, the rights a draft names filled
+/// in by the daemon; each FSE made goes to the audit log before the answer.
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
+    RequestCaller(caller): RequestCaller,
     JsonBody(request): JsonBody<FseBatchRequest>,
 ) -> Result<Json<FseBatchResponse>, ApiFailure> {
     let key = idempotency_key(&headers)?;
+    let rights = DaemonRights {
+        hub: state.hub.clone(),
+        online: state.online_rights.clone(),
+    };
     let outcomes = blocking(&state, move |b| {
-        b.create_batch(&request.fse, key.as_deref())
+        b.create_batch_reporting(&request.fse, &rights, key.as_deref())
     })
     .await?;
+    for created in outcomes.iter().flatten().filter(|c| c.new) {
+        let details = audit_details(&created.fse);
+        audit::record(action::FSE_CREATED, caller.actor.clone(), details)
+            .written()
+            .await;
+    }
     let results = outcomes
         .into_iter()
         .enumerate()
-        .map(|(index, r)| outcome(index, r.map_err(ApiFailure::from)))
+        .map(|(index, r)| outcome(index, r.map(|c| c.fse).map_err(ApiFailure::from)))
         .collect();
     Ok(Json(FseBatchResponse { results }))
 }
 
-/// `?format=csv` on the history.
-#[derive(Debug, Deserialize)]
-pub struct Format {
+/// The query of the history: its filters and `format`, nothing else (an unknown parameter,
+/// `mode=degradee` say, is refused rather than ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    from: Option<String>,
+    to: Option<String>,
+    patient: Option<String>,
+    status: Option<String>,
+    lot: Option<i64>,
+    organism: Option<String>,
+    practitioner: Option<String>,
+    limit: Option<u32>,
     /// `json` (default) or `csv`.
     format: Option<String>,
 }
@@ -103,11 +144,27 @@ pub struct Format {
 /// `GET /v1/fse`: history, filtered; `?format=csv` for the CSV export.
 pub async fn list(
     State(state): State<AppState>,
-    filter: Result<Query<FseFilter>, QueryRejection>,
-    format: Result<Query<Format>, QueryRejection>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Response, ApiFailure> {
-    let Query(filter) = filter.map_err(|e| bad_request("Filtre", e.body_text()))?;
-    let csv = match format.ok().and_then(|Query(f)| f.format).as_deref() {
+    let Query(q) = query.map_err(|e| {
+        ApiFailure::new(
+            ErrorCode::BadRequest,
+            "Filtre de l'historique refusé : paramètre inconnu ou illisible (from, to, patient, \
+             status, lot, organism, practitioner, limit, format).",
+        )
+        .details(serde_json::json!({ "cause": e.body_text() }))
+    })?;
+    let filter = FseFilter {
+        from: q.from,
+        to: q.to,
+        patient: q.patient,
+        status: q.status,
+        lot: q.lot,
+        organism: q.organism,
+        practitioner: q.practitioner,
+        limit: q.limit,
+    };
+    let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
         Some(other) => return Err(bad_request("Format", format!("{other:?}: json ou csv"))),
@@ -133,16 +190,13 @@ pub async fn list(
 /// `GET /v1/fse.csv`: the same as `GET /v1/fse?format=csv`.
 pub async fn list_csv(
     state: State<AppState>,
-    filter: Result<Query<FseFilter>, QueryRejection>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Response, ApiFailure> {
-    list(
-        state,
-        filter,
-        Ok(Query(Format {
-            format: Some("csv".into()),
-        })),
-    )
-    .await
+    let query = query.map(|Query(mut q)| {
+        q.format = Some("csv".into());
+        Query(q)
+    });
+    list(state, query).await
 }
 
 /// `GET /v1/fse/{id}`
@@ -153,12 +207,28 @@ pub async fn get(
     Ok(Json(blocking(&state, move |b| b.fse(id)).await?))
 }
 
-/// `DELETE /v1/fse/{id}`: only before the FSE is in a lot.
+/// `DELETE /v1/fse/{id}`: only before the FSE is in a lot; a signed one only by a client
+/// that may sign (`prepare` deletes drafts). Recorded in the audit log before the answer.
 pub async fn delete(
     State(state): State<AppState>,
     PathParams(id): PathParams<i64>,
+    RequestCaller(caller): RequestCaller,
+    checked: Option<Extension<auth::Caller>>,
 ) -> Result<Json<Fse>, ApiFailure> {
-    Ok(Json(blocking(&state, move |b| b.delete(id)).await?))
+    let may_sign = checked.is_some_and(|Extension(c)| c.has(Scope::Sign));
+    let current = blocking(&state, move |b| b.fse(id)).await?;
+    if current.status == FseStatus::Signed && !may_sign {
+        return Err(ApiFailure::new(
+            ErrorCode::ScopeMissing,
+            "Cette feuille est signée : seule une application autorisée à signer (sign) peut \
+             la supprimer.",
+        ));
+    }
+    let deleted = blocking(&state, move |b| b.delete(id)).await?;
+    audit::record(action::FSE_DELETED, caller.actor, audit_details(&deleted))
+        .written()
+        .await;
+    Ok(Json(deleted))
 }
 
 /// `GET /v1/baskets`
@@ -233,4 +303,4 @@ pub async fn lot_b2(
 
 #[cfg(test)]
 #[path = "billing_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -11,9 +11,13 @@ use passerelle_billing::samples::varied;
 use passerelle_billing::{Billing, FixedClock, KeySigner, SignError, SignerIdentity};
 use passerelle_protocol::{ClientIdentity, Scope};
 use passerelle_simcard::backend::SimBackend;
+use Scope::Sign;
 
 /// A [`KeySigner`] over the signature key of simulated card `key_id`'s test keys.
-fn fixture_signer(key_id: &str, identity: SignerIdentity) -> Result<KeySigner, SignError> {
+pub(crate) fn fixture_signer(
+    key_id: &str,
+    identity: SignerIdentity,
+) -> Result<KeySigner, SignError> {
     let keys = passerelle_simcard::fixtures::keys(key_id)
         .ok_or_else(|| SignError(format!("clé de test inconnue {key_id:?}")))?;
     KeySigner::new(identity, keys.sig_key_pem, keys.sig_cert)
@@ -23,19 +27,35 @@ async fn app(dir: &std::path::Path) -> axum::Router {
     app_and_billing(dir).await.0
 }
 
-/// The router with the headers of a paired local client (scope `sign`) added to every
-/// request, and the billing layer behind it.
+/// The router with the headers of a paired local client (scopes `prepare` and `sign`) added
+/// to every request, and the billing layer behind it.
 async fn app_and_billing(dir: &std::path::Path) -> (axum::Router, Arc<Billing>) {
     let clock = Arc::new(FixedClock::new(datetime!(2026-03-02 10:00 UTC)));
-
-    let api = test_api(
+    client(
         dir,
         SimBackend::new(vec![]),
+        clock,
+        vec![Scope::Prepare, Sign],
+    )
+    .await
+}
+
+/// The router over `sim` for a local client paired with `scopes`, its headers added to
+/// every request, and the billing layer behind it.
+pub(crate) async fn client(
+    dir: &std::path::Path,
+    sim: SimBackend,
+    clock: Arc<FixedClock>,
+    scopes: Vec<Scope>,
+) -> (axum::Router, Arc<Billing>) {
+    let api = test_api(
+        dir,
+        sim,
         clock,
         ClientIdentity::Local {
             os_user: passerelle_protocol::OsUser::unix(1000),
         },
-        vec![Scope::Sign],
+        scopes,
     )
     .await;
     let bearer = format!("Bearer {}", api.token);
@@ -53,7 +73,7 @@ async fn app_and_billing(dir: &std::path::Path) -> (axum::Router, Arc<Billing>) 
     (app, api.billing)
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &axum::Router,
     method: &str,
     uri: &str,
@@ -79,7 +99,7 @@ async fn call(
     )
 }
 
-fn json_of(bytes: &[u8]) -> Value {
+pub(crate) fn json_of(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap()
 }
 
@@ -127,11 +147,17 @@ async fn history_csv_delete_baskets_and_lots() {
     assert_eq!(String::from_utf8(csv.clone()).unwrap().lines().count(), 3);
     let (_, csv2) = call(&app, "GET", "/v1/fse.csv", None, None).await;
     assert_eq!(csv, csv2);
-    let (status, bad) = call(&app, "GET", "/v1/fse?lot=abc", None, None).await;
-    assert_eq!(
-        (status, json_of(&bad)["error"]["code"].clone()),
-        (StatusCode::BAD_REQUEST, json!("bad_request"))
-    );
+    // A malformed or unknown filter is refused, never ignored.
+    for query in ["lot=abc", "mode=degradee", "format=xml", "statut=draft"] {
+        let (status, bad) = call(&app, "GET", &format!("/v1/fse?{query}"), None, None).await;
+        assert_eq!(
+            (status, json_of(&bad)["error"]["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!("bad_request")),
+            "{query}"
+        );
+    }
+    let (status, _) = call(&app, "GET", "/v1/fse.csv?mode=degradee", None, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     // `limit` within the documented 1 to 10,000.
     for (limit, ok) in [("0", false), ("1", true), ("10000", true), ("10001", false)] {
         let (status, body) = call(&app, "GET", &format!("/v1/fse?limit={limit}"), None, None).await;
@@ -183,17 +209,20 @@ async fn history_csv_delete_baskets_and_lots() {
 async fn a_signed_lot_is_served_as_its_b2_file() {
     let dir = tempfile::tempdir().unwrap();
     let (app, billing) = app_and_billing(dir.path()).await;
-    let identity = passerelle_billing::SignerIdentity {
-        card_kind: passerelle_protocol::CardKind::Cps,
-        billing_number: passerelle_billing::samples::DURAND_BILLING.into(),
-        situation: 0,
-        may_sign_invoice: true,
-        may_sign_lot: true,
-    };
+    let identity = SignerIdentity::of(
+        passerelle_protocol::CardKind::Cps,
+        &passerelle_billing::samples::durand(),
+        true,
+        true,
+    );
     let signer = fixture_signer("durand-sage-femme", identity).unwrap();
     let lots = tokio::task::spawn_blocking(move || {
         let created = billing
-            .create_batch(&[varied(0, "2026-03-01")], None)
+            .create_batch(
+                &[varied(0, "2026-03-01")],
+                &passerelle_billing::NoRights,
+                None,
+            )
             .unwrap();
         let id = created[0].as_ref().unwrap().id;
         billing.sign_fse_batch(&signer, &[id]).unwrap();
@@ -271,7 +300,7 @@ async fn malformed_path_parameters_are_refused_in_json() {
         ClientIdentity::Local {
             os_user: passerelle_protocol::OsUser::unix(1000),
         },
-        vec![Scope::ReadCards, Scope::Sign],
+        vec![Scope::ReadCards, Scope::Prepare, Sign],
     )
     .await;
     let uris = [

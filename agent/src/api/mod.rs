@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod billing;
+mod billing_rights;
 mod billing_sign;
 mod body;
 mod caller;
@@ -36,7 +37,7 @@ use crate::audit::AuditLog;
 use crate::events::EventBus;
 use crate::hub::Hub;
 use crate::pairing::Pairings;
-use crate::rights::RightsService;
+use crate::rights::{OnlineAnswers, RightsService};
 use crate::simulator::SimulatorControl;
 
 /// What handlers share.
@@ -52,6 +53,8 @@ pub struct AppState {
     pub simulator: Option<Arc<dyn SimulatorControl>>,
     /// Where rights come from when not from the card (ADRi, ApCV).
     pub rights: Arc<dyn RightsService>,
+    /// The online rights answers given, by reference (for the FSE drawn up with them).
+    pub online_rights: Arc<OnlineAnswers>,
     /// Billing and its store.
     pub billing: Arc<passerelle_billing::Billing>,
     /// Pairing requests and grants.

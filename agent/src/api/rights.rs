@@ -1,5 +1,6 @@
 //! `POST /v1/rights`: rights from the online service (ADRi) or an e-carte Vitale (ApCV),
-//! never from nor into the card.
+//! never from nor into the card. Each answer gets its reference and is kept a day: an FSE
+//! names it to be drawn up with these rights.
 
 use axum::extract::State;
 use axum::Json;
@@ -20,12 +21,14 @@ pub async fn query(
         .map_err(|_| {
             ApiFailure::new(ErrorCode::Internal, "Erreur interne du service de droits.")
         })?;
-    answer.map(Json).map_err(|e| {
-        let code = match e {
-            RightsError::Invalid(_) => ErrorCode::BadRequest,
-            RightsError::NotFound => ErrorCode::RightsNotFound,
-            RightsError::Unavailable => ErrorCode::RightsServiceUnavailable,
-        };
-        ApiFailure::new(code, e.to_string())
-    })
+    answer
+        .map(|a| Json(state.online_rights.keep(a)))
+        .map_err(|e| {
+            let code = match e {
+                RightsError::Invalid(_) => ErrorCode::BadRequest,
+                RightsError::NotFound => ErrorCode::RightsNotFound,
+                RightsError::Unavailable => ErrorCode::RightsServiceUnavailable,
+            };
+            ApiFailure::new(code, e.to_string())
+        })
 }

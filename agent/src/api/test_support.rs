@@ -64,6 +64,7 @@ pub(crate) async fn test_api(
         started: Instant::now(),
         simulator: Some(Arc::new(sim)),
         rights: Arc::new(ModelledRightsService::from_fixtures()),
+        online_rights: Arc::default(),
         billing: billing.clone(),
         pairings: pairings.clone(),
         audit: Arc::new(AuditLog::open(&dir.join("audit.jsonl")).unwrap()),

@@ -50,6 +50,10 @@ pub mod action {
     pub const PIN_VERIFIED: &str = "pin_verified";
     /// Something was signed with the CPS.
     pub const SIGNED: &str = "signed";
+    /// An FSE was drawn up (`POST /v1/fse`; a retry answered with it is not recorded).
+    pub const FSE_CREATED: &str = "fse_created";
+    /// An FSE was deleted before it went into a lot.
+    pub const FSE_DELETED: &str = "fse_deleted";
     /// A lot was sent to an organism.
     pub const LOT_SENT: &str = "lot_sent";
     /// A replacement session was opened or closed.

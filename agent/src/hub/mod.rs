@@ -196,6 +196,17 @@ impl Hub {
         }
     }
 
+    /// The Carte Vitale of serial `serial` as read on its current insertion, if it is in a
+    /// reader and was read (the FSE drawn up from it take their rights from here).
+    pub fn vitale_read(&self, serial: &str) -> Option<Arc<passerelle_protocol::VitaleCard>> {
+        lock(&self.state)
+            .readers
+            .values()
+            .filter(|e| e.card.is_some())
+            .filter_map(|e| e.memo.vitale.clone())
+            .find(|v| v.serial == serial)
+    }
+
     /// The readers holding a CPx card whose PIN was verified on this insertion, by name.
     pub fn verified_cpx(&self) -> Vec<(String, CardSlot)> {
         let state = lock(&self.state);

@@ -3,10 +3,15 @@
 //! licensed to approved vendors; [`RightsService`] is the narrow interface a licensed
 //! implementation plugs into. With the simulator, [`ModelledRightsService`] answers from
 //! its fixtures, marked `modelled` in every answer; without it, [`NoRightsService`] says
-//! there is none. Querying never updates the card nor what the daemon remembers of it.
+//! there is none. Querying never updates the card nor what the daemon remembers of it;
+//! each answer gets a reference and is kept a day ([`OnlineAnswers`]) for the FSE drawn up
+//! with it.
 
+mod answers;
 #[cfg(feature = "simulator")]
 mod modelled;
+
+pub use answers::OnlineAnswers;
 
 #[cfg(feature = "simulator")]
 pub use modelled::ModelledRightsService;

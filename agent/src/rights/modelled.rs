@@ -68,6 +68,8 @@ impl RightsService for ModelledRightsService {
         Ok(RightsAnswer {
             card,
             service: service.into(),
+            reference: String::new(),
+            answered_at: crate::audit::now_rfc3339(),
             modelled: true,
         })
     }

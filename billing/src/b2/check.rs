@@ -29,6 +29,7 @@ struct Open {
     lot_total: i64,
     lot_amo: i64,
     lot_tp: i64,
+    lot_amc: i64,
 }
 
 /// Checks order (`000`, then per lot `1`, per invoice `2` `3`+ `5`, `6`, then `999`) and
@@ -99,13 +100,15 @@ pub fn check(bytes: &[u8]) -> Result<Summary, B2Error> {
                 {
                     return Err(bad("fin de facture : numéro ou nombre d'actes faux"));
                 }
-                if total != sum || total != amo + num(&INVOICE_END, "patient")? {
+                let amc = num(&INVOICE_END, "amc")?;
+                if total != sum || total != amo + amc + num(&INVOICE_END, "patient")? {
                     return Err(bad("fin de facture : montants incohérents"));
                 }
                 st.lot_invoices += 1;
                 st.lot_total += total;
                 st.lot_amo += amo;
                 st.lot_tp += num(&INVOICE_END, "tiers_payant")?;
+                st.lot_amc += amc;
             }
             (Some(b'6'), true, false) => {
                 let expect = [
@@ -114,6 +117,7 @@ pub fn check(bytes: &[u8]) -> Result<Summary, B2Error> {
                     ("total", st.lot_total),
                     ("amo", st.lot_amo),
                     ("tiers_payant", st.lot_tp),
+                    ("amc", st.lot_amc),
                 ];
                 for (name, value) in expect {
                     if num(&LOT_END, name)? != value {

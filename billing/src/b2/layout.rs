@@ -66,6 +66,9 @@ pub const INVOICE_START: Layout = Layout {
         f("prescription_date", 8),
         f("tiers_payant", 1),
         f("coverage", 3),
+        f("rate_basis", 2),
+        f("rights", 1),
+        f("amc_tiers_payant", 1),
     ],
 };
 
@@ -83,6 +86,9 @@ pub const ACT: Layout = Layout {
         f("modifiers", 12),
         f("date", 8),
         f("amount", 8),
+        f("rate", 3),
+        f("amo", 8),
+        f("association", 3),
     ],
 };
 
@@ -96,6 +102,7 @@ pub const INVOICE_END: Layout = Layout {
         f("amo", 9),
         f("patient", 9),
         f("tiers_payant", 9),
+        f("amc", 9),
     ],
 };
 
@@ -108,6 +115,7 @@ pub const LOT_END: Layout = Layout {
         f("total", 11),
         f("amo", 11),
         f("tiers_payant", 11),
+        f("amc", 11),
     ],
 };
 

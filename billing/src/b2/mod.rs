@@ -1,11 +1,15 @@
 //! The B2 file of a lot: fixed 128-character records, pure functions over bytes.
 //!
-//! Public facts (norme B2): records of 128 characters; `000` file header, `1` lot header,
-//! `2` invoice start, `3` act, `5` invoice end, `6` lot end, `999` file trailer; lot number
-//! 3 digits, invoice number 9 digits. **Modelled**: the field layout inside each record
-//! (see [`layout`]) — the real one is in the restricted SESAM-Vitale specification. Records
-//! follow each other without separator; text is upper-case ASCII (accents folded), padded
-//! with spaces on the right; numbers are zero-padded on the left; the rest of a record is
+//! Public facts (norme B2): records of 128 characters, a file header and trailer around
+//! lots, each lot a header, its invoices (start, acts, end) and an end record; lot number 3
+//! digits, invoice number 9 digits. **Modelled**: the record-type codes (`000` file header,
+//! `1` lot header, `2` invoice start, `3` act, `5` invoice end, `6` lot end, `999` file
+//! trailer: no public copy of the norm read for Passerelle confirms them; the CNAMTS
+//! "Norme B2" cahier des charges of June 2005, whose copy is public, names record types such
+//! as `2S`, `3S`, `4S`) and the field layout inside each record (see [`layout`]) — the real
+//! ones are in the restricted specification. Dates and times are Paris time. Records follow
+//! each other without separator; text is upper-case ASCII (accents folded), padded with
+//! spaces on the right; numbers are zero-padded on the left; the rest of a record is
 //! spaces.
 
 pub mod check;

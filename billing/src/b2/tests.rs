@@ -1,9 +1,8 @@
 use passerelle_protocol::Fse;
 use time::macros::{date, datetime};
 
-use super::layout::{ALL, INVOICE_END, LOT_END};
+use super::layout::{ALL, FILE_HEADER, INVOICE_END, LOT_END, LOT_HEADER};
 use super::*;
-use crate::fse::draw_up;
 use crate::samples::varied;
 use crate::tariffs::Tariffs;
 
@@ -11,7 +10,8 @@ fn invoices(n: usize) -> Vec<Fse> {
     let t = Tariffs::embedded().unwrap();
     (0..n)
         .map(|i| {
-            let mut f = draw_up(&t, &varied(i, "2026-03-02"), &[], date!(2026 - 03 - 02)).unwrap();
+            let mut f =
+                crate::samples::draw(&t, &varied(i, "2026-03-02"), date!(2026 - 03 - 02)).unwrap();
             f.number = format!("{:09}", i + 1);
             f
         })
@@ -168,4 +168,24 @@ fn ascii_folds_to_its_upper_case_and_numbers_pad() {
     assert_eq!(&zone, b"00042");
     assert!(!write_number(123_456, &mut zone));
     assert!(!write_number(-1, &mut zone));
+}
+
+#[test]
+fn dates_are_paris_time_not_utc() {
+    // 23:30 UTC on 1 March is 00:30 on 2 March in Paris (winter), 22:30 UTC on 30 June is
+    // 00:30 on 1 July (summer): the file, its lot and its time are the practitioner's.
+    for (created, day, time) in [
+        (datetime!(2026-03-01 23:30 UTC), "20260302", "003000"),
+        (datetime!(2026-06-30 22:30 UTC), "20260701", "003000"),
+    ] {
+        let h = LotHeader {
+            created,
+            ..header()
+        };
+        let bytes = write_lot(&h, &invoices(1)).unwrap();
+        let recs = records(&bytes).unwrap();
+        assert_eq!(field(&FILE_HEADER, recs[0], "date"), Some(day));
+        assert_eq!(field(&FILE_HEADER, recs[0], "time"), Some(time));
+        assert_eq!(field(&LOT_HEADER, recs[1], "date"), Some(day));
+    }
 }

@@ -1,12 +1,13 @@
 //! Writing the B2 file of one lot from its FSE.
 
-use passerelle_protocol::{Fse, FseMode, InsuranceNature, Organism};
+use passerelle_protocol::{Fse, FseMode, InsuranceNature, Organism, RateBasis, RightsOrigin};
 use time::OffsetDateTime;
 
 use super::layout::{
     ACT, FILE_HEADER, FILE_TRAILER, INVOICE_END, INVOICE_START, LOT_END, LOT_HEADER,
 };
 use super::{encode, B2Error, Value, RECORD_LEN};
+use crate::clock::paris_time;
 
 /// Modelled norm tag written in the file header.
 pub const NORM: &str = "B2MOD1";
@@ -30,7 +31,9 @@ pub fn write_lot(header: &LotHeader, invoices: &[Fse]) -> Result<Vec<u8>, B2Erro
     let acts: usize = invoices.iter().map(|f| f.acts.len()).sum();
     let record_count = 4 + 2 * invoices.len() + acts;
     let mut out = Vec::with_capacity(record_count * RECORD_LEN);
-    let c = header.created.to_offset(time::UtcOffset::UTC);
+    // The date and time of the file are the practitioner's, in Paris (never UTC: a lot made
+    // at 00:30 in Paris is of that day).
+    let c = paris_time(header.created);
     let date =
         i64::from(c.year()) * 10_000 + i64::from(u8::from(c.month())) * 100 + i64::from(c.day());
     let time = i64::from(c.hour()) * 10_000 + i64::from(c.minute()) * 100 + i64::from(c.second());
@@ -57,12 +60,13 @@ pub fn write_lot(header: &LotHeader, invoices: &[Fse]) -> Result<Vec<u8>, B2Erro
             Num(date),
         ],
     )?);
-    let (mut total, mut amo, mut tp) = (0i64, 0i64, 0i64);
+    let (mut total, mut amo, mut tp, mut amc) = (0i64, 0i64, 0i64, 0i64);
     for fse in invoices {
         write_invoice(&mut out, fse)?;
         total += fse.amounts.total_cents;
         amo += fse.amounts.amo_cents;
         tp += fse.amounts.tiers_payant_cents;
+        amc += fse.amounts.amc_cents;
     }
     let count = invoices.len() as i64;
     out.extend(encode(
@@ -73,6 +77,7 @@ pub fn write_lot(header: &LotHeader, invoices: &[Fse]) -> Result<Vec<u8>, B2Erro
             Num(total),
             Num(amo),
             Num(tp),
+            Num(amc),
         ],
     )?);
     out.extend(encode(
@@ -120,6 +125,13 @@ fn write_invoice(out: &mut Vec<u8>, fse: &Fse) -> Result<(), B2Error> {
                 "N"
             }),
             Num(i64::from(fse.coverage_rate)),
+            Text(basis_code(fse.rate_basis)),
+            Text(rights_code(fse.rights.origin)),
+            Text(if fse.amc.as_ref().is_some_and(|a| a.tiers_payant) {
+                "O"
+            } else {
+                "N"
+            }),
         ],
     )?);
     for (i, act) in fse.acts.iter().enumerate() {
@@ -137,6 +149,9 @@ fn write_invoice(out: &mut Vec<u8>, fse: &Fse) -> Result<(), B2Error> {
                 Text(&modifiers),
                 Text(&compact(&act.date)),
                 Num(act.amount_cents),
+                Num(i64::from(act.amo_rate)),
+                Num(act.amo_cents),
+                Num(i64::from(act.association_percent)),
             ],
         )?);
     }
@@ -150,6 +165,7 @@ fn write_invoice(out: &mut Vec<u8>, fse: &Fse) -> Result<(), B2Error> {
             Num(a.amo_cents),
             Num(a.patient_cents),
             Num(a.tiers_payant_cents),
+            Num(a.amc_cents),
         ],
     )?);
     Ok(())
@@ -166,6 +182,29 @@ pub fn nature_code(n: InsuranceNature) -> &'static str {
         InsuranceNature::Maladie => "10",
         InsuranceNature::Maternite => "30",
         InsuranceNature::AccidentTravail => "41",
+    }
+}
+
+/// Modelled exoneration codes: `MA` maladie, `MT` maternité, `AT` accident du travail,
+/// `AL` ALD, `IV` IVG.
+pub fn basis_code(b: RateBasis) -> &'static str {
+    match b {
+        RateBasis::Maladie => "MA",
+        RateBasis::Maternite => "MT",
+        RateBasis::AccidentTravail => "AT",
+        RateBasis::Ald => "AL",
+        RateBasis::Ivg => "IV",
+    }
+}
+
+/// Modelled rights origin codes: `V` Carte Vitale, `A` ADRi, `E` e-carte Vitale (ApCV),
+/// `D` declared.
+pub fn rights_code(o: RightsOrigin) -> &'static str {
+    match o {
+        RightsOrigin::Vitale => "V",
+        RightsOrigin::Adri => "A",
+        RightsOrigin::Apcv => "E",
+        RightsOrigin::Declared => "D",
     }
 }
 

@@ -11,8 +11,9 @@ use crate::state::{check_fse, fse_from_name, fse_name};
 use crate::store::lot_rows::Signed;
 use crate::BillingError;
 
-/// Filters of the FSE history; every one optional.
+/// Filters of the FSE history; every one optional, and no other accepted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FseFilter {
     /// Care date on or after `YYYY-MM-DD`.
     pub from: Option<String>,
@@ -96,7 +97,8 @@ pub fn create(
     Ok(fse)
 }
 
-const COLUMNS: &str = "id, number, status, signed_at, lot_id, body";
+const COLUMNS: &str = "id, number, status, signed_at, lot_id, body, \
+    (SELECT l.number FROM lots l WHERE l.id = fse.lot_id)";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Fse, BillingError>> {
     let id: i64 = r.get(0)?;
@@ -105,6 +107,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Fse, BillingError>> {
     let signed_at: Option<String> = r.get(3)?;
     let lot_id: Option<i64> = r.get(4)?;
     let body: String = r.get(5)?;
+    let lot_number: Option<i64> = r.get(6)?;
     Ok((|| {
         let mut fse: Fse = serde_json::from_str(&body)
             .map_err(|e| BillingError::Storage(format!("FSE {id} illisible : {e}")))?;
@@ -114,6 +117,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Fse, BillingError>> {
             .ok_or_else(|| BillingError::Storage(format!("FSE {id} : état inconnu {status:?}")))?;
         fse.signed_at = signed_at;
         fse.lot_id = lot_id;
+        fse.lot_number = lot_number.map(crate::numbering::format_lot_number);
         Ok(fse)
     })())
 }

@@ -17,7 +17,9 @@ fn reopened_store_finds_everything_and_is_sound() {
     let ids: Vec<i64> = {
         let b = open(dir.path());
         let drafts: Vec<_> = (0..5).map(|i| varied(i, "2026-03-01")).collect();
-        let out = b.create_batch(&drafts, None).unwrap();
+        let out = b
+            .create_batch(&drafts, &crate::samples::SampleRights, None)
+            .unwrap();
         b.delete(out[4].as_ref().unwrap().id).unwrap();
         out.into_iter().map(|r| r.unwrap().id).collect()
     };
@@ -39,7 +41,13 @@ fn reopened_store_finds_everything_and_is_sound() {
         .unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
     // Numbers continue after reopening, never reusing the deleted one.
-    let next = b.create_batch(&[varied(9, "2026-03-01")], None).unwrap();
+    let next = b
+        .create_batch(
+            &[varied(9, "2026-03-01")],
+            &crate::samples::SampleRights,
+            None,
+        )
+        .unwrap();
     assert_eq!(next[0].as_ref().unwrap().number, "000000006");
 }
 
@@ -48,13 +56,21 @@ fn same_idempotency_key_twice_gives_the_same_fse() {
     let dir = tempfile::tempdir().unwrap();
     let b = open(dir.path());
     let drafts = vec![varied(0, "2026-03-01"), varied(1, "2026-03-01")];
-    let first = b.create_batch(&drafts, Some("req-42")).unwrap();
-    let again = b.create_batch(&drafts, Some("req-42")).unwrap();
+    let first = b
+        .create_batch(&drafts, &crate::samples::SampleRights, Some("req-42"))
+        .unwrap();
+    let again = b
+        .create_batch(&drafts, &crate::samples::SampleRights, Some("req-42"))
+        .unwrap();
     assert_eq!(first, again);
     assert_eq!(b.list(&FseFilter::default()).unwrap().len(), 2);
     // The same key for another request is refused, item by item.
     let other = b
-        .create_batch(&[varied(2, "2026-03-01")], Some("req-42"))
+        .create_batch(
+            &[varied(2, "2026-03-01")],
+            &crate::samples::SampleRights,
+            Some("req-42"),
+        )
         .unwrap();
     assert_eq!(
         other[0].as_ref().unwrap_err().code(),
@@ -66,7 +82,9 @@ fn same_idempotency_key_twice_gives_the_same_fse() {
         crate::store::fse_rows::create(tx, f, Some("req-42#0"), "x")
     });
     assert_eq!(dup.unwrap_err().code(), ErrorCode::StorageError);
-    assert!(b.create_batch(&drafts, Some("bad key")).is_err());
+    assert!(b
+        .create_batch(&drafts, &crate::samples::SampleRights, Some("bad key"))
+        .is_err());
 }
 
 #[test]
@@ -84,6 +102,7 @@ fn grouped_creation_accepts_and_refuses_each_on_its_own() {
     let out = b
         .create_batch(
             &[varied(0, "2026-03-01"), bad, varied(1, "2026-03-01")],
+            &crate::samples::SampleRights,
             None,
         )
         .unwrap();
@@ -103,7 +122,9 @@ fn filters_select_by_date_patient_status_and_organism() {
     let drafts: Vec<_> = (0..6)
         .map(|i| varied(i, if i < 3 { "2026-02-01" } else { "2026-03-01" }))
         .collect();
-    let out = b.create_batch(&drafts, None).unwrap();
+    let out = b
+        .create_batch(&drafts, &crate::samples::SampleRights, None)
+        .unwrap();
     b.delete(out[0].as_ref().unwrap().id).unwrap();
     let n = |f: FseFilter| b.list(&f).unwrap().len();
     assert_eq!(
@@ -139,7 +160,8 @@ fn filters_select_by_date_patient_status_and_organism() {
             organism: Some("016910002".into()),
             ..Default::default()
         }),
-        2
+        3,
+        "Nguyen twice and Bernard: the same caisse"
     );
     assert_eq!(
         n(FseFilter {
@@ -223,4 +245,53 @@ fn certificates_move_out_of_the_fse_rows_and_stay_readable() {
         assert_eq!(signed.certificate, vec![0x30, 0x82, 0x00, 0x01]);
         assert_eq!(signed.signature, vec![1, 2]);
     }
+}
+
+#[test]
+fn an_fse_stored_before_the_rights_were_recorded_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = open(dir.path());
+    let out = b
+        .create_batch(
+            &[varied(2, "2026-03-01")],
+            &crate::samples::SampleRights,
+            None,
+        )
+        .unwrap();
+    let id = out[0].as_ref().unwrap().id;
+    // The body as the previous version wrote it: no rights, basis, tiers payant flag, AMC
+    // part nor per-act AMO.
+    b.store()
+        .write(|tx| {
+            let body: String =
+                tx.query_row("SELECT body FROM fse WHERE id = ?1", [id], |r| r.get(0))?;
+            let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let o = v.as_object_mut().unwrap();
+            for key in ["rights", "rate_basis", "tiers_payant", "amc", "pregnancy"] {
+                o.remove(key);
+            }
+            o["amounts"].as_object_mut().unwrap().remove("amc_cents");
+            for act in o["acts"].as_array_mut().unwrap() {
+                let act = act.as_object_mut().unwrap();
+                for key in [
+                    "amo_rate",
+                    "amo_cents",
+                    "association_percent",
+                    "to_check",
+                    "time",
+                ] {
+                    act.remove(key);
+                }
+            }
+            tx.execute(
+                "UPDATE fse SET body = ?1 WHERE id = ?2",
+                rusqlite::params![v.to_string(), id],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let f = b.fse(id).unwrap();
+    assert_eq!(f.rights.origin, passerelle_protocol::RightsOrigin::Declared);
+    assert_eq!(f.acts[0].association_percent, 100);
+    assert_eq!(f.amounts.amc_cents, 0);
 }

@@ -8,10 +8,11 @@ use crate::transport::TransportError;
 use passerelle_simcard::fixtures::{self, Fixture, VitaleFixture};
 use passerelle_simcard::{SimCard, SimVitale};
 
-const VITALES: [&str; 3] = [
+const VITALES: [&str; 4] = [
     "vitale:martin-famille",
     "vitale:nguyen",
     "vitale:santoni-corse",
+    "vitale:bernard-c2s",
 ];
 
 fn fixture(spec: &str) -> VitaleFixture {
@@ -71,6 +72,11 @@ fn expected(f: &VitaleFixture, with_rights: bool) -> VitaleCard {
             name: a.name.clone(),
             until: iso(&a.until),
             tiers_payant: a.tiers_payant,
+            kind: if a.c2s {
+                AmcKind::C2s
+            } else {
+                AmcKind::Mutuelle
+            },
         }),
     };
     VitaleCard {

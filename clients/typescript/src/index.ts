@@ -29,6 +29,9 @@ export type Fse = S["Fse"];
 export type FseOutcome = S["FseOutcome"];
 export type FseBatchResponse = S["FseBatchResponse"];
 export type FseSignResponse = S["FseSignResponse"];
+export type RightsRequest = S["RightsRequest"];
+export type RightsAnswer = S["RightsAnswer"];
+export type RightsRef = S["RightsRef"];
 
 /** An error answer of the daemon: `code` is stable, `message` is French for the user. */
 export class PasserelleError extends Error {
@@ -178,6 +181,15 @@ export class PasserelleClient {
     return this.request("POST", `/v1/readers/${encodeURIComponent(reader)}/signature`, {
       digest_sha256: digestSha256Hex,
     });
+  }
+
+  /**
+   * Asks the online rights service (`POST /v1/rights`): `{nir, birth_date}` (ADRi) or
+   * `{apcv_token}` (e-carte Vitale). An FSE names the answer by its `reference`
+   * (`rights: {source: "online", reference}`); the daemon keeps it a day.
+   */
+  rights(request: RightsRequest): Promise<RightsAnswer> {
+    return this.request("POST", "/v1/rights", request);
   }
 
   /**

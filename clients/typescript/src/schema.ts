@@ -85,12 +85,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** FSE history, oldest first; `format=csv` for the CSV export (`;` separated). */
+        /**
+         * FSE history, oldest first; `format=csv` for the CSV export (`;` separated). Any other
+         *     query parameter is refused (`bad_request`), never ignored.
+         */
         get: operations["list_fse"];
         put?: never;
         /**
-         * Creates FSE; each is accepted or refused on its own (`results[i].error`). With
-         *     `Idempotency-Key`, a retry returns the FSE created the first time.
+         * Creates FSE; each is accepted or refused on its own (`results[i].error`). The rights a
+         *     draft names (`rights`: the Carte Vitale read, by serial, or an online answer, by
+         *     reference) are filled in by the daemon and checked at the care date; the parts are
+         *     computed from them. With `Idempotency-Key`, a retry returns the FSE created the first
+         *     time.
          */
         post: operations["create_fse"];
         delete?: never;
@@ -810,16 +816,30 @@ export interface components {
     schemas: {
         /** @description One act as the client asks for it. */
         ActInput: {
-            /** @description Coefficient, decimal string, at most two decimals. */
-            coefficient: string;
+            /** @description Coefficient, decimal string, at most two decimals (default `1`). */
+            coefficient?: string;
             /** @description Date of the act `YYYY-MM-DD`; default: the FSE's care date. */
             date?: string | null;
-            /** @description Key letter (`SF`, `C`, `G`, `IFD`...). */
+            /**
+             * Format: int32
+             * @description One-way distance from the practice to the patient's home, whole km (`IK`,
+             *     `IKM`, `IKS` only): Passerelle deducts the allowance and bills the rest.
+             */
+            distance_km?: number | null;
+            /**
+             * @description Key letter (`SF`, `C`, `G`), forfait (`SFR`, `IC`, `FHV`...) or travel
+             *     allowance (`IK`, `IKM`, `IKS`).
+             */
             key: string;
-            /** @description Modifiers (`F` Sunday/holiday, `N` night...). */
+            /** @description Modifiers (majorations: `MSF`, `F` Sunday/holiday, `N` night, `MD`, `IFD`...). */
             modifiers?: string[];
             /** @enum {string} */
             nomenclature: "ngap";
+            /**
+             * @description Time of the act `HH:MM` (Paris): needed for night surcharges; acts of one date
+             *     and time are one session.
+             */
+            time?: string | null;
         } | {
             /** @description Activity code (usually `1`). */
             activity?: string;
@@ -833,6 +853,8 @@ export interface components {
             nomenclature: "ccam";
             /** @description Phase (usually `0`). */
             phase?: string;
+            /** @description Time of the act `HH:MM` (Paris); acts of one date and time are one session. */
+            time?: string | null;
         };
         /** @description One ALD (long-term illness) entry. */
         Ald: {
@@ -848,30 +870,60 @@ export interface components {
         };
         /** @description The complementary insurer (AMC). */
         Amc: {
+            /** @description Kind of contract (default `mutuelle`). */
+            kind?: components["schemas"]["AmcKind"];
             /** @description Name. */
             name: string;
             /** @description AMC number (8 digits). */
             number: string;
-            /** @description Third-party payment (tiers payant) agreed. */
+            /** @description Third-party payment (tiers payant) agreed by the contract. */
             tiers_payant: boolean;
             /** @description End `YYYY-MM-DD`. */
             until: string;
         };
-        /** @description The amounts of an FSE, in cents. */
+        /**
+         * @description The kind of a complementary contract (modelled: the real contract types are in the
+         *     restricted SESAM-Vitale specification).
+         * @enum {string}
+         */
+        AmcKind: "mutuelle" | "c2s";
+        /** @description The complementary part of an FSE: which AMC, and whether it pays the practitioner. */
+        AmcRecord: {
+            /**
+             * @description The complementary insurer used (read on the card, from the online answer, or
+             *     entered).
+             */
+            amc: components["schemas"]["Amc"];
+            /**
+             * @description Complementary Health Solidarity (C2S): tiers payant intégral, nothing left to the
+             *     patient.
+             */
+            c2s: boolean;
+            /** @description Tiers payant complémentaire: the AMC pays its part to the practitioner. */
+            tiers_payant: boolean;
+        };
+        /** @description The amounts of an FSE, in cents. Always `total = amo + amc + patient`. */
         Amounts: {
             /**
              * Format: int64
-             * @description Part paid by the mandatory insurance (AMO).
+             * @description Part paid by the complementary insurer on this FSE (tiers payant complémentaire or
+             *     C2S); 0 when the patient pays it and is reimbursed later.
+             */
+            amc_cents?: number;
+            /**
+             * Format: int64
+             * @description Part paid by the mandatory insurance (AMO): the sum of each act's AMO part.
              */
             amo_cents: number;
             /**
              * Format: int64
-             * @description Part left to the patient (total - AMO).
+             * @description Part left to the patient (total - AMO - AMC).
              */
             patient_cents: number;
             /**
              * Format: int64
-             * @description Part paid directly to the practitioner (tiers payant): the AMO part, or 0.
+             * @description Part paid directly to the practitioner: the AMO part with tiers payant, plus the AMC
+             *     part with tiers payant complémentaire (or C2S: tiers payant intégral).
              */
             tiers_payant_cents: number;
             /**
@@ -1081,7 +1133,7 @@ export interface components {
          * @description Stable machine code of an API error. Never renamed once released.
          * @enum {string}
          */
-        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
+        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "tariff_unknown_for_zone" | "coverage_rate_mismatch" | "exoneration_not_found" | "tpc_incompatible_contract" | "amc_not_covered" | "surcharge_not_sunday_or_holiday" | "surcharge_not_at_night" | "modifier_not_applicable" | "acts_not_cumulative" | "rights_required" | "rights_reference_unknown" | "rights_not_covering" | "rights_organism_mismatch" | "rights_beneficiary_unknown" | "maternity_not_covered" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid";
         /** @description One event, as carried in the `data:` field of an SSE message. */
         Event: components["schemas"]["EventKind"] & {
             /**
@@ -1300,23 +1352,32 @@ export interface components {
             /** @enum {string} */
             type: "lot_deadline_near";
         };
+        /**
+         * @description An exoneration of the ticket modérateur the practitioner declares. The others follow
+         *     from the nature and the acts (maternité, AT, IVG forfaits). Modelled: the real codes
+         *     are in the restricted SESAM-Vitale specification.
+         * @enum {string}
+         */
+        Exoneration: "ald";
         /** @description A stored FSE. */
         Fse: {
             /** @description Priced acts. */
             acts: components["schemas"]["PricedAct"][];
+            amc?: null | components["schemas"]["AmcRecord"];
             /** @description Amounts. */
             amounts: components["schemas"]["Amounts"];
             /** @description Date of the care. */
             care_date: string;
             /**
              * Format: int32
-             * @description AMO coverage rate in percent.
+             * @description AMO rate of the FSE, percent: the rate of its acts (when they differ, the lowest).
              */
             coverage_rate: number;
             /** @description Signature désynchronisée. */
             deferred_signature: boolean;
             /** @description When it was drawn up (RFC 3339). */
             drawn_up: string;
+            exoneration?: null | components["schemas"]["Exoneration"];
             /**
              * Format: int64
              * @description Local id.
@@ -1324,9 +1385,11 @@ export interface components {
             id: number;
             /**
              * Format: int64
-             * @description The lot it is in.
+             * @description The lot it is in (local id).
              */
             lot_id?: number | null;
+            /** @description The number of that lot (3 digits), as sent to the organism. */
+            lot_number?: string | null;
             /** @description Mode. */
             mode: components["schemas"]["FseMode"];
             /** @description Nature of the insurance. */
@@ -1341,11 +1404,25 @@ export interface components {
             patient: components["schemas"]["Patient"];
             /** @description Who bills. */
             practitioner: components["schemas"]["PractitionerRef"];
+            pregnancy?: null | components["schemas"]["Pregnancy"];
             prescriber?: null | components["schemas"]["Prescriber"];
+            /**
+             * @description Why the AMO pays what it pays (modelled exoneration code; `maladie` for an FSE
+             *     stored before Passerelle recorded it).
+             */
+            rate_basis?: components["schemas"]["RateBasis"];
+            /**
+             * @description The rights it was drawn up with, and where they came from (an FSE stored before
+             *     Passerelle recorded them reads as `declared`, without a snapshot).
+             */
+            rights?: components["schemas"]["RightsRecord"];
             /** @description When it was signed. */
             signed_at?: string | null;
             /** @description Status. */
             status: components["schemas"]["FseStatus"];
+            /** @description Tiers payant on the AMO part. */
+            tiers_payant?: boolean;
+            work_accident?: null | components["schemas"]["WorkAccident"];
         };
         /** @description A grouped creation: each FSE is accepted or refused on its own. */
         FseBatchRequest: {
@@ -1361,17 +1438,25 @@ export interface components {
         FseDraft: {
             /** @description The acts. */
             acts?: components["schemas"]["ActInput"][];
+            amc?: null | components["schemas"]["Amc"];
+            /**
+             * @description Tiers payant complémentaire: the AMC pays its part (the ticket modérateur) to the
+             *     practitioner. Refused when its contract does not allow it.
+             */
+            amc_tiers_payant?: boolean;
             /** @description A pre-coded basket whose acts come before `acts`. */
             basket?: string | null;
             /** @description Date of the care `YYYY-MM-DD` (default date of the acts). */
             care_date: string;
             /**
              * Format: int32
-             * @description AMO coverage rate in percent; default by nature (maladie 70, others 100).
+             * @description The AMO rate the client expects, percent. Passerelle computes the rate from the
+             *     nature and the rights; a different one is refused (`coverage_rate_mismatch`).
              */
             coverage_rate?: number | null;
             /** @description Prepared now, signed later by the practitioner (signature désynchronisée). */
             deferred_signature?: boolean;
+            exoneration?: null | components["schemas"]["Exoneration"];
             expected_amounts?: null | components["schemas"]["Amounts"];
             /** @description How it will be secured. */
             mode: components["schemas"]["FseMode"];
@@ -1383,9 +1468,12 @@ export interface components {
             patient: components["schemas"]["Patient"];
             /** @description Who bills. */
             practitioner: components["schemas"]["PractitionerRef"];
+            pregnancy?: null | components["schemas"]["Pregnancy"];
             prescriber?: null | components["schemas"]["Prescriber"];
+            rights?: null | components["schemas"]["RightsRef"];
             /** @description Third-party payment: the AMO part is paid to the practitioner. */
             tiers_payant?: boolean;
+            work_accident?: null | components["schemas"]["WorkAccident"];
         };
         /** @description A list of FSE. */
         FseList: {
@@ -1840,15 +1928,43 @@ export interface components {
          * @enum {string}
          */
         PracticeMode: "liberal" | "salarie" | "remplacant";
-        /** @description The practitioner who bills, as on the CPS: billing number and situation. */
+        /**
+         * @description The practitioner who bills, as read from the CPS: billing number, situation, and what
+         *     chooses the tariffs (profession, speciality, tariff zone). The CPS that signs the FSE
+         *     must have this very situation.
+         */
         PractitionerRef: {
             /** @description Billing number (8 digits) of the situation. */
             billing_number: string;
+            /**
+             * @description Profession code of the card holder (`Holder::profession`: `50` sage-femme, `10`
+             *     médecin).
+             */
+            profession: string;
             /**
              * Format: int32
              * @description Index of the situation on the card.
              */
             situation?: number;
+            /** @description Speciality code of the situation (`Situation::speciality`: `01` médecine générale). */
+            speciality?: string;
+            /**
+             * @description Tariff zone code of the situation (`Situation::tariff_zone`): it selects métropole or
+             *     a DROM (modelled codes, see the README).
+             */
+            tariff_zone: string;
+        };
+        /** @description The pregnancy of the patient, as the practitioner states it (`YYYY-MM-DD` dates). */
+        Pregnancy: {
+            /** @description Date of the delivery, once it happened. */
+            delivery?: string | null;
+            /**
+             * @description A pathological pregnancy followed on prescription (opens the travel surcharge MD
+             *     from 24 weeks of amenorrhoea).
+             */
+            pathological?: boolean;
+            /** @description Presumed start of the pregnancy (not the last period: 2 weeks later). */
+            start?: string | null;
         };
         /** @description The prescriber, when the care was prescribed. */
         Prescriber: {
@@ -1859,31 +1975,60 @@ export interface components {
         };
         /** @description An act as priced from the tariff table. */
         PricedAct: {
-            /** @description CCAM activity (empty for NGAP). */
+            /** @description CCAM activity (empty otherwise). */
             activity: string;
+            /**
+             * Format: int64
+             * @description AMO part of this act: `(amount × rate + 50) div 100` (half up, to the cent).
+             */
+            amo_cents?: number;
+            /**
+             * Format: int32
+             * @description AMO rate of this act, percent.
+             */
+            amo_rate?: number;
             /**
              * Format: int64
              * @description Amount of the act, modifiers included.
              */
             amount_cents: number;
-            /** @description Key letter or CCAM code. */
+            /**
+             * Format: int32
+             * @description Share of the act's value billed when several acts are done in one session: 100, or
+             *     50 for the second act (NGAP general provisions art. 11 B, CCAM art. III-3 B).
+             */
+            association_percent?: number;
+            /** @description Key letter or CCAM code, as written on the FSE. */
             code: string;
             /**
              * Format: int32
-             * @description NGAP coefficient in hundredths (`750` for 7.5); 100 for CCAM.
+             * @description NGAP coefficient in hundredths (`750` for 7.5); kilometres billed × 100 for IK; 100
+             *     otherwise.
              */
             coefficient_hundredths: number;
             /** @description Date of the act. */
             date: string;
             /** @description Label from the tariff table. */
             label: string;
-            /** @description Modifiers. */
+            /** @description Modifiers (majorations) billed with the act (`MSF`, `F`, `MD`...). */
             modifiers: string[];
-            /** @description `ngap` or `ccam`. */
+            /** @description `ngap`, `ccam`, `forfait` or `ik`. */
             nomenclature: string;
-            /** @description CCAM phase (empty for NGAP). */
+            /** @description CCAM phase (empty otherwise). */
             phase: string;
+            /** @description Time of the act `HH:MM`, when given. */
+            time?: string | null;
+            /**
+             * @description A tariff row behind this act (or one of its modifiers) is marked "to check": its
+             *     value or date is not confirmed by a primary public source (README, billing data).
+             */
+            to_check?: boolean;
         };
+        /**
+         * @description Why the AMO pays what it pays (the FSE's exoneration, modelled code).
+         * @enum {string}
+         */
+        RateBasis: "maladie" | "maternite" | "accident_travail" | "ald" | "ivg";
         /** @description One card reader. */
         Reader: {
             card?: null | components["schemas"]["Card"];
@@ -2038,6 +2183,8 @@ export interface components {
         };
         /** @description The answer of the rights service. */
         RightsAnswer: {
+            /** @description When the service answered (RFC 3339, UTC). */
+            answered_at: string;
             /**
              * @description The insured person and beneficiaries with their rights; `source` is
              *     `online_service`.
@@ -2048,9 +2195,19 @@ export interface components {
              *     licensed connection to the insurance.
              */
             modelled: boolean;
+            /**
+             * @description Reference of this answer: an FSE names it (`rights: {"source": "online",
+             *     "reference": ...}`) to be drawn up with these rights. Kept by the daemon for a day.
+             */
+            reference: string;
             /** @description Which service answered (`adri`, `apcv`). */
             service: string;
         };
+        /**
+         * @description Where the rights recorded with an FSE came from.
+         * @enum {string}
+         */
+        RightsOrigin: "vitale" | "adri" | "apcv" | "declared";
         /** @description One AMO (mandatory insurance) rights period. */
         RightsPeriod: {
             /**
@@ -2066,6 +2223,41 @@ export interface components {
             nature: string;
             /** @description End `YYYY-MM-DD`. */
             until: string;
+        };
+        /**
+         * @description The rights an FSE was drawn up with: their origin and a snapshot, kept with the FSE so
+         *     the payment guarantee of a sécurisée FSE can be claimed later.
+         */
+        RightsRecord: {
+            /**
+             * Format: int32
+             * @description Index of the patient among the card's beneficiaries.
+             */
+            beneficiary?: number | null;
+            /** @description Serial of the Carte Vitale read (origin `vitale`). */
+            card_serial?: string | null;
+            /** @description True when the online answer came from the modelled service, not the insurance. */
+            modelled?: boolean;
+            /** @description Where they came from. */
+            origin: components["schemas"]["RightsOrigin"];
+            /** @description Reference of the online answer (origin `adri`, `apcv`). */
+            reference?: string | null;
+            rights?: null | components["schemas"]["Rights"];
+        };
+        /**
+         * @description How a draft names the rights it relies on. The daemon fills in the rights themselves
+         *     (never the client): from the Carte Vitale it read, or from an answer of `POST /v1/rights`.
+         */
+        RightsRef: {
+            /** @description Serial of the card (`VitaleCard::serial`). */
+            card_serial: string;
+            /** @enum {string} */
+            source: "vitale";
+        } | {
+            /** @description The answer's reference. */
+            reference: string;
+            /** @enum {string} */
+            source: "online";
         };
         /**
          * @description Body of `POST /v1/rights`: either the NIR and birth date (ADRi), or the token of an
@@ -2093,7 +2285,7 @@ export interface components {
          * @description What a token allows. A route needs at most one scope (see the README's table).
          * @enum {string}
          */
-        Scope: "read_cards" | "sign" | "transmit" | "admin";
+        Scope: "read_cards" | "prepare" | "sign" | "transmit" | "admin";
         /** @description A secret string: wiped when dropped, `Debug` shows nothing. */
         Secret: string;
         /** @description `POST /v1/lots/send`: which lots to send. */
@@ -2256,6 +2448,13 @@ export interface components {
             source: components["schemas"]["DataSource"];
             /** @description Card validity end `YYYY-MM-DD`. */
             valid_until: string;
+        };
+        /** @description The work accident (or occupational disease) of an FSE of nature `accident_travail`. */
+        WorkAccident: {
+            /** @description Date of the accident `YYYY-MM-DD`, on or before the care. */
+            date: string;
+            /** @description Number the caisse gave the accident (1 to 9 digits: modelled). */
+            number: string;
         };
     };
     responses: never;

@@ -3,6 +3,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::coverage::{Exoneration, Pregnancy, RightsRef, WorkAccident};
+use super::record::Amounts;
+use crate::Amc;
+
 /// Nature of the insurance the care is billed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -90,7 +94,9 @@ fn insured_quality() -> String {
     "00".to_owned()
 }
 
-/// The practitioner who bills, as on the CPS: billing number and situation.
+/// The practitioner who bills, as read from the CPS: billing number, situation, and what
+/// chooses the tariffs (profession, speciality, tariff zone). The CPS that signs the FSE
+/// must have this very situation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PractitionerRef {
     /// Billing number (8 digits) of the situation.
@@ -98,6 +104,15 @@ pub struct PractitionerRef {
     /// Index of the situation on the card.
     #[serde(default)]
     pub situation: u8,
+    /// Tariff zone code of the situation (`Situation::tariff_zone`): it selects métropole or
+    /// a DROM (modelled codes, see the README).
+    pub tariff_zone: String,
+    /// Profession code of the card holder (`Holder::profession`: `50` sage-femme, `10`
+    /// médecin).
+    pub profession: String,
+    /// Speciality code of the situation (`Situation::speciality`: `01` médecine générale).
+    #[serde(default)]
+    pub speciality: String,
 }
 
 /// The prescriber, when the care was prescribed.
@@ -115,16 +130,26 @@ pub struct Prescriber {
 pub enum ActInput {
     /// NGAP: key letter × coefficient, e.g. `SF` `"7.5"`.
     Ngap {
-        /// Key letter (`SF`, `C`, `G`, `IFD`...).
+        /// Key letter (`SF`, `C`, `G`), forfait (`SFR`, `IC`, `FHV`...) or travel
+        /// allowance (`IK`, `IKM`, `IKS`).
         key: String,
-        /// Coefficient, decimal string, at most two decimals.
+        /// Coefficient, decimal string, at most two decimals (default `1`).
+        #[serde(default = "coefficient_one")]
         coefficient: String,
-        /// Modifiers (`F` Sunday/holiday, `N` night...).
+        /// Modifiers (majorations: `MSF`, `F` Sunday/holiday, `N` night, `MD`, `IFD`...).
         #[serde(default)]
         modifiers: Vec<String>,
         /// Date of the act `YYYY-MM-DD`; default: the FSE's care date.
         #[serde(default)]
         date: Option<String>,
+        /// Time of the act `HH:MM` (Paris): needed for night surcharges; acts of one date
+        /// and time are one session.
+        #[serde(default)]
+        time: Option<String>,
+        /// One-way distance from the practice to the patient's home, whole km (`IK`,
+        /// `IKM`, `IKS` only): Passerelle deducts the allowance and bills the rest.
+        #[serde(default)]
+        distance_km: Option<u32>,
     },
     /// CCAM: code, activity, phase, modifiers.
     Ccam {
@@ -142,7 +167,14 @@ pub enum ActInput {
         /// Date of the act `YYYY-MM-DD`; default: the FSE's care date.
         #[serde(default)]
         date: Option<String>,
+        /// Time of the act `HH:MM` (Paris); acts of one date and time are one session.
+        #[serde(default)]
+        time: Option<String>,
     },
+}
+
+fn coefficient_one() -> String {
+    "1".to_owned()
 }
 
 fn activity_one() -> String {
@@ -151,19 +183,6 @@ fn activity_one() -> String {
 
 fn phase_zero() -> String {
     "0".to_owned()
-}
-
-/// The amounts of an FSE, in cents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Amounts {
-    /// Total of the acts.
-    pub total_cents: i64,
-    /// Part paid by the mandatory insurance (AMO).
-    pub amo_cents: i64,
-    /// Part left to the patient (total - AMO).
-    pub patient_cents: i64,
-    /// Part paid directly to the practitioner (tiers payant): the AMO part, or 0.
-    pub tiers_payant_cents: i64,
 }
 
 /// An FSE to create.
@@ -193,79 +212,38 @@ pub struct FseDraft {
     /// The acts.
     #[serde(default)]
     pub acts: Vec<ActInput>,
-    /// AMO coverage rate in percent; default by nature (maladie 70, others 100).
+    /// Where the rights come from: required for a sécurisée FSE (a Carte Vitale read by the
+    /// daemon, or an online answer); a dégradée or sans Vitale FSE may name an online
+    /// answer, else it rests on what is stated here.
+    #[serde(default)]
+    pub rights: Option<RightsRef>,
+    /// The pregnancy (nature `maternite`, the travel surcharge MD).
+    #[serde(default)]
+    pub pregnancy: Option<Pregnancy>,
+    /// The work accident (nature `accident_travail`).
+    #[serde(default)]
+    pub work_accident: Option<WorkAccident>,
+    /// An exoneration the practitioner declares (acts in relation with an ALD).
+    #[serde(default)]
+    pub exoneration: Option<Exoneration>,
+    /// The AMO rate the client expects, percent. Passerelle computes the rate from the
+    /// nature and the rights; a different one is refused (`coverage_rate_mismatch`).
     #[serde(default)]
     pub coverage_rate: Option<u8>,
     /// Third-party payment: the AMO part is paid to the practitioner.
     #[serde(default)]
     pub tiers_payant: bool,
+    /// The complementary insurer, entered by hand (its paper card); default: the one in
+    /// the rights.
+    #[serde(default)]
+    pub amc: Option<Amc>,
+    /// Tiers payant complémentaire: the AMC pays its part (the ticket modérateur) to the
+    /// practitioner. Refused when its contract does not allow it.
+    #[serde(default)]
+    pub amc_tiers_payant: bool,
     /// The amounts the client computed; refused when they differ from Passerelle's.
     #[serde(default)]
     pub expected_amounts: Option<Amounts>,
-}
-
-/// An act as priced from the tariff table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PricedAct {
-    /// `ngap` or `ccam`.
-    pub nomenclature: String,
-    /// Key letter or CCAM code.
-    pub code: String,
-    /// Label from the tariff table.
-    pub label: String,
-    /// NGAP coefficient in hundredths (`750` for 7.5); 100 for CCAM.
-    pub coefficient_hundredths: u32,
-    /// CCAM activity (empty for NGAP).
-    pub activity: String,
-    /// CCAM phase (empty for NGAP).
-    pub phase: String,
-    /// Modifiers.
-    pub modifiers: Vec<String>,
-    /// Date of the act.
-    pub date: String,
-    /// Amount of the act, modifiers included.
-    pub amount_cents: i64,
-}
-
-/// A stored FSE.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Fse {
-    /// Local id.
-    pub id: i64,
-    /// Invoice number, 9 digits, unique per practitioner.
-    pub number: String,
-    /// Status.
-    pub status: FseStatus,
-    /// Who bills.
-    pub practitioner: PractitionerRef,
-    /// Who is cared for.
-    pub patient: Patient,
-    /// Destination organism.
-    pub organism: Organism,
-    /// Nature of the insurance.
-    pub nature: InsuranceNature,
-    /// Mode.
-    pub mode: FseMode,
-    /// Signature désynchronisée.
-    pub deferred_signature: bool,
-    /// Dégradée: a paper copy or a SCOR scan must follow.
-    pub needs_paper_copy: bool,
-    /// Date of the care.
-    pub care_date: String,
-    /// Prescriber.
-    pub prescriber: Option<Prescriber>,
-    /// Priced acts.
-    pub acts: Vec<PricedAct>,
-    /// AMO coverage rate in percent.
-    pub coverage_rate: u8,
-    /// Amounts.
-    pub amounts: Amounts,
-    /// When it was drawn up (RFC 3339).
-    pub drawn_up: String,
-    /// When it was signed.
-    pub signed_at: Option<String>,
-    /// The lot it is in.
-    pub lot_id: Option<i64>,
 }
 
 #[cfg(test)]
@@ -283,13 +261,16 @@ mod tests {
                 activity: "1".into(),
                 phase: "0".into(),
                 modifiers: vec![],
-                date: None
+                date: None,
+                time: None,
             }
         );
         let ngap: ActInput =
             serde_json::from_str(r#"{"nomenclature":"ngap","key":"SF","coefficient":"7.5"}"#)
                 .unwrap();
         assert!(matches!(ngap, ActInput::Ngap { ref coefficient, .. } if coefficient == "7.5"));
+        let c: ActInput = serde_json::from_str(r#"{"nomenclature":"ngap","key":"C"}"#).unwrap();
+        assert!(matches!(c, ActInput::Ngap { ref coefficient, .. } if coefficient == "1"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::fse::{ActInput, Fse, FseDraft, Organism};
+use super::fse::{ActInput, FseDraft, Organism};
+use super::record::Fse;
 use crate::{CardKind, ErrorBody};
 
 /// A grouped creation: each FSE is accepted or refused on its own.

@@ -9,16 +9,20 @@
 //! the B2 layout are restricted by the SESAM-Vitale specification: Passerelle models them
 //! (see the agent's `billing` module).
 
+pub mod coverage;
 pub mod fse;
 pub mod lots;
 pub(crate) mod paths;
+pub mod record;
 pub mod returns;
 pub mod signing;
 pub mod transmission;
 pub(crate) mod transmission_paths;
 
+pub use coverage::*;
 pub use fse::*;
 pub use lots::*;
+pub use record::*;
 pub use returns::*;
 pub use signing::*;
 pub use transmission::*;

@@ -6,14 +6,18 @@ use crate::{
     FseSignResponse, LotBuildRequest, LotList, LotSignature,
 };
 
-/// Creates FSE; each is accepted or refused on its own (`results[i].error`). With
-/// `Idempotency-Key`, a retry returns the FSE created the first time.
+/// Creates FSE; each is accepted or refused on its own (`results[i].error`). The rights a
+/// draft names (`rights`: the Carte Vitale read, by serial, or an online answer, by
+/// reference) are filled in by the daemon and checked at the care date; the parts are
+/// computed from them. With `Idempotency-Key`, a retry returns the FSE created the first
+/// time.
 #[utoipa::path(post, path = "/v1/fse", tag = "billing", request_body = FseBatchRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key of this request")),
     responses((status = 200, body = FseBatchResponse), (status = "default", body = ApiError)))]
 fn create_fse() {}
 
-/// FSE history, oldest first; `format=csv` for the CSV export (`;` separated).
+/// FSE history, oldest first; `format=csv` for the CSV export (`;` separated). Any other
+/// query parameter is refused (`bad_request`), never ignored.
 #[utoipa::path(get, path = "/v1/fse", tag = "billing",
     params(("from" = Option<String>, Query, description = "care date on or after YYYY-MM-DD"),
            ("to" = Option<String>, Query, description = "care date on or before YYYY-MM-DD"),

@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 
 use passerelle_billing::b2::{self, LotHeader};
 use passerelle_billing::clock::{format_date, Clock, SystemClock};
-use passerelle_billing::fse::draw_up;
-use passerelle_billing::samples::{varied, DURAND_BILLING};
+use passerelle_billing::samples::{draw, durand, varied, SampleRights, DURAND_BILLING};
 use passerelle_billing::tariffs::Tariffs;
 use passerelle_billing::{Billing, BillingSigner, FseFilter, KeySigner, SignError, SignerIdentity};
 use passerelle_protocol::{CardKind, FseStatus};
@@ -144,7 +143,7 @@ fn pipeline(
     let drafts: Vec<_> = (0..fse_count).map(|i| varied(i, &today)).collect();
     for (n, group) in drafts.chunks(50).enumerate() {
         let out = billing
-            .create_batch(group, Some(&format!("bench-{n}")))
+            .create_batch(group, &SampleRights, Some(&format!("bench-{n}")))
             .map_err(|e| e.to_string())?;
         for r in out {
             ids.push(r.map_err(|e| e.to_string())?.id);
@@ -199,13 +198,7 @@ fn pipeline(
 }
 
 fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
-    let identity = SignerIdentity {
-        card_kind: CardKind::Cps,
-        billing_number: DURAND_BILLING.to_owned(),
-        situation: 0,
-        may_sign_invoice: true,
-        may_sign_lot: true,
-    };
+    let identity = SignerIdentity::of(CardKind::Cps, &durand(), true, true);
     let signer =
         fixture_signer("durand-sage-femme", identity.clone()).map_err(|e| e.to_string())?;
     let certificate = signer.certificate_der().map_err(|e| e.to_string())?;
@@ -224,8 +217,8 @@ fn run(fse_count: usize, lot_size: usize, quick: bool) -> Result<(), String> {
     let tariffs = Tariffs::embedded()?;
     let mut invoices = Vec::with_capacity(lot_size);
     for i in 0..lot_size {
-        let mut f = draw_up(&tariffs, &varied(i, &today), &[], SystemClock.today())
-            .map_err(|e| e.to_string())?;
+        let mut f =
+            draw(&tariffs, &varied(i, &today), SystemClock.today()).map_err(|e| e.to_string())?;
         f.number = format!("{:09}", i + 1);
         invoices.push(f);
     }

@@ -96,7 +96,11 @@ fn prepare(path: &Path, n: usize) -> Result<(Vec<Fse>, Vec<Lot>), String> {
     let mut ids = Vec::with_capacity(n);
     for (k, group) in drafts.chunks(500).enumerate() {
         for r in billing
-            .create_batch(group, Some(&format!("bench-{k}")))
+            .create_batch(
+                group,
+                &passerelle_billing::samples::SampleRights,
+                Some(&format!("bench-{k}")),
+            )
             .map_err(err)?
         {
             ids.push(r.map_err(err)?.id);
@@ -107,13 +111,12 @@ fn prepare(path: &Path, n: usize) -> Result<(Vec<Fse>, Vec<Lot>), String> {
         .sig_cert
         .to_vec();
     let signer = NoRsa(
-        SignerIdentity {
-            card_kind: CardKind::Cps,
-            billing_number: DURAND_BILLING.to_owned(),
-            situation: 0,
-            may_sign_invoice: true,
-            may_sign_lot: true,
-        },
+        SignerIdentity::of(
+            CardKind::Cps,
+            &passerelle_billing::samples::durand(),
+            true,
+            true,
+        ),
         certificate,
     );
     for chunk in ids.chunks(1000) {

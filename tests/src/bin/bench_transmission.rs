@@ -41,13 +41,12 @@ const PASSWORD: &str = "bench-mot-de-passe";
 fn fixture_signer() -> Result<KeySigner, SignError> {
     let keys = passerelle_simcard::fixtures::keys("durand-sage-femme")
         .ok_or_else(|| SignError("clé de test inconnue".into()))?;
-    let identity = SignerIdentity {
-        card_kind: CardKind::Cps,
-        billing_number: DURAND_BILLING.into(),
-        situation: 0,
-        may_sign_invoice: true,
-        may_sign_lot: true,
-    };
+    let identity = SignerIdentity::of(
+        CardKind::Cps,
+        &passerelle_billing::samples::durand(),
+        true,
+        true,
+    );
     KeySigner::new(identity, keys.sig_key_pem, keys.sig_cert)
 }
 
@@ -96,7 +95,7 @@ fn make_lots(billing: &Billing, lots: usize) -> Result<(), String> {
             })
             .collect();
         let ids: Vec<i64> = billing
-            .create_batch(&drafts, None)
+            .create_batch(&drafts, &passerelle_billing::samples::SampleRights, None)
             .map_err(|e| e.to_string())?
             .into_iter()
             .map(|r| r.map(|f| f.id).map_err(|e| e.to_string()))

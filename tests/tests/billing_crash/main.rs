@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use common::billing::parse_b2;
 use ledger::{acknowledge, check, stored_before, Call, Ledger, Rng};
 use passerelle_billing::clock::{format_date, paris_date};
-use passerelle_billing::samples::varied;
+use passerelle_billing::samples::{unread, varied};
 use passerelle_billing::{Clock, SystemClock};
 use passerelle_protocol::{FseBatchResponse, FseList, LotList, Prescriber};
 use passerelle_tests::{proc, Backend, Daemon, TestDir};
@@ -63,7 +63,7 @@ async fn workload(
                     let fse: Vec<_> = (0..n)
                         .map(|_| {
                             l.next_tag += 1;
-                            let mut d = varied(l.next_tag as usize, &day);
+                            let mut d = unread(varied(l.next_tag as usize, &day));
                             d.prescriber = Some(Prescriber {
                                 id: format!("1{:010}", l.next_tag),
                                 date: day.clone(),

@@ -4,12 +4,18 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use base64::Engine;
 use passerelle_billing::samples::{draft, ngap};
 use passerelle_protocol::{
-    Fse, FseBatchResponse, FseDraft, FseMode, InsuranceNature, Organism, Patient, VitaleCard,
+    ActInput, Exoneration, Fse, FseBatchResponse, FseDraft, FseMode, InsuranceNature, Organism,
+    Patient, RightsRef, VitaleCard,
 };
-use passerelle_tests::{Daemon, TestDir};
-use serde_json::Value;
+use passerelle_protocol::{CardSignature, FseList, FseStatus, LotList, LotSignature};
+use passerelle_tests::{Daemon, TestDir, READER_1};
+use serde_json::{json, Value};
+use sha2::Digest;
+
+use super::route;
 
 /// `POST path` with an `Idempotency-Key`.
 pub async fn post_keyed(daemon: &Daemon, path: &str, key: &str, body: &Value) -> reqwest::Response {
@@ -39,21 +45,19 @@ pub fn accepted(resp: &FseBatchResponse) -> Vec<Fse> {
         .collect()
 }
 
-/// A sécurisée FSE from the Vitale card as read (the spouse, organism from the rights).
-pub fn from_vitale(card: &VitaleCard, day: &str) -> FseDraft {
-    let b = &card.beneficiaries[1];
+/// A sécurisée maladie FSE for beneficiary `index` of `card` as read, billed by the fixture
+/// midwife: the daemon fills in the rights from the card named by its serial; patient and
+/// organism as the card gives them.
+pub fn for_card(card: &VitaleCard, index: usize, day: &str, acts: Vec<ActInput>) -> FseDraft {
+    let b = &card.beneficiaries[index];
     let rights = card
         .rights
         .as_ref()
         .expect("rights read with a verified CPx");
-    let mut d = draft(
-        0,
-        day,
-        InsuranceNature::Maternite,
-        FseMode::Securisee,
-        vec![],
-    );
-    d.acts = vec![ngap("SF", "15", &[])];
+    let mut d = draft(0, day, InsuranceNature::Maladie, FseMode::Securisee, acts);
+    d.rights = Some(RightsRef::Vitale {
+        card_serial: card.serial.clone(),
+    });
     d.patient = Patient {
         insured_nir: card.nir.value.clone(),
         last_name: b.last_name.clone(),
@@ -67,6 +71,14 @@ pub fn from_vitale(card: &VitaleCard, day: &str) -> FseDraft {
         caisse: rights.caisse.clone(),
         centre: rights.centre.clone(),
     };
+    d
+}
+
+/// On the Martin family's Vitale card as read: the spouse, whose ALD is on the card, seen
+/// for it (`C+MSF` in relation with the ALD: 100 %).
+pub fn from_vitale(card: &VitaleCard, day: &str) -> FseDraft {
+    let mut d = for_card(card, 1, day, vec![ngap("C", "1", &["MSF"])]);
+    d.exoneration = Some(Exoneration::Ald);
     d
 }
 
@@ -123,4 +135,76 @@ pub fn openssl_verifies(dir: &TestDir, name: &str, data: &[u8], signature: &[u8]
         check.status.success() && check.stdout.starts_with(b"Verified OK"),
         "{check:?}"
     );
+}
+
+/// `GET path` with the rig's token.
+pub async fn get(daemon: &Daemon, path: &str) -> reqwest::Result<reqwest::Response> {
+    daemon.client().get(daemon.url(path)).send().await
+}
+
+/// `DELETE path` with the rig's token.
+pub async fn delete(daemon: &Daemon, path: &str) -> reqwest::Result<reqwest::Response> {
+    daemon.client().delete(daemon.url(path)).send().await
+}
+
+/// Each lot: its B2 parsed here (the organism, the invoices and their totals, the file's
+/// date in Paris), signed by the CPS (`openssl`).
+pub async fn check_lots(daemon: &Daemon, dir: &TestDir, lots: &LotList, day: &str) {
+    let digest = hex::encode(sha2::Sha256::digest(b"certificat"));
+    let cps: CardSignature = daemon
+        .post_json(
+            &route(READER_1, "signature"),
+            &json!({ "digest_sha256": digest }),
+        )
+        .await
+        .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let cps_cert = b64.decode(&cps.certificate).unwrap();
+    for lot in &lots.lots {
+        let resp = get(daemon, &format!("/v1/lots/{}/b2", lot.id))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let b2 = resp.bytes().await.unwrap().to_vec();
+        let (organism, invoices, total, amo) = parse_b2(&b2);
+        assert_eq!(
+            &b2[19..27],
+            day.replace('-', "").as_bytes(),
+            "the file's date, in Paris"
+        );
+        let o = &lot.organism;
+        assert_eq!(organism, format!("{}{}{}", o.regime, o.caisse, o.centre));
+        let members: FseList = daemon
+            .get_json(&format!("/v1/fse?lot={}", lot.id))
+            .await
+            .unwrap();
+        let expected: BTreeMap<String, (i64, i64)> = members
+            .fse
+            .iter()
+            .map(|f| {
+                (
+                    f.number.clone(),
+                    (f.amounts.total_cents, f.amounts.amo_cents),
+                )
+            })
+            .collect();
+        assert_eq!(invoices, expected);
+        assert_eq!((total, amo), (lot.total_cents, lot.amo_cents));
+        assert!(members
+            .fse
+            .iter()
+            .all(|f| f.status == FseStatus::InLot && f.lot_number.as_ref() == Some(&lot.number)));
+        let sig: LotSignature = daemon
+            .get_json(&format!("/v1/lots/{}/signature", lot.id))
+            .await
+            .unwrap();
+        assert_eq!(
+            b64.decode(&sig.certificate).unwrap(),
+            cps_cert,
+            "signed by the CPS"
+        );
+        assert_eq!(sig.b2_sha256, lot.b2_sha256);
+        let signature = b64.decode(&sig.signature).unwrap();
+        openssl_verifies(dir, &format!("lot-{}", lot.id), &b2, &signature, &cps_cert);
+    }
 }

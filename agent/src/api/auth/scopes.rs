@@ -7,7 +7,8 @@
 //! | `GET /v1/readers`, `GET /v1/readers/{r}/vitale`, `GET /v1/readers/{r}/cpx`, `GET /v1/events` | `read_cards` |
 //! | `GET /v1/readers/{r}/pin`, `DELETE /v1/readers/{r}/jobs/{id}`, `POST /v1/rights` | `read_cards` |
 //! | `POST /v1/readers/{r}/pin/verify`, `…/pin/unblock`, `…/signature` | `sign` |
-//! | `/v1/fse…` (create, list, sign), `/v1/baskets…`, `/v1/lots…` (build, list, B2, signature) | `sign` |
+//! | `POST /v1/fse/sign`, `POST /v1/lots` (signing with the CPS) | `sign` |
+//! | `/v1/fse…` (create, list, read, delete), `/v1/baskets…`, `GET /v1/lots…` (list, B2, signature) | `prepare` |
 //! | `GET /v1/lots/{id}`, `POST /v1/lots/send`, `POST /v1/lots/{id}/send`, `/v1/outbox…`, `/v1/transmission/schedule` | `transmit` |
 //! | `GET /v1/lots/{id}/paper`, `GET /v1/returns`, `GET /v1/reconciliation`, `GET /v1/reconciliation.csv` | `transmit` |
 //! | `/v1/mail…` (mail settings), `/v1/simulator/…` | `admin` |
@@ -54,6 +55,7 @@ pub fn required(method: &Method, path: &str) -> Access {
         {
             Access::Scope(Scope::Sign)
         }
+        ["v1", "fse", "sign"] | ["v1", "lots"] if post => Access::Scope(Scope::Sign),
         ["v1", "lots", _] if get => Access::Scope(Scope::Transmit),
         ["v1", "lots", "send"] | ["v1", "lots", _, "send"] if post => {
             Access::Scope(Scope::Transmit)
@@ -62,7 +64,7 @@ pub fn required(method: &Method, path: &str) -> Access {
         ["v1", "lots", _, "paper"] | ["v1", "returns"] if get => Access::Scope(Scope::Transmit),
         ["v1", "reconciliation" | "reconciliation.csv"] if get => Access::Scope(Scope::Transmit),
         ["v1", "fse" | "fse.csv" | "baskets", ..] | ["v1", "lots", ..] => {
-            Access::Scope(Scope::Sign)
+            Access::Scope(Scope::Prepare)
         }
         _ => Access::Scope(Scope::Admin),
     }
@@ -123,14 +125,23 @@ mod tests {
         );
         assert_eq!(
             required(&Method::POST, "/v1/fse"),
+            Access::Scope(Scope::Prepare)
+        );
+        assert_eq!(
+            required(&Method::DELETE, "/v1/fse/3"),
+            Access::Scope(Scope::Prepare)
+        );
+        assert_eq!(
+            required(&Method::POST, "/v1/fse/sign"),
             Access::Scope(Scope::Sign)
         );
-        assert_eq!(required(&g, "/v1/lots/3/b2"), Access::Scope(Scope::Sign));
         assert_eq!(
             required(&Method::POST, "/v1/lots"),
             Access::Scope(Scope::Sign)
         );
-        assert_eq!(required(&g, "/v1/lots"), Access::Scope(Scope::Sign));
+        assert_eq!(required(&g, "/v1/lots"), Access::Scope(Scope::Prepare));
+        assert_eq!(required(&g, "/v1/fse/sign"), Access::Scope(Scope::Prepare));
+        assert_eq!(required(&g, "/v1/lots/3/b2"), Access::Scope(Scope::Prepare));
         let transmit = Access::Scope(Scope::Transmit);
         assert_eq!(required(&g, "/v1/lots/3"), transmit);
         assert_eq!(required(&Method::POST, "/v1/lots/3/send"), transmit);
