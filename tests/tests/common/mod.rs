@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod billing;
+pub mod other_user;
 pub mod security;
 
 use std::sync::atomic::{AtomicBool, Ordering};
