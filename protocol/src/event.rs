@@ -68,6 +68,12 @@ pub enum EventKind {
         /// Scopes asked for (wire names).
         scopes: Vec<String>,
     },
+    /// The token of this stream stopped being valid (grant revoked or expired): the last
+    /// event of the stream, which the daemon then closes. Pair again.
+    Unauthorized {
+        /// Why, in French.
+        message: String,
+    },
 }
 
 impl EventKind {
@@ -82,6 +88,7 @@ impl EventKind {
             EventKind::BackendAvailable => "backend_available",
             EventKind::Resync => "resync",
             EventKind::PairingRequested { .. } => "pairing_requested",
+            EventKind::Unauthorized { .. } => "unauthorized",
         }
     }
 }

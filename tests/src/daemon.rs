@@ -112,8 +112,9 @@ impl Daemon {
             Some(_) => String::new(),
             None => format!("file = {:?}\n", file_log.display().to_string()),
         };
+        let (server_keys, extra) = split_server_section(extra);
         let toml = format!(
-            "[server]\nport = {port}\n\n[readers]\nbackend = \"{backend}\"\n\n[storage]\ndata_dir = {data:?}\n\n\
+            "[server]\nport = {port}\n{server_keys}\n[readers]\nbackend = \"{backend}\"\n\n[storage]\ndata_dir = {data:?}\n\n\
              [log]\nlevel = \"info,passerelle_agent=debug,passerelle=debug\"\nformat = \"human\"\n{log_file}\n{extra}\n",
             data = data.path().display().to_string(),
         );
@@ -397,6 +398,24 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Splits the `[server]` section out of `extra` (the rig writes that section itself, with
+/// the port): its keys, and the rest.
+fn split_server_section(extra: &str) -> (String, String) {
+    let (mut keys, mut rest, mut in_server) = (String::new(), String::new(), false);
+    for line in extra.lines() {
+        if line.trim_start().starts_with('[') {
+            in_server = line.trim() == "[server]";
+            if in_server {
+                continue;
+            }
+        }
+        let target = if in_server { &mut keys } else { &mut rest };
+        target.push_str(line);
+        target.push('\n');
+    }
+    (keys, rest)
 }
 
 /// The world-readable directory of [`Launcher::Unit`] (the copied binary, the

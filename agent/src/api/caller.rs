@@ -28,7 +28,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCaller {
             .and_then(|v| v.to_str().ok())
             .filter(|v| v.len() <= 200)
             .map(str::to_owned);
-        let local = checked.and_then(|c| c.os_user.as_ref());
+        let local = checked.filter(|c| c.local).and_then(|c| c.os_user.as_ref());
         let client = match (grant, &origin, local) {
             (Some(g), Some(o), _) => Some(format!("{} ({o})", g.app_name)),
             (Some(g), None, _) => Some(g.app_name.clone()),
