@@ -60,6 +60,8 @@ pub struct Pairings {
     token_lifetime: Duration,
     preapproved: Vec<String>,
     events: Option<Arc<EventBus>>,
+    /// Bumped after every change of the grants (open event streams re-check theirs).
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl Pairings {
@@ -82,6 +84,7 @@ impl Pairings {
             token_lifetime: Duration::from_secs(config.token_lifetime_seconds),
             preapproved: config.preapproved_origins.clone(),
             events,
+            changes: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -257,7 +260,21 @@ impl Pairings {
             .await
             .map_err(std::io::Error::other)??;
         *self.grants.write().unwrap_or_else(|p| p.into_inner()) = next;
+        self.changes.send_modify(|n| *n += 1);
         Ok(())
+    }
+
+    /// Changes whenever the grants change (a revocation, a new grant).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// When grant `id` expires (Unix seconds), if it still exists.
+    pub fn expiry(&self, id: &str) -> Option<i64> {
+        self.snapshot()
+            .iter()
+            .find(|g| g.grant.id == id)
+            .map(|g| g.expires_unix)
     }
 
     /// Requests still known (waiting, approved, denied, delivered), oldest first.
