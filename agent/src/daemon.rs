@@ -93,8 +93,10 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         move |source| DaemonError::Security { what, source }
     };
     let audit_path = data_dir.join(audit::FILE_NAME);
-    let audit_log =
-        Arc::new(AuditLog::open(&audit_path).map_err(security(&audit_path.display().to_string()))?);
+    let audit_log = Arc::new(
+        AuditLog::open_rotating(&audit_path, config.audit.rotate_bytes)
+            .map_err(security(&audit_path.display().to_string()))?,
+    );
     audit::install(audit_log.clone());
     let events = Arc::new(EventBus::new(config.events.buffer));
     let pairings = Arc::new(
@@ -141,6 +143,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         billing: Arc::new(billing),
         pairings,
         audit: audit_log,
+        pin_per_signature: config.security.pin_per_signature,
     };
     let timeouts = Timeouts::from_config(&config.server);
     let body = api::body::BodyLimits {

@@ -339,8 +339,19 @@ fn audit_verify(place: Place) -> ExitCode {
     };
     let path = dir.join(passerelle_agent::audit::FILE_NAME);
     match passerelle_agent::audit::verify(&path) {
-        Ok(n) => {
-            println!("{} : {n} lignes, chaîne intacte.", path.display());
+        Ok(v) => {
+            println!(
+                "{} : {} lignes en {} fichiers, chaîne intacte, point de contrôle atteint.",
+                path.display(),
+                v.lines,
+                v.files
+            );
+            for seq in v.truncations {
+                println!(
+                    "Attention : ligne {seq}, le démon a trouvé au démarrage le journal plus \
+                     court que son point de contrôle (lignes perdues avant elle)."
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -12,7 +12,7 @@ use serde_json::json;
 
 const DURAND_PIN: &str = "4729";
 /// The VERIFY and PSO (compute digital signature) headers as the simulated card logs them.
-const VERIFY: &str = "00 20 00 81";
+const VERIFY: &str = "00 20 00 81 [PIN masqué]";
 const PSO: &str = "00 2A 9E 9A";
 const DIGEST: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 

@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use passerelle_protocol::ClientIdentity;
 
 use super::auth;
+use crate::hub::PinHolder;
 use crate::service::Caller;
 
 /// Extracts the [`Caller`]: the application of the token the checks accepted (its name,
@@ -38,6 +39,15 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCaller {
         if actor.origin.is_none() {
             actor.origin = origin;
         }
-        Ok(RequestCaller(Caller { client, actor }))
+        let holder = match (grant, local) {
+            (Some(g), _) => Some(PinHolder::Grant(g.id.clone())),
+            (None, Some(u)) => Some(PinHolder::Local(u.clone())),
+            (None, None) => None,
+        };
+        Ok(RequestCaller(Caller {
+            client,
+            actor,
+            holder,
+        }))
     }
 }

@@ -56,6 +56,8 @@ pub struct AppState {
     pub pairings: Arc<Pairings>,
     /// The audit log (`GET /v1/audit`).
     pub audit: Arc<AuditLog>,
+    /// `security.pin_per_signature`: a PIN verification is used up by one signing request.
+    pub pin_per_signature: bool,
 }
 
 /// The whole router, every route behind the security checks of [`auth::check`].

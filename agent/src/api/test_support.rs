@@ -66,6 +66,7 @@ pub(crate) async fn test_api(
         billing: billing.clone(),
         pairings: pairings.clone(),
         audit: Arc::new(AuditLog::open(&dir.join("audit.jsonl")).unwrap()),
+        pin_per_signature: false,
     };
     let auth = Arc::new(Auth::new(pairings, PORT, 100, 100));
     TestApi {
