@@ -152,6 +152,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     };
     let app = api::router(state, auth, body);
     let conn_limits = ConnLimits::new(max_connections, config.server.max_connections_per_user);
+    let peers = crate::platform::tcp_peer::PeerResolver::start()
+        .map_err(DaemonError::Serve)?;
     // The same router on the local socket: the caller is the OS account of its peer.
     let local_app = app.clone();
     let local_server = tokio::spawn(async move {
@@ -167,7 +169,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         let handle = Handle::new();
         handles.push(handle.clone());
         // Peer OS user, connection limits, TLS, deadlines: see `crate::server`.
-        let acceptor = ConnAcceptor::new(rustls.clone(), conn_limits.clone(), timeouts);
+        let acceptor =
+            ConnAcceptor::new(rustls.clone(), conn_limits.clone(), timeouts, peers.clone());
         let server = axum_server::from_tcp(listener)
             .map_err(DaemonError::Serve)?
             .acceptor(acceptor);

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::other_user::curl_as_nobody;
+
 use std::time::{Duration, Instant};
 
 use passerelle_tests::net::tls_connect;
@@ -159,4 +161,37 @@ async fn malformed_requests_get_the_json_error_shape() {
     }
     // The daemon still serves.
     assert!(!d.status().await.unwrap().version.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_over_its_share_does_not_starve_another() {
+    let dir = TestDir::new("one_user_over_its_share_does_not_starve_another");
+    let config =
+        "[server]\nmax_connections_per_user = 5\n\n[security]\nallowed_os_users = [\"*\"]\n";
+    let d = Daemon::start_with(&dir, Backend::Simulated, config)
+        .await
+        .unwrap();
+    // This user's connections (the rig's client holds some too) reach the share: the next
+    // one is closed at once, without an answer.
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], d.port()));
+    let mut held = Vec::new();
+    let refused = loop {
+        assert!(held.len() <= 5, "more than the share were admitted");
+        let mut s = passerelle_tests::net::tcp_connect(addr, Duration::from_secs(5))
+            .await
+            .unwrap();
+        let mut probe = [0u8; 1];
+        match tokio::time::timeout(Duration::from_millis(500), s.read(&mut probe)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break held.len(),
+            _ => held.push(s),
+        }
+    };
+    eprintln!("share reached after {refused} more connections");
+    // Another OS user is still served.
+    let Some((status, body)) = curl_as_nobody(&d, "GET", "/v1/status", &[], None).await else {
+        eprintln!("SKIP: needs root and setpriv to connect as another user");
+        return;
+    };
+    assert_eq!(status, 200, "{body}");
+    drop(held);
 }

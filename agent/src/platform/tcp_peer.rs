@@ -22,38 +22,111 @@
 //!   is our peer; `OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION)` → `OpenProcessToken` →
 //!   `GetTokenInformation(TokenUser)` → the SID, carried as `OsUser("sid=S-1-5-…")`.
 //!
-//! Looked up once per connection, when it is accepted ([`owner`] reads a file: call it on
-//! a blocking thread), never per request.
+//! Looked up once per connection, when it is accepted, never per request. The table is
+//! read by one thread ([`PeerResolver`]) that answers every connection waiting at that
+//! moment from a single read: a burst of a thousand connections costs a few reads of the
+//! table, not a thousand.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::mpsc;
 
 use passerelle_protocol::OsUser;
+use tokio::sync::oneshot;
 
 /// The OS account owning the socket at `peer` connected to our `local` address; `None`
 /// when the OS does not say (another network namespace, the connection already gone, a
-/// platform without an implementation).
+/// platform without an implementation). Blocking: reads the table once.
 pub fn owner(local: SocketAddr, peer: SocketAddr) -> Option<OsUser> {
-    imp::owner_uid(local, peer).map(OsUser::unix)
+    imp::owners(&[(local, peer)])[0].map(OsUser::unix)
+}
+
+struct Ask {
+    local: SocketAddr,
+    peer: SocketAddr,
+    reply: oneshot::Sender<Option<OsUser>>,
+}
+
+/// The thread that finds the owners of new connections, in batches.
+#[derive(Debug, Clone)]
+pub struct PeerResolver {
+    asks: mpsc::Sender<Ask>,
+}
+
+impl PeerResolver {
+    /// Starts the resolver thread (it ends when the last `PeerResolver` is dropped).
+    pub fn start() -> std::io::Result<PeerResolver> {
+        let (asks, queue) = mpsc::channel::<Ask>();
+        std::thread::Builder::new()
+            .name("tcp-peer".into())
+            .spawn(move || {
+                while let Ok(first) = queue.recv() {
+                    let mut batch = vec![first];
+                    batch.extend(queue.try_iter());
+                    let keys: Vec<_> = batch.iter().map(|a| (a.local, a.peer)).collect();
+                    for (ask, uid) in batch.into_iter().zip(imp::owners(&keys)) {
+                        let _ = ask.reply.send(uid.map(OsUser::unix));
+                    }
+                }
+            })?;
+        Ok(PeerResolver { asks })
+    }
+
+    /// The owner of the socket at `peer` connected to our `local` address (see [`owner`]).
+    pub async fn owner(&self, local: SocketAddr, peer: SocketAddr) -> Option<OsUser> {
+        let (reply, answer) = oneshot::channel();
+        self.asks.send(Ask { local, peer, reply }).ok()?;
+        answer.await.ok().flatten()
+    }
 }
 
 #[cfg(target_os = "linux")]
 mod imp {
+    use super::*;
     use std::io::{BufRead, BufReader};
-    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+    use std::net::IpAddr;
 
-    /// The uid of the socket whose local address is `peer` and remote address is `local`.
-    pub fn owner_uid(local: SocketAddr, peer: SocketAddr) -> Option<u32> {
-        let (local, peer) = (canonical(local), canonical(peer));
-        let table = match peer {
-            SocketAddr::V4(_) => "/proc/net/tcp",
-            SocketAddr::V6(_) => "/proc/net/tcp6",
-        };
-        let file = std::fs::File::open(table).ok()?;
-        BufReader::new(file)
-            .lines()
-            .map_while(Result::ok)
-            .skip(1)
-            .find_map(|line| owner_in_row(&line, local, peer))
+    /// For each `(local, peer)`, the uid of the socket whose local address is `peer` and
+    /// remote address is `local`: one read of each table needed.
+    pub fn owners(keys: &[(SocketAddr, SocketAddr)]) -> Vec<Option<u32>> {
+        let mut found = vec![None; keys.len()];
+        // The row's (local_address, rem_address) as the kernel prints them → our indices.
+        let mut wanted: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let (mut v4, mut v6) = (false, false);
+        for (i, (local, peer)) in keys.iter().enumerate() {
+            let (local, peer) = (canonical(*local), canonical(*peer));
+            match peer {
+                SocketAddr::V4(_) => v4 = true,
+                SocketAddr::V6(_) => v6 = true,
+            }
+            wanted
+                .entry((hex_addr(peer), hex_addr(local)))
+                .or_default()
+                .push(i);
+        }
+        for (table, needed) in [("/proc/net/tcp", v4), ("/proc/net/tcp6", v6)] {
+            if !needed {
+                continue;
+            }
+            let Ok(file) = std::fs::File::open(table) else {
+                continue;
+            };
+            for line in BufReader::new(file).lines().map_while(Result::ok).skip(1) {
+                let mut fields = line.split_whitespace();
+                let (Some(_), Some(l), Some(r)) = (fields.next(), fields.next(), fields.next())
+                else {
+                    continue;
+                };
+                if let Some(indices) = wanted.get(&(l.to_owned(), r.to_owned())) {
+                    // st, tx_queue:rx_queue, tr:tm->when, retrnsmt, then uid.
+                    let uid = fields.nth(4).and_then(|u| u.parse().ok());
+                    for &i in indices {
+                        found[i] = uid;
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// IPv4-mapped IPv6 addresses as IPv4 (how the kernel lists a v4 socket).
@@ -61,40 +134,19 @@ mod imp {
         SocketAddr::new(addr.ip().to_canonical(), addr.port())
     }
 
-    /// The row's uid if it is the socket at `peer` connected to `local`.
-    pub fn owner_in_row(line: &str, local: SocketAddr, peer: SocketAddr) -> Option<u32> {
-        let mut fields = line.split_whitespace();
-        let _slot = fields.next()?;
-        let row_local = parse_addr(fields.next()?)?;
-        let row_remote = parse_addr(fields.next()?)?;
-        if row_local != peer || row_remote != local {
-            return None;
-        }
-        // st, tx_queue:rx_queue, tr:tm->when, retrnsmt, then uid.
-        fields.nth(4)?.parse().ok()
-    }
-
-    /// `0100007F:1F90` (IPv4) or 32 hex digits + port (IPv6): each 32-bit word as the
-    /// kernel printed it, in this machine's byte order.
-    pub fn parse_addr(text: &str) -> Option<SocketAddr> {
-        let (ip, port) = text.split_once(':')?;
-        let port = u16::from_str_radix(port, 16).ok()?;
-        let word = |i: usize| {
-            let hex = ip.get(i * 8..i * 8 + 8)?;
-            u32::from_str_radix(hex, 16).ok().map(u32::to_ne_bytes)
+    /// `addr` as the kernel prints it: each 32-bit word in this machine's byte order, in
+    /// hex, then the port (`0100007F:1F90`).
+    pub fn hex_addr(addr: SocketAddr) -> String {
+        let words: Vec<u32> = match addr.ip() {
+            IpAddr::V4(ip) => vec![u32::from_ne_bytes(ip.octets())],
+            IpAddr::V6(ip) => ip
+                .octets()
+                .chunks(4)
+                .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
         };
-        let ip = match ip.len() {
-            8 => IpAddr::V4(Ipv4Addr::from(word(0)?)),
-            32 => {
-                let mut bytes = [0u8; 16];
-                for i in 0..4 {
-                    bytes[i * 4..i * 4 + 4].copy_from_slice(&word(i)?);
-                }
-                IpAddr::V6(Ipv6Addr::from(bytes)).to_canonical()
-            }
-            _ => return None,
-        };
-        Some(SocketAddr::new(ip, port))
+        let ip: String = words.iter().map(|w| format!("{w:08X}")).collect();
+        format!("{ip}:{:04X}", addr.port())
     }
 }
 
@@ -102,8 +154,8 @@ mod imp {
 mod imp {
     /// Not written for this OS yet (see the module documentation): nobody is known, so
     /// every TCP client is refused unless `security.allowed_os_users` is `["*"]`.
-    pub fn owner_uid(_: std::net::SocketAddr, _: std::net::SocketAddr) -> Option<u32> {
-        None
+    pub fn owners(keys: &[(std::net::SocketAddr, std::net::SocketAddr)]) -> Vec<Option<u32>> {
+        vec![None; keys.len()]
     }
 }
 
@@ -112,39 +164,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tcp_peer_rows_parse_in_native_order() {
-        let v4 = imp::parse_addr(&format!("{:08X}:9A0B", u32::from_ne_bytes([127, 0, 0, 1])));
-        assert_eq!(v4, Some("127.0.0.1:39435".parse().unwrap()));
-        let one = u32::from_ne_bytes([0, 0, 0, 1]);
-        let v6 = imp::parse_addr(&format!("{:08X}{:08X}{:08X}{one:08X}:0050", 0, 0, 0));
-        assert_eq!(v6, Some("[::1]:80".parse().unwrap()));
-        assert_eq!(imp::parse_addr("zz:0050"), None);
-        let row = format!(
-            "  3: {:08X}:D431 {:08X}:9A0B 01 00000000:00000000 00:00000000 00000000  1000        0 4242 1",
-            u32::from_ne_bytes([127, 0, 0, 1]),
-            u32::from_ne_bytes([127, 0, 0, 1])
-        );
-        let (us, them) = (
-            "127.0.0.1:39435".parse().unwrap(),
-            "127.0.0.1:54321".parse().unwrap(),
-        );
-        assert_eq!(imp::owner_in_row(&row, us, them), Some(1000));
-        assert_eq!(imp::owner_in_row(&row, them, us), None, "the other end");
+    fn tcp_peer_addresses_print_as_the_kernel_does() {
+        let v4: SocketAddr = "127.0.0.1:39435".parse().unwrap();
+        let one = u32::from_ne_bytes([127, 0, 0, 1]);
+        assert_eq!(imp::hex_addr(v4), format!("{one:08X}:9A0B"));
+        let v6: SocketAddr = "[::1]:80".parse().unwrap();
+        let last = u32::from_ne_bytes([0, 0, 0, 1]);
+        assert_eq!(imp::hex_addr(v6), format!("{:032X}:0050", u128::from(last)));
     }
 
-    #[test]
-    fn tcp_peer_finds_our_own_client_socket() {
+    #[tokio::test]
+    async fn tcp_peer_finds_our_own_client_sockets_in_one_batch() {
         use std::os::unix::fs::MetadataExt;
-        let me = std::fs::metadata("/proc/self").unwrap().uid();
+        let me = Some(OsUser::unix(std::fs::metadata("/proc/self").unwrap().uid()));
+        let resolver = PeerResolver::start().unwrap();
         for ip in ["127.0.0.1", "::1"] {
             let Ok(listener) = std::net::TcpListener::bind((ip, 0)) else {
                 continue; // no IPv6 loopback here
             };
-            let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-            let (server, peer) = listener.accept().unwrap();
-            let found = owner(server.local_addr().unwrap(), peer);
-            assert_eq!(found, Some(OsUser::unix(me)), "{ip}");
-            drop(client);
+            let mut pairs = Vec::new();
+            for _ in 0..3 {
+                let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+                let (server, peer) = listener.accept().unwrap();
+                pairs.push((client, server.local_addr().unwrap(), peer));
+            }
+            let asked = pairs
+                .iter()
+                .map(|(_, local, peer)| resolver.owner(*local, *peer));
+            for found in futures_util::future::join_all(asked).await {
+                assert_eq!(found, me, "{ip}");
+            }
+            assert_eq!(owner(pairs[0].1, pairs[0].2), me);
+            let gone: SocketAddr = (pairs[0].2.ip(), 1).into();
+            assert_eq!(owner(pairs[0].1, gone), None, "no such socket");
         }
     }
 }

@@ -5,7 +5,7 @@
 //! 1. `TCP_NODELAY` (rustls writes the session ticket and the response separately; with
 //!    Nagle the response would wait for the client's delayed ACK, ~40 ms);
 //! 2. the OS user owning the peer socket ([`tcp_peer`](crate::platform::tcp_peer)), looked
-//!    up once, on a blocking thread;
+//!    up once, by the resolver thread (in batches);
 //! 3. its place among the open connections ([`limits`]: a cap in all and per OS user):
 //!    beyond, the connection is closed at once;
 //! 4. the TLS handshake, within `server.header_read_timeout_ms`;
@@ -33,7 +33,7 @@ use passerelle_protocol::OsUser;
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 
-use crate::platform::tcp_peer;
+use crate::platform::tcp_peer::PeerResolver;
 use io::ConnIo;
 use limits::ConnLimits;
 use service::ConnService;
@@ -54,15 +54,23 @@ pub struct ConnAcceptor {
     tls: RustlsAcceptor,
     limits: Arc<ConnLimits>,
     timeouts: Timeouts,
+    peers: PeerResolver,
 }
 
 impl ConnAcceptor {
-    /// TLS with `config`, `limits` shared by every listener, `timeouts` per connection.
-    pub fn new(config: RustlsConfig, limits: Arc<ConnLimits>, timeouts: Timeouts) -> Self {
+    /// TLS with `config`, `limits` and `peers` shared by every listener, `timeouts` per
+    /// connection.
+    pub fn new(
+        config: RustlsConfig,
+        limits: Arc<ConnLimits>,
+        timeouts: Timeouts,
+        peers: PeerResolver,
+    ) -> Self {
         ConnAcceptor {
             tls: RustlsAcceptor::new(config).handshake_timeout(timeouts.header_read),
             limits,
             timeouts,
+            peers,
         }
     }
 }
@@ -77,10 +85,7 @@ impl Accept<TcpStream, Router> for ConnAcceptor {
         Box::pin(async move {
             tcp.set_nodelay(true)?;
             let (local, addr) = (tcp.local_addr()?, tcp.peer_addr()?);
-            let os_user = tokio::task::spawn_blocking(move || tcp_peer::owner(local, addr))
-                .await
-                .ok()
-                .flatten();
+            let os_user = this.peers.owner(local, addr).await;
             let permit = this.limits.admit(os_user.as_ref()).map_err(|refusal| {
                 tracing::debug!(?os_user, ?refusal, "connection refused: limit reached");
                 std::io::Error::other("connection limit reached")
