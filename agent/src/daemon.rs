@@ -134,6 +134,18 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         .with_allowed_users(allowed_users(&config, &owner))
         .with_local_owner(owner),
     );
+    // Refusals left out of the audit log are summed up every 10 s, and at stop.
+    let flush = auth.clone();
+    let summaries = {
+        let auth = auth.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                every.tick().await;
+                auth.flush_suppressed();
+            }
+        })
+    };
     let state = AppState {
         hub: hub.clone(),
         events,
@@ -152,8 +164,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     };
     let app = api::router(state, auth, body);
     let conn_limits = ConnLimits::new(max_connections, config.server.max_connections_per_user);
-    let peers = crate::platform::tcp_peer::PeerResolver::start()
-        .map_err(DaemonError::Serve)?;
+    let peers = crate::platform::tcp_peer::PeerResolver::start().map_err(DaemonError::Serve)?;
     // The same router on the local socket: the caller is the OS account of its peer.
     let local_app = app.clone();
     let local_server = tokio::spawn(async move {
@@ -207,6 +218,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     while servers.join_next().await.is_some() {}
     local_server.abort();
+    summaries.abort();
+    flush.flush_suppressed();
     rotation.abort();
     local_socket::remove(&data_dir);
     hub.stop();

@@ -34,8 +34,8 @@ request_timeout_ms = 300000
 # is closed at once.
 max_connections = 4096
 max_connections_per_user = 2048
-# Threads of the async runtime (0: one per core). Measured on 2 cores with wrk -c10
-# (README, « Performances »): 2 threads.
+# Threads of the async runtime (0: one per core). Measured on 2 cores with wrk -c10 against
+# nginx with 1 and 2 workers (README, « Tests and benchmarks »): one per core is kept.
 worker_threads = 0
 
 [readers]

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::security::*;
 use passerelle_tests::*;
 
@@ -136,5 +138,35 @@ async fn refusal_lines_are_bounded_per_os_user() {
         refused.len() <= 10,
         "{} refusal lines for 90 refused requests of one OS user",
         refused.len()
+    );
+    // What was left out is summed up (within 10 s), under that OS user.
+    let written: u64 = refused.len() as u64;
+    let summed = poll_until(
+        "the refusals summed up",
+        Duration::from_secs(15),
+        || async {
+            let text = std::fs::read_to_string(d.data_dir().join("audit.jsonl")).unwrap();
+            let total: u64 = text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .map(|v| match v["action"].as_str() {
+                    Some("refusals_suppressed") => v["details"]["count"].as_u64().unwrap_or(0),
+                    Some("refused") => v["details"]["suppressed_before"].as_u64().unwrap_or(0),
+                    _ => 0,
+                })
+                .sum();
+            if total + written >= 90 {
+                Ok(total)
+            } else {
+                Err(format!("{total} summed up"))
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        summed + written,
+        90,
+        "every refusal is written or counted once"
     );
 }

@@ -49,6 +49,8 @@ pub mod action {
     pub const GRANT_REVOKED: &str = "grant_revoked";
     /// A request was refused by the security checks.
     pub const REFUSED: &str = "refused";
+    /// Refusals of one OS user left out of the log (beyond its rate), summed up.
+    pub const REFUSALS_SUPPRESSED: &str = "refusals_suppressed";
     /// A CPS PIN was verified (called by the signing layer).
     pub const PIN_VERIFIED: &str = "pin_verified";
     /// Something was signed with the CPS.

@@ -95,7 +95,7 @@ fn write_batch(tail: &mut Tail, batch: Vec<Job>) {
             hash,
         });
         tail.seq = seq;
-        sync |= job.action != action::REFUSED;
+        sync |= job.action != action::REFUSED && job.action != action::REFUSALS_SUPPRESSED;
     }
     let written = tail.file.write_all(text.as_bytes()).and_then(|()| {
         if sync {

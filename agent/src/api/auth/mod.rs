@@ -58,8 +58,8 @@ pub struct Auth {
     /// Audit lines about refusals per client: a flood of refused requests must not fill
     /// the disk. Refusals beyond it are counted, and the count goes into the next line.
     pub refusal_audit: rate::RateLimiter,
-    /// Refusals not written since the last written one.
-    pub suppressed: std::sync::atomic::AtomicU64,
+    /// Refusals not written since the last written one, per OS user.
+    pub suppressed: std::sync::Mutex<std::collections::HashMap<String, u64>>,
     /// The daemon's own OS account: served on the local socket, with the superuser.
     pub owner: Option<OsUser>,
     /// Who may call over TCP (`security.allowed_os_users`); by default only the superuser.
@@ -74,7 +74,7 @@ impl Auth {
             port,
             limiter: rate::RateLimiter::new(per_second, burst),
             refusal_audit: rate::RateLimiter::new(per_second, burst),
-            suppressed: std::sync::atomic::AtomicU64::new(0),
+            suppressed: Default::default(),
             owner: None,
             allowed: AllowedUsers::Only(Default::default()),
         }
@@ -95,21 +95,51 @@ impl Auth {
     /// Writes a refusal to the audit log, unless this OS user's refusals are flooding it
     /// (keyed on what cannot be forged: the OS user, not the origin or the token).
     fn audit_refusal(&self, actor: AuditActor, mut details: serde_json::Value) {
-        use std::sync::atomic::Ordering;
         let key = match &actor.os_user {
             Some(u) => format!("os_user:{u}"),
             None => "os_user:unknown".to_owned(),
         };
         if self.refusal_audit.check(&key).is_err() {
-            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            let mut counts = self.suppressed.lock().unwrap_or_else(|p| p.into_inner());
+            if counts.len() < 4096 || counts.contains_key(&key) {
+                *counts.entry(key).or_default() += 1;
+            }
             return;
         }
-        let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
+        let suppressed = self
+            .suppressed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&key)
+            .unwrap_or(0);
         if suppressed > 0 {
             details["suppressed_before"] = json!(suppressed);
         }
         // Refusals are not synced: nothing to wait for.
         drop(audit::record(action::REFUSED, actor, details));
+    }
+
+    /// Writes one summary line (`refusals_suppressed`, with the count) per OS user whose
+    /// refusals were left out since its last line: the daemon calls it every few seconds,
+    /// so a flood that stops is still summed up.
+    pub fn flush_suppressed(&self) {
+        let counts =
+            std::mem::take(&mut *self.suppressed.lock().unwrap_or_else(|p| p.into_inner()));
+        for (key, count) in counts {
+            let os_user = key
+                .strip_prefix("os_user:")
+                .filter(|u| *u != "unknown")
+                .map(|u| OsUser(u.to_owned()));
+            let actor = AuditActor {
+                os_user,
+                ..Default::default()
+            };
+            drop(audit::record(
+                action::REFUSALS_SUPPRESSED,
+                actor,
+                json!({ "count": count }),
+            ));
+        }
     }
 }
 
