@@ -4,8 +4,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum_server::accept::NoDelayAcceptor;
-use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use axum_server::tls_rustls::RustlsConfig;
 use axum_server::Handle;
 
 use crate::api::auth::Auth;
@@ -17,7 +16,11 @@ use crate::hub::Hub;
 use crate::instance::InstanceLock;
 use crate::pairing::Pairings;
 use crate::platform::local_socket::{self, LocalPeer};
-use crate::platform::signals;
+use crate::platform::os_users::AllowedUsers;
+use crate::platform::{limits, signals};
+use crate::server::limits::ConnLimits;
+use crate::server::state::Timeouts;
+use crate::server::ConnAcceptor;
 use crate::simulator::SimulatorControl;
 use crate::transmission::schedule::Daily;
 use crate::transmission::Transmission;
@@ -67,6 +70,9 @@ pub enum DaemonError {
 /// Runs the daemon until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> Result<(), DaemonError> {
     let started = Instant::now();
+    let open_files = limits::raise_open_files();
+    let max_connections = limits::connection_budget(config.server.max_connections, open_files);
+    tracing::info!(?open_files, max_connections, "open-file limit");
     let data_dir = config.data_dir();
     let _instance = InstanceLock::acquire(&data_dir, config.server.port)?;
     let tls = TlsFiles::in_dir(&data_dir);
@@ -90,8 +96,10 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         move |source| DaemonError::Security { what, source }
     };
     let audit_path = data_dir.join(audit::FILE_NAME);
-    let audit_log =
-        Arc::new(AuditLog::open(&audit_path).map_err(security(&audit_path.display().to_string()))?);
+    let audit_log = Arc::new(
+        AuditLog::open_rotating(&audit_path, config.audit.rotate_bytes)
+            .map_err(security(&audit_path.display().to_string()))?,
+    );
     audit::install(audit_log.clone());
     let events = Arc::new(EventBus::new(config.events.buffer));
     let pairings = Arc::new(
@@ -135,8 +143,21 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             config.security.rate_limit_per_second,
             config.security.rate_limit_burst,
         )
+        .with_allowed_users(allowed_users(&config, &owner))
         .with_local_owner(owner),
     );
+    // Refusals left out of the audit log are summed up every 10 s, and at stop.
+    let flush = auth.clone();
+    let summaries = {
+        let auth = auth.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                every.tick().await;
+                auth.flush_suppressed();
+            }
+        })
+    };
     let state = AppState {
         hub: hub.clone(),
         events,
@@ -148,6 +169,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         pairings,
         audit: audit_log,
         transmission: transmission.clone(),
+        pin_per_signature: config.security.pin_per_signature,
     };
     background.push(tokio::spawn(
         Daily {
@@ -156,7 +178,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }
         .run(),
     ));
-    let app = api::router(state, auth, config.server.max_body_bytes);
+    let timeouts = Timeouts::from_config(&config.server);
+    let body = api::body::BodyLimits {
+        max: config.server.max_body_bytes,
+        timeout: timeouts.body_read,
+    };
+    let app = api::router(state, auth, body);
+    let conn_limits = ConnLimits::new(max_connections, config.server.max_connections_per_user);
+    let peers = crate::platform::tcp_peer::PeerResolver::start().map_err(DaemonError::Serve)?;
     // The same router on the local socket: the caller is the OS account of its peer.
     let local_app = app.clone();
     let local_server = tokio::spawn(async move {
@@ -171,10 +200,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     for listener in listeners {
         let handle = Handle::new();
         handles.push(handle.clone());
-        // TCP_NODELAY: rustls writes the session ticket and the response separately; with
-        // Nagle, the response would wait for the client's delayed ACK (~40 ms per new
-        // connection, measured by the card-path benchmark).
-        let acceptor = RustlsAcceptor::new(rustls.clone()).acceptor(NoDelayAcceptor::new());
+        // Peer OS user, connection limits, TLS, deadlines: see `crate::server`.
+        let acceptor =
+            ConnAcceptor::new(rustls.clone(), conn_limits.clone(), timeouts, peers.clone());
         let server = axum_server::from_tcp(listener)
             .map_err(DaemonError::Serve)?
             .acceptor(acceptor);
@@ -211,6 +239,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     while servers.join_next().await.is_some() {}
     local_server.abort();
+    summaries.abort();
+    flush.flush_suppressed();
     rotation.abort();
     for task in background {
         task.abort();
@@ -218,6 +248,31 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     local_socket::remove(&data_dir);
     hub.stop();
     outcome
+}
+
+/// Who may call over TCP: `security.allowed_os_users`, or its default for this kind of
+/// install (a system install keeps its data in the system data directory).
+fn allowed_users(config: &Config, own: &passerelle_protocol::OsUser) -> AllowedUsers {
+    let system = passerelle_installation::ServiceMode::System
+        .places()
+        .is_ok_and(|p| p.data_dir == config.data_dir());
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let (allowed, unknown) = AllowedUsers::resolve(
+        config.security.allowed_os_users.as_deref(),
+        own,
+        system,
+        &read("/etc/passwd"),
+        &read("/etc/group"),
+    );
+    for entry in unknown {
+        tracing::warn!(entry, "security.allowed_os_users: names no account");
+    }
+    tracing::info!(
+        ?allowed,
+        system_install = system,
+        "OS users allowed over TCP"
+    );
+    allowed
 }
 
 /// The reader backend the configuration names, and the simulator's controls when it is

@@ -94,6 +94,18 @@ impl EventBus {
         Subscription { replay, live }
     }
 
+    /// The last event of a stream whose token stopped being valid (`message` says why);
+    /// it carries the id of the last event emitted.
+    pub fn unauthorized(&self, message: &str) -> Event {
+        Event {
+            id: self.last_id(),
+            at_ms: now_ms(),
+            kind: EventKind::Unauthorized {
+                message: message.to_owned(),
+            },
+        }
+    }
+
     /// The `resync` event a subscriber gets when events were lost; it carries the id of the
     /// last event emitted, so a client that refetches state resumes from there.
     pub fn resync(&self, last_id: u64) -> Event {

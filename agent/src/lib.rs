@@ -25,6 +25,7 @@ pub mod logging;
 pub mod pairing;
 pub mod platform;
 pub mod rights;
+pub mod server;
 pub mod service;
 pub mod simulator;
 pub mod tls_rotation;

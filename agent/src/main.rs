@@ -458,7 +458,11 @@ fn run(config_path: Option<PathBuf>) -> ExitCode {
         Some(path) => tracing::info!(config = %path.display(), "configuration loaded"),
         None => tracing::info!("no configuration file: embedded defaults (simulated readers)"),
     }
-    let runtime = match tokio::runtime::Runtime::new() {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if config.server.worker_threads > 0 {
+        builder.worker_threads(config.server.worker_threads);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("passerelle : {e}");
@@ -600,8 +604,19 @@ fn audit_verify(place: Place) -> ExitCode {
     };
     let path = dir.join(passerelle_agent::audit::FILE_NAME);
     match passerelle_agent::audit::verify(&path) {
-        Ok(n) => {
-            println!("{} : {n} lignes, chaîne intacte.", path.display());
+        Ok(v) => {
+            println!(
+                "{} : {} lignes en {} fichiers, chaîne intacte, point de contrôle atteint.",
+                path.display(),
+                v.lines,
+                v.files
+            );
+            for seq in v.truncations {
+                println!(
+                    "Attention : ligne {seq}, le démon a trouvé au démarrage le journal plus \
+                     court que son point de contrôle (lignes perdues avant elle)."
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -18,6 +18,25 @@ pub const DOCUMENTED_DEFAULTS: &str = r#"# Passerelle configuration. Every key i
 port = 39443
 # Largest request body accepted, in bytes.
 max_body_bytes = 65536
+# Time limits of every TCP connection, in milliseconds. A request head (request line and
+# headers) must arrive whole within header_read_timeout_ms of its first byte (and a new
+# connection must finish its TLS handshake within it); its body within body_read_timeout_ms
+# (else 408 request_timeout); a connection with no request for idle_timeout_ms (after the
+# TLS handshake or its last answer) is closed; a request must be answered within
+# request_timeout_ms (408 request_timeout; the PIN pad waits 30 s, a big batch of
+# signatures takes longer). Event streams (GET /v1/events) are not cut by these.
+header_read_timeout_ms = 10000
+body_read_timeout_ms = 10000
+idle_timeout_ms = 15000
+request_timeout_ms = 300000
+# Open TCP connections at most (lowered to what the open-file limit allows), and at most
+# per OS user: one user's programs cannot take every connection. Beyond, a new connection
+# is closed at once.
+max_connections = 4096
+max_connections_per_user = 2048
+# Threads of the async runtime (0: one per core). Measured on 2 cores with wrk -c10 against
+# nginx with 1 and 2 workers (README, « Tests and benchmarks »): one per core is kept.
+worker_threads = 0
 
 [readers]
 # "simulated": readers and cards simulated inside the daemon (demonstration).
@@ -57,14 +76,29 @@ buffer = 1024
 token_lifetime_seconds = 7776000
 # How long a pairing request waits for the practitioner's approval, in seconds.
 pairing_timeout_seconds = 300
-# Rate limit per token (per origin, or per local client, for calls without a token):
-# sustained requests per second, and the burst allowed above it.
+# Rate limit per token (per OS user, for calls without a token: an Origin can be made up,
+# the OS user cannot): sustained requests per second, and the burst allowed above it.
+# Refusals are written to the audit log at the same rate per OS user, then summed up.
 rate_limit_per_second = 50
 rate_limit_burst = 200
+# OS users whose programs may call the API over TCP (the owner of the connecting socket,
+# as the kernel knows it): "uid=1000" or "1000", a name ("alice"), "@group" (its
+# members), "*" (anyone). Unset: the daemon's own user for a user install; the members of
+# the group "passerelle" for a system install (data in /var/lib/passerelle). The superuser
+# is always allowed. Anyone else is refused (403 os_user_not_allowed) before pairing.
+# allowed_os_users = ["alice", "@passerelle"]
+# Pairing requests waiting for the practitioner, at most, per OS user (the local command
+# `passerelle pair request` has a reserve of its own on the local socket).
+max_pending_pairings_per_user = 8
 # Origins an administrator approves in advance ("https://app.example"): they pass the Origin
-# check, and their pairing requests are approved without comparing the code, except for the
-# "admin" scope. Empty: every application is approved by the practitioner.
+# check, and their pairing requests from an allowed OS user are approved without comparing
+# the code, except for the "sign", "transmit" and "admin" scopes, which always need the
+# practitioner's approval once. Empty: every application is approved by the practitioner.
 preapproved_origins = []
+# Ask for the PIN before every signature (the verification is used up by one signature),
+# as Web eID does. false: a verified PIN serves the application that verified it until the
+# card leaves the reader (never another application).
+pin_per_signature = false
 # Origins of the billing applications used in a browser on this workstation. The installer
 # writes Chrome/Chromium's LoopbackNetworkAllowedForUrls policy for them (Local Network
 # Access), and `passerelle doctor` checks that policy. They still have to pair.
@@ -93,6 +127,12 @@ deadline_warning_days = 1
 imap_poll_seconds = 60
 # An FSE still unpaid this many days after its lot's positive ARL is overdue (reconciliation).
 payment_overdue_days = 30
+
+[audit]
+# The audit log (audit.jsonl) is closed and renamed audit-000001.jsonl, audit-000002.jsonl...
+# once it reaches this size in bytes; the hash chain goes on in the new file and
+# `passerelle audit verify` checks the whole set. Rotated files are kept.
+rotate_bytes = 10485760
 
 [log]
 # Level: error, warn, info, debug, trace (or a tracing filter such as "passerelle=debug").
@@ -123,6 +163,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// `[transmission]`
     pub transmission: TransmissionConfig,
+    /// `[audit]`
+    pub audit: AuditConfig,
     /// `[log]`
     pub log: LogConfig,
 }
@@ -172,6 +214,22 @@ impl Default for TransmissionConfig {
     }
 }
 
+/// `[audit]`: the audit log on disk.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Size in bytes at which `audit.jsonl` is rotated.
+    pub rotate_bytes: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            rotate_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
 impl TransmissionConfig {
     /// The daily emission time as (hour, minute), if one is set and well formed.
     pub fn daily_time(&self) -> Option<(u8, u8)> {
@@ -193,8 +251,14 @@ pub struct SecurityConfig {
     pub rate_limit_per_second: u32,
     /// Requests allowed in a burst above the sustained rate.
     pub rate_limit_burst: u32,
+    /// OS users allowed to call over TCP (unset: see the documented defaults).
+    pub allowed_os_users: Option<Vec<String>>,
+    /// Pending pairing requests at most per OS user.
+    pub max_pending_pairings_per_user: usize,
     /// Origins approved in advance by an administrator.
     pub preapproved_origins: Vec<String>,
+    /// The PIN is asked again before each signature.
+    pub pin_per_signature: bool,
     /// Origins of the browser billing applications of this workstation (LNA policy).
     pub app_origins: Vec<String>,
 }
@@ -206,7 +270,10 @@ impl Default for SecurityConfig {
             pairing_timeout_seconds: 300,
             rate_limit_per_second: 50,
             rate_limit_burst: 200,
+            allowed_os_users: None,
+            max_pending_pairings_per_user: 8,
             preapproved_origins: Vec::new(),
+            pin_per_signature: false,
             app_origins: Vec::new(),
         }
     }
@@ -220,6 +287,20 @@ pub struct ServerConfig {
     pub port: u16,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// A request head (and a TLS handshake) within this, in milliseconds.
+    pub header_read_timeout_ms: u64,
+    /// A request body within this, in milliseconds.
+    pub body_read_timeout_ms: u64,
+    /// A connection without a request is closed after this, in milliseconds.
+    pub idle_timeout_ms: u64,
+    /// A request is answered within this, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// Open TCP connections at most.
+    pub max_connections: usize,
+    /// Open TCP connections at most per OS user.
+    pub max_connections_per_user: usize,
+    /// Threads of the async runtime; 0: one per core.
+    pub worker_threads: usize,
 }
 
 /// Which reader backend.
@@ -326,6 +407,13 @@ impl Default for ServerConfig {
         ServerConfig {
             port: 39443,
             max_body_bytes: 64 * 1024,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 10_000,
+            idle_timeout_ms: 15_000,
+            request_timeout_ms: 300_000,
+            max_connections: 4096,
+            max_connections_per_user: 2048,
+            worker_threads: 0,
         }
     }
 }
@@ -449,6 +537,30 @@ impl Config {
                 "readers.job_timeout_ms : au moins readers.apdu_timeout_ms, au plus une heure"
                     .into(),
             );
+        }
+        let srv = &self.server;
+        let timeouts = [
+            ("header_read_timeout_ms", srv.header_read_timeout_ms),
+            ("body_read_timeout_ms", srv.body_read_timeout_ms),
+            ("idle_timeout_ms", srv.idle_timeout_ms),
+            ("request_timeout_ms", srv.request_timeout_ms),
+        ];
+        for (key, ms) in timeouts {
+            if !(100..=3_600_000).contains(&ms) {
+                return Err(format!("server.{key} : de 100 ms à 1 heure"));
+            }
+        }
+        if srv.max_connections == 0 || srv.max_connections_per_user == 0 {
+            return Err("server.max_connections et max_connections_per_user : au moins 1".into());
+        }
+        if srv.worker_threads > 256 {
+            return Err("server.worker_threads : 256 au plus (0 : un par cœur)".into());
+        }
+        if self.audit.rotate_bytes < 4096 {
+            return Err("audit.rotate_bytes : au moins 4096 octets".into());
+        }
+        if self.security.max_pending_pairings_per_user == 0 {
+            return Err("security.max_pending_pairings_per_user : au moins 1".into());
         }
         if self.events.buffer == 0 {
             return Err("events.buffer : au moins 1 événement".into());

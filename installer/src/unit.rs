@@ -37,7 +37,7 @@ pub fn system_unit(program: &Path, config: &Path) -> String {
          ProtectControlGroups=yes\n\
          ProtectClock=yes\n\
          ProtectHostname=yes\n\
-         RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n\
+         RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK\n\
          RestrictNamespaces=yes\n\
          RestrictRealtime=yes\n\
          RestrictSUIDSGID=yes\n\
@@ -119,7 +119,7 @@ mod tests {
             "ProtectHome=yes",
             "PrivateTmp=yes",
             "PrivateDevices=yes",
-            "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+            "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK",
             "SystemCallFilter=@system-service",
             "UMask=0077",
             "Wants=pcscd.socket",

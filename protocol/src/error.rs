@@ -231,6 +231,23 @@ error_codes! {
     PairingNotFound = ("pairing_not_found", 404),
     /// The pairing request is malformed (no scope, bad name) or too many are pending.
     PairingInvalid = ("pairing_invalid", 400),
+    /// The OS user that owns the calling program's connection is not in
+    /// `security.allowed_os_users`: refused before anything else (pairing included),
+    /// whatever the request says. `details.os_user`.
+    OsUserNotAllowed = ("os_user_not_allowed", 403),
+    /// Too many pairing requests of this OS user are waiting for the practitioner; retry
+    /// once they are decided or expired.
+    TooManyPairings = ("too_many_pairings", 429),
+    /// The request was not received (or not answered) within the connection's time limits
+    /// (`server.body_read_timeout_ms`, `server.request_timeout_ms`); the connection is
+    /// closed.
+    RequestTimeout = ("request_timeout", 408),
+    /// The request could not be read as HTTP/1.1 (bytes not allowed in the path, headers
+    /// too large, a malformed `Content-Length`...); answered for the HTTP server, which
+    /// then closes the connection.
+    MalformedRequest = ("malformed_request", 400),
+    /// The request headers are larger than the server accepts.
+    HeadersTooLarge = ("headers_too_large", 431),
 }
 
 /// The content of an error response.

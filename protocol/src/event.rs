@@ -180,6 +180,12 @@ pub enum EventKind {
         /// True when the date has passed.
         overdue: bool,
     },
+    /// The token of this stream stopped being valid (grant revoked or expired): the last
+    /// event of the stream, which the daemon then closes. Pair again.
+    Unauthorized {
+        /// Why, in French.
+        message: String,
+    },
 }
 
 impl EventKind {
@@ -204,6 +210,7 @@ impl EventKind {
             EventKind::FsePaid { .. } => "fse_paid",
             EventKind::FseRejected { .. } => "fse_rejected",
             EventKind::PaperDuplicateNeeded { .. } => "paper_duplicate_needed",
+            EventKind::Unauthorized { .. } => "unauthorized",
         }
     }
 }

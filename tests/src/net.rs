@@ -40,3 +40,37 @@ pub async fn tcp_connect(
         Err(_) => Err(format!("connect {addr}: timed out after {timeout:?}")),
     }
 }
+
+/// A TLS connection to the daemon on `127.0.0.1:port`, trusting only the CA in `ca_pem`
+/// (HTTP/1.1 spoken by hand over it: timeouts, malformed requests).
+pub async fn tls_connect(
+    ca_pem: &std::path::Path,
+    port: u16,
+) -> crate::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    use rustls::pki_types::pem::PemObject;
+    let pem = std::fs::read(ca_pem).map_err(|e| format!("read {}: {e}", ca_pem.display()))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+        roots
+            .add(cert.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tcp_connect(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        Duration::from_secs(10),
+    )
+    .await?;
+    let name = rustls::pki_types::ServerName::try_from("localhost").map_err(|e| e.to_string())?;
+    tokio::time::timeout(Duration::from_secs(10), connector.connect(name, tcp))
+        .await
+        .map_err(|_| "TLS handshake: no answer within 10 s".to_string())?
+        .map_err(|e| format!("TLS handshake: {e}"))
+}

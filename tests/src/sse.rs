@@ -66,7 +66,12 @@ impl SseClient {
 
     /// Opens the stream; fails unless the answer is 200 `text/event-stream`.
     pub async fn connect(daemon: &Daemon, resume: Resume<'_>) -> crate::Result<SseClient> {
-        let resp = Self::request(daemon, resume).await?;
+        Self::from_response(Self::request(daemon, resume).await?).await
+    }
+
+    /// The stream of a `GET /v1/events` answer sent by the caller (another token, an
+    /// `Origin`); fails unless it is 200 `text/event-stream`.
+    pub async fn from_response(resp: reqwest::Response) -> crate::Result<SseClient> {
         let status = resp.status();
         let ctype = content_type(&resp);
         if status != 200 || !ctype.starts_with("text/event-stream") {

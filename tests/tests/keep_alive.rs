@@ -2,32 +2,15 @@
 //! sent a body with a request the checks refuse (no token) reuses the same keep-alive
 //! connection for its next request, as browsers and HTTP pools do.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use passerelle_tests::{Backend, Daemon, TestDir};
-use rustls::pki_types::pem::PemObject;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn tls_stream(daemon: &Daemon) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
-    let pem = std::fs::read(daemon.ca_path()).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", daemon.port()))
+    passerelle_tests::net::tls_connect(&daemon.ca_path(), daemon.port())
         .await
-        .unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    connector.connect(name, tcp).await.unwrap()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

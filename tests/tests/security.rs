@@ -266,8 +266,8 @@ async fn expired_tokens_and_rate_limit() {
     assert!(header(&resp, "retry-after").is_some());
     expect_api_error(resp, 429, "rate_limited").await;
 
-    // A flood of refused requests does not flood the audit log: beyond the same rate, the
-    // refusals are counted and the count goes into the next line written.
+    // A flood of refused requests does not flood the audit log: beyond the same rate per
+    // OS user, the refusals are counted and the count goes into the next line written.
     for _ in 0..20 {
         let resp = get(&d, "/v1/readers", Some(EVIL), None).await;
         assert_eq!(resp.status(), 403);
@@ -299,7 +299,9 @@ async fn expired_tokens_and_rate_limit() {
         .filter_map(|v| v["details"]["code"].as_str().map(str::to_owned))
         .collect();
     assert!(codes.contains(&"rate_limited".to_owned()), "{codes:?}");
-    assert!(codes.contains(&"unauthorized".to_owned()), "{codes:?}");
+    // The refusal lines of one OS user share one budget (the rate limit), whatever the
+    // origin or token: the later refusals are summed up, not all written.
+    assert!(codes.len() <= 8, "{codes:?}");
     let evil: Vec<serde_json::Value> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())

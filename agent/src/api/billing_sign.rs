@@ -57,12 +57,16 @@ async fn with_card<T: Send + 'static>(
 ) -> Result<(Result<T, BillingError>, Option<CardError>), ApiFailure> {
     let signer = CardSigner::prepare(state.hub.clone(), reader, caller, situation, lot).await?;
     let billing: Arc<Billing> = state.billing.clone();
-    tokio::task::spawn_blocking(move || {
+    let done = tokio::task::spawn_blocking(move || {
         let r = f(&billing, &signer);
         (r, signer.failure())
     })
-    .await
-    .map_err(|_| ApiFailure::new(ErrorCode::Internal, "Erreur interne de Passerelle."))
+    .await;
+    // security.pin_per_signature: one verification, one signing request.
+    if state.pin_per_signature {
+        crate::service::pin::consume(&state.hub, reader, caller);
+    }
+    done.map_err(|_| ApiFailure::new(ErrorCode::Internal, "Erreur interne de Passerelle."))
 }
 
 /// `POST /v1/fse/sign`: the CPS signs draft FSE in one go; one outcome per FSE.

@@ -7,7 +7,9 @@
 //! and thrown away up to [`DRAIN_LIMIT`] so its client can read `payload_too_large`
 //! (beyond that the connection is closed). It runs outside the security checks, so a
 //! refused request's body is read as well and the client's keep-alive connection survives
-//! the refusal (`tests/tests/keep_alive.rs`).
+//! the refusal (`tests/tests/keep_alive.rs`). The whole body must arrive within
+//! `server.body_read_timeout_ms`, else `request_timeout` (408) and the connection closes
+//! (a body shorter than its `Content-Length` never ends).
 
 use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
@@ -21,8 +23,18 @@ use super::error::ApiFailure;
 /// How many bytes of a refused body are read and thrown away before the answer.
 pub const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
+/// What bodies may be.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Largest body kept, in bytes (`server.max_body_bytes`).
+    pub max: usize,
+    /// The whole body within this (`server.body_read_timeout_ms`).
+    pub timeout: std::time::Duration,
+}
+
 /// The middleware: buffers the body up to `max` bytes, else answers `payload_too_large`.
-pub async fn buffer(State(max): State<usize>, request: Request, next: Next) -> Response {
+pub async fn buffer(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
+    let max = limits.max;
     let (parts, body) = request.into_parts();
     if body.is_end_stream() {
         return next.run(Request::from_parts(parts, body)).await;
@@ -30,19 +42,39 @@ pub async fn buffer(State(max): State<usize>, request: Request, next: Next) -> R
     let mut stream = body.into_data_stream();
     let mut kept: Vec<u8> = Vec::new();
     let mut seen: usize = 0;
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else {
-            return ApiFailure::new(
-                ErrorCode::BadRequest,
-                "Le corps de la requête n'a pas pu être lu.",
+    let read = tokio::time::timeout(limits.timeout, async {
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else {
+                return Err(ApiFailure::new(
+                    ErrorCode::BadRequest,
+                    "Le corps de la requête n'a pas pu être lu.",
+                ));
+            };
+            seen = seen.saturating_add(chunk.len());
+            if seen <= max {
+                kept.extend_from_slice(&chunk);
+            } else if seen > DRAIN_LIMIT {
+                break;
+            }
+        }
+        Ok(())
+    })
+    .await;
+    match read {
+        Ok(Ok(())) => {}
+        Ok(Err(failure)) => return failure.into_response(),
+        Err(_) => {
+            let mut resp = ApiFailure::new(
+                ErrorCode::RequestTimeout,
+                "Le corps de la requête est arrivé trop lentement : la connexion est fermée.",
             )
+            .details(serde_json::json!({ "timeout_ms": limits.timeout.as_millis() as u64 }))
             .into_response();
-        };
-        seen = seen.saturating_add(chunk.len());
-        if seen <= max {
-            kept.extend_from_slice(&chunk);
-        } else if seen > DRAIN_LIMIT {
-            break;
+            resp.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            return resp;
         }
     }
     if seen > max {

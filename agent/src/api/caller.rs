@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use passerelle_protocol::ClientIdentity;
 
 use super::auth;
+use crate::hub::PinHolder;
 use crate::service::Caller;
 
 /// Extracts the [`Caller`]: the application of the token the checks accepted (its name,
@@ -28,7 +29,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCaller {
             .and_then(|v| v.to_str().ok())
             .filter(|v| v.len() <= 200)
             .map(str::to_owned);
-        let local = checked.and_then(|c| c.os_user.as_ref());
+        let local = checked.filter(|c| c.local).and_then(|c| c.os_user.as_ref());
         let client = match (grant, &origin, local) {
             (Some(g), Some(o), _) => Some(format!("{} ({o})", g.app_name)),
             (Some(g), None, _) => Some(g.app_name.clone()),
@@ -38,6 +39,15 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCaller {
         if actor.origin.is_none() {
             actor.origin = origin;
         }
-        Ok(RequestCaller(Caller { client, actor }))
+        let holder = match (grant, local) {
+            (Some(g), _) => Some(PinHolder::Grant(g.id.clone())),
+            (None, Some(u)) => Some(PinHolder::Local(u.clone())),
+            (None, None) => None,
+        };
+        Ok(RequestCaller(Caller {
+            client,
+            actor,
+            holder,
+        }))
     }
 }

@@ -7,7 +7,7 @@ pub mod auth;
 mod billing;
 mod billing_rights;
 mod billing_sign;
-mod body;
+pub mod body;
 mod caller;
 mod cards;
 mod error;
@@ -63,10 +63,12 @@ pub struct AppState {
     pub audit: Arc<AuditLog>,
     /// Lot transmission: the outbox worker's wake-up, mail passwords, settings.
     pub transmission: Arc<crate::transmission::Transmission>,
+    /// `security.pin_per_signature`: a PIN verification is used up by one signing request.
+    pub pin_per_signature: bool,
 }
 
 /// The whole router, every route behind the security checks of [`auth::check`].
-pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> Router {
+pub fn router(state: AppState, auth: Arc<auth::Auth>, body: body::BodyLimits) -> Router {
     Router::new()
         .route("/v1/status", get(handlers::status))
         .route("/v1/readers", get(handlers::readers))
@@ -134,11 +136,11 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, max_body_bytes: usize) -> 
         .route("/v1/lots/{id}/signature", get(billing_sign::lot_signature))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(DefaultBodyLimit::max(body.max))
         .layer(middleware::from_fn_with_state(auth, auth::check))
         // Outside the checks: a refused request's body is read too, so the connection
         // stays usable for the client's next request (keep-alive).
-        .layer(middleware::from_fn_with_state(max_body_bytes, body::buffer))
+        .layer(middleware::from_fn_with_state(body, body::buffer))
         .layer(CatchPanicLayer::custom(error::panicked))
         .with_state(state)
 }

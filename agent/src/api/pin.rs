@@ -72,7 +72,12 @@ pub async fn sign(
     JsonBody(request): JsonBody<SignatureRequest>,
 ) -> Result<Json<CardSignature>, ApiFailure> {
     let digest = parse_digest(&request.digest_sha256)?;
-    Ok(Json(pin::sign(&state.hub, &reader, &caller, digest).await?))
+    let signed = pin::sign(&state.hub, &reader, &caller, digest).await;
+    // security.pin_per_signature: one verification, one signature.
+    if state.pin_per_signature && signed.is_ok() {
+        pin::consume(&state.hub, &reader, &caller);
+    }
+    Ok(Json(signed?))
 }
 
 fn parse_digest(text: &str) -> Result<[u8; 32], ApiFailure> {

@@ -23,6 +23,11 @@ impl From<PairingError> for ApiFailure {
                 "Demande de jumelage ou autorisation inconnue (ou expirée).",
             ),
             PairingError::Invalid(message) => ApiFailure::new(ErrorCode::PairingInvalid, message),
+            PairingError::TooMany => ApiFailure::new(
+                ErrorCode::TooManyPairings,
+                "Trop de demandes de jumelage en attente pour ce compte du poste. Décidez-les \
+                 (passerelle pair list) ou réessayez dans quelques minutes.",
+            ),
             PairingError::Io(e) => {
                 tracing::error!(error = %e, "grants file");
                 ApiFailure::new(
@@ -38,7 +43,7 @@ impl From<PairingError> for ApiFailure {
 /// Who a pairing is for: the OS account of a caller on the local socket, else the web
 /// application of the `Origin`, required over TCP.
 fn pairing_client(caller: &Caller) -> Result<ClientIdentity, ApiFailure> {
-    if let Some(os_user) = &caller.os_user {
+    if let (true, Some(os_user)) = (caller.local, &caller.os_user) {
         return Ok(ClientIdentity::Local {
             os_user: os_user.clone(),
         });
@@ -63,7 +68,8 @@ pub async fn create(
     JsonBody(body): JsonBody<PairingRequest>,
 ) -> Result<Json<PairingCreated>, ApiFailure> {
     let client = pairing_client(&caller)?;
-    Ok(Json(state.pairings.request(client, body).await?))
+    let os_user = caller.os_user.as_ref();
+    Ok(Json(state.pairings.request(client, os_user, body).await?))
 }
 
 /// `GET /v1/pairings/{pairing_id}`

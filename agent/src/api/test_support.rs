@@ -42,7 +42,10 @@ pub(crate) async fn test_api(
         app_name: "App".into(),
         scopes,
     };
-    let created = pairings.request(identity.clone(), asked).await.unwrap();
+    let created = pairings
+        .request(identity.clone(), None, asked)
+        .await
+        .unwrap();
     pairings
         .decide(&created.code, true, Default::default())
         .await
@@ -69,10 +72,22 @@ pub(crate) async fn test_api(
         pairings: pairings.clone(),
         audit: Arc::new(AuditLog::open(&dir.join("audit.jsonl")).unwrap()),
         transmission,
+        pin_per_signature: false,
     };
     let auth = Arc::new(Auth::new(pairings, PORT, 100, 100));
     TestApi {
-        app: router(state, auth, 1 << 20),
+        app: router(
+            state,
+            auth,
+            super::body::BodyLimits {
+                max: 1 << 20,
+                timeout: std::time::Duration::from_secs(10),
+            },
+        )
+        .layer(axum::Extension(crate::server::TcpPeer {
+            os_user: Some(passerelle_protocol::OsUser::unix(0)),
+            addr: ([127, 0, 0, 1], 50000).into(),
+        })),
         token,
         billing,
     }

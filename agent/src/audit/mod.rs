@@ -5,16 +5,19 @@
 //! `hash`: editing a line breaks its own hash, deleting or reordering lines breaks the next
 //! `prev`. [`verify`] (`passerelle audit verify`) names the first bad line. Without a secret
 //! key the chain detects accidental or naive edits, not someone who rewrites the whole tail.
+//! The log is rotated by size (`audit.rotate_bytes`), the chain going on across the files,
+//! and a checkpoint kept apart from it (line count and last hash) shows dropped last lines
+//! ([`files`]); a daemon that finds its log shorter than its checkpoint writes an
+//! `audit_truncated` line first, so the loss stays on record.
 //!
 //! Other layers call [`record`] (the log the daemon installed with [`install`]): who
 //! ([`AuditActor`]: origin or OS user, grant id — never a token, never a PIN — and card
 //! serial), what (`action`) and structured `details`.
 
+pub mod files;
 mod verify;
 mod writer;
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, OnceLock};
 
@@ -24,7 +27,7 @@ use passerelle_protocol::{AuditActor, AuditEntry};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use verify::{verify, VerifyError};
+pub use verify::{verify, Verified, VerifyError};
 
 /// The `prev` of the first line.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -46,6 +49,8 @@ pub mod action {
     pub const GRANT_REVOKED: &str = "grant_revoked";
     /// A request was refused by the security checks.
     pub const REFUSED: &str = "refused";
+    /// Refusals of one OS user left out of the log (beyond its rate), summed up.
+    pub const REFUSALS_SUPPRESSED: &str = "refusals_suppressed";
     /// A CPS PIN was verified (called by the signing layer).
     pub const PIN_VERIFIED: &str = "pin_verified";
     /// Something was signed with the CPS.
@@ -58,7 +63,12 @@ pub mod action {
     pub const LOT_SENT: &str = "lot_sent";
     /// A replacement session was opened or closed.
     pub const REPLACEMENT_SESSION: &str = "replacement_session";
+    /// At start, the log was found shorter than its checkpoint (last lines dropped).
+    pub const AUDIT_TRUNCATED: &str = "audit_truncated";
 }
+
+/// Size at which the log is rotated when none is configured (`audit.rotate_bytes`).
+pub const DEFAULT_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
 
 /// The append-only audit log of one data directory.
 ///
@@ -118,37 +128,56 @@ impl Receipt {
 }
 
 impl AuditLog {
-    /// Opens (or creates, 0600) the log at `path`, finds where the chain stands and starts
-    /// its writer thread. A log whose last line is unreadable is still opened: new lines
-    /// chain on a fresh genesis after it, and `verify` reports the damage.
+    /// Opens the log at `path`, rotated at [`DEFAULT_ROTATE_BYTES`] (see [`open_rotating`]).
+    ///
+    /// [`open_rotating`]: AuditLog::open_rotating
     pub fn open(path: &Path) -> std::io::Result<AuditLog> {
-        let (mut seq, mut prev) = (0, GENESIS.to_owned());
-        if let Ok(existing) = File::open(path) {
-            for line in BufReader::new(existing).lines() {
-                let line = line?;
-                seq += 1;
-                prev = match serde_json::from_str::<AuditEntry>(&line) {
-                    Ok(e) => e.hash,
-                    Err(_) => GENESIS.to_owned(),
-                };
-            }
-        }
+        AuditLog::open_rotating(path, DEFAULT_ROTATE_BYTES)
+    }
+
+    /// Opens (or creates, 0600) the log at `path`, finds where the chain stands (across the
+    /// rotated files) and starts its writer thread, which rotates the file once it reaches
+    /// `rotate_bytes`. A log whose last line is unreadable is still opened: new lines chain
+    /// on a fresh genesis after it, and `verify` reports the damage. A log shorter than its
+    /// checkpoint gets an `audit_truncated` line first.
+    pub fn open_rotating(path: &Path, rotate_bytes: u64) -> std::io::Result<AuditLog> {
+        let last = files::last_entry(path)?;
+        let (seq, prev) = match &last {
+            Some(e) => (e.seq, e.hash.clone()),
+            // Empty, or a damaged last line: numbering goes on, on a fresh genesis.
+            None => (files::count_lines(path)?, GENESIS.to_owned()),
+        };
+        let checkpoint = files::read_checkpoint(path);
         let file = passerelle_installation::files::open_private_append(path)?;
-        let (jobs, queue) = mpsc::channel();
-        let tail = writer::Tail {
+        let mut tail = writer::Tail {
+            size: file.metadata()?.len(),
             file,
             seq,
-            prev,
+            prev: prev.clone(),
             path: path.to_owned(),
+            rotate_bytes,
+            rotated: files::rotated(path).last().map_or(0, |(n, _)| *n),
         };
+        if let Some(cp) =
+            checkpoint.filter(|cp| cp.lines > seq || (cp.lines == seq && cp.hash != prev))
+        {
+            tracing::error!(path = %path.display(), checkpoint_lines = cp.lines, found_lines = seq,
+                "audit log shorter than its checkpoint: its last lines were dropped");
+            let details = serde_json::json!({"checkpoint_lines": cp.lines, "checkpoint_hash": cp.hash,
+                                             "found_lines": seq, "found_hash": prev});
+            // Written before anything else, synchronously.
+            writer::write_now(&mut tail, action::AUDIT_TRUNCATED, details);
+        }
+        let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("audit-writer".into())
             .spawn(move || writer::run(tail, queue))?;
-        Ok(AuditLog {
+        let log = AuditLog {
             path: path.to_owned(),
             jobs: Some(jobs),
             thread: Some(thread),
-        })
+        };
+        Ok(log)
     }
 
     /// Where the log is.
@@ -196,17 +225,7 @@ impl AuditLog {
     /// skipped). Reads the file without stopping the writer (lines are appended whole);
     /// blocking: async callers run it on a blocking thread.
     pub fn read_after(&self, after: u64, limit: usize) -> std::io::Result<Vec<AuditEntry>> {
-        let reader = BufReader::new(File::open(&self.path)?);
-        let mut out = Vec::new();
-        for line in reader.lines().skip(after as usize) {
-            if out.len() >= limit {
-                break;
-            }
-            if let Ok(entry) = serde_json::from_str::<AuditEntry>(&line?) {
-                out.push(entry);
-            }
-        }
-        Ok(out)
+        files::read_after(&self.path, after, limit)
     }
 }
 

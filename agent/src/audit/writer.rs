@@ -1,5 +1,6 @@
 //! The audit log's writer thread: takes queued entries in order, chains and writes them,
-//! syncs once per batch (group commit), then tells each caller.
+//! syncs once per batch (group commit), writes the checkpoint, rotates the file once it
+//! reaches its size, then tells each caller.
 
 use std::fs::File;
 use std::io::Write;
@@ -9,6 +10,7 @@ use std::sync::mpsc;
 use passerelle_protocol::{AuditActor, AuditEntry};
 use tokio::sync::oneshot;
 
+use super::files::{self, Checkpoint};
 use super::{action, Body};
 
 /// Most entries written between two syncs.
@@ -29,6 +31,12 @@ pub(super) struct Tail {
     pub seq: u64,
     pub prev: String,
     pub path: PathBuf,
+    /// Bytes in the current file.
+    pub size: u64,
+    /// Rotate once the current file reaches this.
+    pub rotate_bytes: u64,
+    /// Number of the last rotated file (0: none yet).
+    pub rotated: u32,
 }
 
 /// Writes until every sender is gone.
@@ -43,6 +51,19 @@ pub(super) fn run(mut tail: Tail, queue: mpsc::Receiver<Job>) {
         }
         write_batch(&mut tail, batch);
     }
+}
+
+/// Writes one entry at once, on the calling thread (before the writer thread starts).
+pub(super) fn write_now(tail: &mut Tail, action: &str, details: serde_json::Value) {
+    let (done, _) = oneshot::channel();
+    let job = Job {
+        action: action.to_owned(),
+        actor: AuditActor::default(),
+        details,
+        at: super::now_rfc3339(),
+        done,
+    };
+    write_batch(tail, vec![job]);
 }
 
 fn write_batch(tail: &mut Tail, batch: Vec<Job>) {
@@ -74,7 +95,7 @@ fn write_batch(tail: &mut Tail, batch: Vec<Job>) {
             hash,
         });
         tail.seq = seq;
-        sync |= job.action != action::REFUSED;
+        sync |= job.action != action::REFUSED && job.action != action::REFUSALS_SUPPRESSED;
     }
     let written = tail.file.write_all(text.as_bytes()).and_then(|()| {
         if sync {
@@ -92,7 +113,40 @@ fn write_batch(tail: &mut Tail, batch: Vec<Job>) {
         }
         return;
     }
+    tail.size += text.len() as u64;
+    // The checkpoint never gets ahead of what is on disk: it moves with synced batches only
+    // (a batch of refusals alone is not synced; the next synced batch covers it).
+    if sync {
+        let checkpoint = Checkpoint {
+            lines: tail.seq,
+            hash: tail.prev.clone(),
+        };
+        if let Err(e) = files::write_checkpoint(&tail.path, &checkpoint) {
+            tracing::error!(error = %e, path = %tail.path.display(), "audit checkpoint write failed");
+        }
+    }
+    if tail.size >= tail.rotate_bytes {
+        if let Err(e) = rotate(tail) {
+            tracing::error!(error = %e, path = %tail.path.display(), "audit log rotation failed");
+        }
+    }
     for (job, entry) in batch.into_iter().zip(entries) {
         let _ = job.done.send(Some(entry));
     }
+}
+
+/// Renames the current file to the next rotated name and starts a new one; the chain goes
+/// on (the next line's `prev` is the last hash of the renamed file).
+fn rotate(tail: &mut Tail) -> std::io::Result<()> {
+    tail.file.sync_all()?;
+    let next = files::rotated_path(&tail.path, tail.rotated + 1);
+    std::fs::rename(&tail.path, &next)?;
+    tail.rotated += 1;
+    tail.file = passerelle_installation::files::open_private_append(&tail.path)?;
+    tail.size = 0;
+    if let Some(dir) = tail.path.parent() {
+        File::open(dir)?.sync_all()?;
+    }
+    tracing::info!(rotated = %next.display(), "audit log rotated");
+    Ok(())
 }

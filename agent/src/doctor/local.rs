@@ -131,10 +131,19 @@ pub(super) fn check_audit(data_dir: &Path, findings: &mut Vec<Finding>) {
         return;
     }
     findings.push(match crate::audit::verify(&path) {
-        Ok(lines) => Finding::new(
+        Ok(v) if !v.truncations.is_empty() => Finding::new(
+            "audit",
+            Verdict::Warning,
+            format!(
+                "journal d'audit intact ({} lignes), mais des lignes ont été perdues avant \
+                 les lignes {:?} (audit_truncated)",
+                v.lines, v.truncations
+            ),
+        ),
+        Ok(v) => Finding::new(
             "audit",
             Verdict::Ok,
-            format!("journal d'audit intact ({lines} lignes)"),
+            format!("journal d'audit intact ({} lignes)", v.lines),
         ),
         Err(e) => Finding::new(
             "audit",

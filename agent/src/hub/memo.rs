@@ -16,7 +16,17 @@ pub struct CardMemo {
     pub signature_certificate: Option<Arc<Vec<u8>>>,
     /// The CPx authentication certificate (DER).
     pub authentication_certificate: Option<Arc<Vec<u8>>>,
-    /// The CPx PIN was verified on this insertion (the card keeps that state while it stays
-    /// in: the daemon never resets it). Never the PIN itself.
-    pub pin_verified: bool,
+    /// Who verified the CPx PIN on this insertion (the card keeps that state while it stays
+    /// in: the daemon never resets it); only they may use it. Never the PIN itself.
+    pub verified_by: Option<PinHolder>,
+}
+
+/// Who a verified PIN belongs to: the grant whose token verified it, or the OS user of a
+/// local-socket caller without a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinHolder {
+    /// A paired application, by grant id.
+    Grant(String),
+    /// A program on the local socket, by OS user.
+    Local(passerelle_protocol::OsUser),
 }

@@ -18,7 +18,7 @@ mod insertion;
 mod memo;
 pub mod worker;
 
-pub use memo::CardMemo;
+pub use memo::{CardMemo, PinHolder};
 
 use crate::events::EventBus;
 use crate::hub::worker::{Deadlines, ReaderWorker};
@@ -213,7 +213,7 @@ impl Hub {
         state
             .readers
             .iter()
-            .filter(|(_, e)| e.memo.pin_verified)
+            .filter(|(_, e)| e.memo.verified_by.is_some())
             .filter_map(|(name, e)| Some((name.clone(), e.slot()?)))
             .collect()
     }

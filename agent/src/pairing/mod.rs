@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use passerelle_protocol::{
-    AuditActor, ClientIdentity, EventKind, Grant, PairingCreated, PairingRequest, PairingState,
-    PairingStatus, PendingPairing, Scope,
+    AuditActor, ClientIdentity, EventKind, Grant, OsUser, PairingCreated, PairingRequest,
+    PairingState, PairingStatus, PendingPairing, Scope,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -39,6 +39,9 @@ pub enum PairingError {
     /// The request is malformed or refused; the message is French.
     #[error("{0}")]
     Invalid(String),
+    /// Too many requests of this OS user (or client) wait for the practitioner.
+    #[error("trop de demandes de jumelage en attente")]
+    TooMany,
     /// The grants file could not be written.
     #[error("fichier des autorisations : {0}")]
     Io(#[from] std::io::Error),
@@ -57,6 +60,8 @@ pub struct Pairings {
     token_lifetime: Duration,
     preapproved: Vec<String>,
     events: Option<Arc<EventBus>>,
+    /// Bumped after every change of the grants (open event streams re-check theirs).
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl Pairings {
@@ -72,20 +77,25 @@ impl Pairings {
             file,
             grants: RwLock::new(Arc::new(grants)),
             writes: tokio::sync::Mutex::new(()),
-            pending: Mutex::new(Pending::new(Duration::from_secs(
-                config.pairing_timeout_seconds,
-            ))),
+            pending: Mutex::new(Pending::new(
+                Duration::from_secs(config.pairing_timeout_seconds),
+                config.max_pending_pairings_per_user,
+            )),
             token_lifetime: Duration::from_secs(config.token_lifetime_seconds),
             preapproved: config.preapproved_origins.clone(),
             events,
+            changes: tokio::sync::watch::Sender::new(0),
         })
     }
 
-    /// A new request from `client`. Origins pre-approved in the configuration are approved
-    /// at once, unless they ask for `admin`.
+    /// A new request from `client`, whose connection belongs to `os_user` (counted per OS
+    /// user: see [`pending`]). Origins pre-approved in the configuration are approved at
+    /// once when the OS user is known (the checks admitted it), unless they ask for `sign`,
+    /// `transmit` or `admin`, which always need the practitioner once.
     pub async fn request(
         &self,
         client: ClientIdentity,
+        os_user: Option<&OsUser>,
         req: PairingRequest,
     ) -> Result<PairingCreated, PairingError> {
         let name = req.app_name.trim().to_owned();
@@ -105,11 +115,20 @@ impl Pairings {
             ));
         }
         let preapproved = matches!(&client, ClientIdentity::Origin { origin } if self.preapproved.contains(origin))
-            && !scopes.contains(&Scope::Admin);
+            && os_user.is_some()
+            && !scopes
+                .iter()
+                .any(|s| matches!(s, Scope::Sign | Scope::Transmit | Scope::Admin));
         let (created, view) = {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             let timeout = pending.timeout();
-            let p = pending.insert(client.clone(), name, scopes, audit::now_rfc3339())?;
+            let p = pending.insert(
+                client.clone(),
+                os_user.cloned(),
+                name,
+                scopes,
+                audit::now_rfc3339(),
+            )?;
             let created = PairingCreated {
                 pairing_id: p.id.clone(),
                 code: p.code.clone(),
@@ -241,7 +260,21 @@ impl Pairings {
             .await
             .map_err(std::io::Error::other)??;
         *self.grants.write().unwrap_or_else(|p| p.into_inner()) = next;
+        self.changes.send_modify(|n| *n += 1);
         Ok(())
+    }
+
+    /// Changes whenever the grants change (a revocation, a new grant).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// When grant `id` expires (Unix seconds), if it still exists.
+    pub fn expiry(&self, id: &str) -> Option<i64> {
+        self.snapshot()
+            .iter()
+            .find(|g| g.grant.id == id)
+            .map(|g| g.expires_unix)
     }
 
     /// Requests still known (waiting, approved, denied, delivered), oldest first.

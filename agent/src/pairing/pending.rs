@@ -1,15 +1,23 @@
 //! Pairing requests waiting for the practitioner, in memory only (a restart forgets them).
+//!
+//! Floods are bounded on what cannot be forged: at most `max_per_user` waiting requests
+//! per OS user (however many origins it makes up), [`MAX_PER_CLIENT`] per client, and
+//! [`MAX_TOTAL`] over TCP in all. Requests made on the local socket (`passerelle pair
+//! request`) are counted apart, within [`LOCAL_RESERVE`]: a flood over TCP never keeps the
+//! practitioner's own command from pairing.
 
 use std::time::{Duration, Instant};
 
-use passerelle_protocol::{ClientIdentity, PairingStatus, PendingPairing, Scope};
+use passerelle_protocol::{ClientIdentity, OsUser, PairingStatus, PendingPairing, Scope};
 
 use super::{secret, PairingError};
 
 /// At most this many requests from one client wait at the same time.
-const MAX_PER_CLIENT: usize = 4;
-/// At most this many requests wait at the same time.
-const MAX_TOTAL: usize = 32;
+pub const MAX_PER_CLIENT: usize = 4;
+/// At most this many requests over TCP wait at the same time.
+pub const MAX_TOTAL: usize = 32;
+/// Waiting requests of local-socket clients, counted apart from the others.
+pub const LOCAL_RESERVE: usize = 8;
 
 /// One pairing request.
 #[derive(Debug, Clone)]
@@ -28,6 +36,8 @@ pub struct PendingRequest {
     pub requested_at: String,
     /// Where it stands.
     pub status: PairingStatus,
+    /// The OS user of the connection that asked.
+    pub os_user: Option<OsUser>,
     created: Instant,
 }
 
@@ -50,14 +60,17 @@ impl PendingRequest {
 pub struct Pending {
     items: Vec<PendingRequest>,
     timeout: Duration,
+    max_per_user: usize,
 }
 
 impl Pending {
-    /// Requests forgotten `timeout` after they were made, whatever their status.
-    pub fn new(timeout: Duration) -> Pending {
+    /// Requests forgotten `timeout` after they were made, whatever their status; at most
+    /// `max_per_user` waiting per OS user.
+    pub fn new(timeout: Duration, max_per_user: usize) -> Pending {
         Pending {
             items: Vec::new(),
             timeout,
+            max_per_user,
         }
     }
 
@@ -75,22 +88,30 @@ impl Pending {
     pub fn insert(
         &mut self,
         client: ClientIdentity,
+        os_user: Option<OsUser>,
         app_name: String,
         scopes: Vec<Scope>,
         requested_at: String,
     ) -> Result<&PendingRequest, PairingError> {
         self.prune();
-        let waiting = |p: &&PendingRequest| p.status == PairingStatus::Pending;
-        let mine = self
+        let local = |c: &ClientIdentity| matches!(c, ClientIdentity::Local { .. });
+        let waiting: Vec<&PendingRequest> = self
             .items
             .iter()
-            .filter(waiting)
-            .filter(|p| p.client == client)
-            .count();
-        if mine >= MAX_PER_CLIENT || self.items.iter().filter(waiting).count() >= MAX_TOTAL {
-            return Err(PairingError::Invalid(
-                "Trop de demandes de jumelage en attente. Réessayez dans quelques minutes.".into(),
-            ));
+            .filter(|p| p.status == PairingStatus::Pending)
+            .filter(|p| local(&p.client) == local(&client))
+            .collect();
+        let count = |f: &dyn Fn(&PendingRequest) -> bool| waiting.iter().filter(|p| f(p)).count();
+        let full = match local(&client) {
+            true => waiting.len() >= LOCAL_RESERVE,
+            false => {
+                count(&|p| p.client == client) >= MAX_PER_CLIENT
+                    || count(&|p| p.os_user == os_user) >= self.max_per_user
+                    || waiting.len() >= MAX_TOTAL
+            }
+        };
+        if full {
+            return Err(PairingError::TooMany);
         }
         let code = loop {
             let c = secret::new_code();
@@ -106,6 +127,7 @@ impl Pending {
             scopes,
             requested_at,
             status: PairingStatus::Pending,
+            os_user,
             created: Instant::now(),
         });
         Ok(self.items.last().expect("just pushed"))

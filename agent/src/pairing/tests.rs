@@ -1,5 +1,10 @@
 use super::*;
 
+/// The OS user of the test's connection.
+fn me() -> OsUser {
+    OsUser::unix(1000)
+}
+
 fn config(lifetime: u64) -> SecurityConfig {
     SecurityConfig {
         token_lifetime_seconds: lifetime,
@@ -27,7 +32,7 @@ async fn approve_then_token_once_then_revoke() {
     let p = Pairings::open(dir.path(), &config(3600), None).unwrap();
     let app = web("https://app.example");
     let created = p
-        .request(app.clone(), ask(vec![Scope::ReadCards]))
+        .request(app.clone(), Some(&me()), ask(vec![Scope::ReadCards]))
         .await
         .unwrap();
     assert!(!p.origin_approved("https://app.example"));
@@ -75,14 +80,17 @@ async fn deny_expire_and_refusals() {
     let dir = tempfile::tempdir().unwrap();
     let p = Pairings::open(dir.path(), &config(0), None).unwrap();
     let app = web("https://app.example");
-    assert!(p.request(app.clone(), ask(vec![])).await.is_err());
+    assert!(p
+        .request(app.clone(), Some(&me()), ask(vec![]))
+        .await
+        .is_err());
     let bad_name = PairingRequest {
         app_name: " ".into(),
         scopes: vec![Scope::Sign],
     };
-    assert!(p.request(app.clone(), bad_name).await.is_err());
+    assert!(p.request(app.clone(), Some(&me()), bad_name).await.is_err());
     let created = p
-        .request(app.clone(), ask(vec![Scope::Sign]))
+        .request(app.clone(), Some(&me()), ask(vec![Scope::Sign]))
         .await
         .unwrap();
     p.decide(&created.code, false, AuditActor::default())
@@ -98,7 +106,7 @@ async fn deny_expire_and_refusals() {
         .is_err());
     // A zero lifetime gives a token that is already expired.
     let created = p
-        .request(app.clone(), ask(vec![Scope::Sign]))
+        .request(app.clone(), Some(&me()), ask(vec![Scope::Sign]))
         .await
         .unwrap();
     p.decide(&created.code, true, AuditActor::default())
@@ -113,22 +121,24 @@ async fn deny_expire_and_refusals() {
     assert!(p.authenticate(&token).is_none());
     // Floods are capped per client.
     for _ in 0..4 {
-        let _ = p.request(app.clone(), ask(vec![Scope::Sign])).await;
+        let _ = p
+            .request(app.clone(), Some(&me()), ask(vec![Scope::Sign]))
+            .await;
     }
     assert!(matches!(
-        p.request(app, ask(vec![Scope::Sign])).await,
-        Err(PairingError::Invalid(_))
+        p.request(app, Some(&me()), ask(vec![Scope::Sign])).await,
+        Err(PairingError::TooMany)
     ));
 }
 
 #[tokio::test]
-async fn preapproved_origins_skip_the_code_but_not_for_admin() {
+async fn preapproved_origins_skip_the_code_but_not_for_sign_transmit_admin() {
     let dir = tempfile::tempdir().unwrap();
     let p = Pairings::open(dir.path(), &config(3600), None).unwrap();
     let clinic = web("https://clinic.example");
     assert!(p.origin_approved("https://clinic.example"));
     let c = p
-        .request(clinic.clone(), ask(vec![Scope::ReadCards]))
+        .request(clinic.clone(), Some(&me()), ask(vec![Scope::ReadCards]))
         .await
         .unwrap();
     assert!(p
@@ -137,8 +147,24 @@ async fn preapproved_origins_skip_the_code_but_not_for_admin() {
         .unwrap()
         .token
         .is_some());
+    for scope in [Scope::Sign, Scope::Transmit, Scope::Admin] {
+        let c = p
+            .request(
+                clinic.clone(),
+                Some(&me()),
+                ask(vec![Scope::ReadCards, scope]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            p.poll(&c.pairing_id, &clinic).await.unwrap().status,
+            PairingStatus::Pending,
+            "{scope:?}"
+        );
+    }
+    // Nor for a caller whose OS user is unknown.
     let c = p
-        .request(clinic.clone(), ask(vec![Scope::Admin]))
+        .request(clinic.clone(), None, ask(vec![Scope::ReadCards]))
         .await
         .unwrap();
     assert_eq!(

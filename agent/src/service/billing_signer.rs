@@ -58,8 +58,8 @@ pub struct CardSigner {
 impl CardSigner {
     /// Prepares the card in `reader` to sign as situation `situation`, for lots when `lot`
     /// (else for FSE): reads the card (from memory when already read), checks that this
-    /// card kind and situation may sign, that the PIN is verified, and reads the signature
-    /// certificate. Must run inside the tokio runtime.
+    /// card kind and situation may sign, that the PIN is verified — by this caller, on this
+    /// insertion — and reads the signature certificate. Must run inside the tokio runtime.
     pub async fn prepare(
         hub: Arc<Hub>,
         reader: &str,
@@ -67,6 +67,8 @@ impl CardSigner {
         situation: u8,
         lot: bool,
     ) -> Result<CardSigner, SignerSetupError> {
+        // The PIN must be this caller's, decided before any command reaches the card.
+        pin::require_holder(&hub, reader, caller)?;
         let card = cards::cpx(&hub, reader, caller, false).await?;
         let identity = SignerIdentity::from_card(&card, situation).ok_or_else(|| {
             BillingError::invalid(

@@ -89,7 +89,7 @@ async fn authenticate(
         .map_err(CardError::from)
         .and_then(|r| r);
     if signed == Err(CardError::PinRequired) {
-        hub.remember(cpx_reader, cpx.insertion, |m| m.pin_verified = false);
+        hub.remember(cpx_reader, cpx.insertion, |m| m.verified_by = None);
     }
     Ok((certificate, signed.map_err(failed)?))
 }

@@ -10,6 +10,7 @@ pub mod pin;
 use passerelle_protocol::AuditActor;
 
 use crate::hub::worker::JobLabel;
+use crate::hub::PinHolder;
 
 /// Who asks for an operation, as shown in the reader's queue, the logs and the audit log.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +19,8 @@ pub struct Caller {
     pub client: Option<String>,
     /// The same, for the audit log (origin or OS user, grant id; never a token).
     pub actor: AuditActor,
+    /// Who a PIN this caller verifies belongs to (`None`: it cannot hold one).
+    pub holder: Option<PinHolder>,
 }
 
 impl Caller {

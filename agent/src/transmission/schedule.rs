@@ -14,6 +14,7 @@ use time::{OffsetDateTime, Time};
 
 use super::Transmission;
 use crate::api::AppState;
+use crate::hub::PinHolder;
 use crate::service::billing_signer::CardSigner;
 use crate::service::{cards, Caller};
 
@@ -84,6 +85,8 @@ impl Daily {
                 grant_id: Some(record.grant_id.clone()),
                 ..Default::default()
             },
+            // Signs only with a PIN the application that turned the emission on verified.
+            holder: Some(PinHolder::Grant(record.grant_id.clone())),
         };
         let report = self.emit(&caller).await;
         tracing::info!(report, "daily emission");

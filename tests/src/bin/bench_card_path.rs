@@ -35,17 +35,36 @@ struct Plan {
     rounds: usize,
     wrk_secs: u64,
     apdus: usize,
+    /// `server.worker_threads` of the daemon (`None`: its default).
+    workers: Option<usize>,
+    /// nginx's `worker_processes`.
+    nginx_workers: usize,
 }
 
-const USAGE: &str = "usage: bench_card_path [--quick]\n  \
-    --quick  fewer samples and 2 s wrk runs (CI smoke, debug build)\n\
+const USAGE: &str = "usage: bench_card_path [--quick] [--workers N] [--nginx-workers N]\n  \
+    --quick  fewer samples and 2 s wrk runs (CI smoke, debug build)\n  \
+    --workers N  the daemon's server.worker_threads (default: the daemon's default)\n  \
+    --nginx-workers N  nginx's worker_processes (default 1)\n\
     env: PASSERELLE_BIN (daemon binary, default target/<profile>/passerelle)";
 
 fn main() -> ExitCode {
     let mut quick = false;
-    for a in std::env::args().skip(1) {
+    let (mut workers, mut nginx_workers) = (None, 1);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut number = || args.next().and_then(|n| n.parse::<usize>().ok());
         match a.as_str() {
             "--quick" => quick = true,
+            "--workers" | "--nginx-workers" => {
+                let Some(n) = number().filter(|n| *n > 0) else {
+                    eprintln!("bench_card_path: {a} takes a number of threads\n{USAGE}");
+                    return ExitCode::from(2);
+                };
+                match a.as_str() {
+                    "--workers" => workers = Some(n),
+                    _ => nginx_workers = n,
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -63,6 +82,8 @@ fn main() -> ExitCode {
             rounds: 5,
             wrk_secs: 2,
             apdus: 200,
+            workers,
+            nginx_workers,
         }
     } else {
         Plan {
@@ -71,6 +92,8 @@ fn main() -> ExitCode {
             rounds: 20,
             wrk_secs: 10,
             apdus: 2000,
+            workers,
+            nginx_workers,
         }
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -133,9 +156,18 @@ async fn run(plan: &Plan) -> Result<(), String> {
 
     // The daemon for everything else.
     // The rate limit would turn most of wrk's requests into 429s: lift it for the bench.
-    let unlimited =
-        "[security]\nrate_limit_per_second = 1000000000\nrate_limit_burst = 1000000000\n";
-    let daemon = Daemon::start_with(&dir, Backend::Pcsc, unlimited).await?;
+    let mut config =
+        "[security]\nrate_limit_per_second = 1000000000\nrate_limit_burst = 1000000000\n"
+            .to_owned();
+    if let Some(n) = plan.workers {
+        config.push_str(&format!("\n[server]\nworker_threads = {n}\n"));
+    }
+    eprintln!(
+        "[bench] daemon worker threads: {}, nginx workers: {}",
+        plan.workers.map_or("default".to_owned(), |n| n.to_string()),
+        plan.nginx_workers
+    );
+    let daemon = Daemon::start_with(&dir, Backend::Pcsc, &config).await?;
     let pid = daemon.pid().ok_or("daemon has no pid")?;
     daemon
         .wait_readers(
@@ -193,6 +225,7 @@ async fn run(plan: &Plan) -> Result<(), String> {
         &daemon.data_dir().join("tls"),
         &body,
         &daemon.client(),
+        plan.nginx_workers,
     )
     .await?;
     if !plan.quick {

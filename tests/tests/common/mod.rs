@@ -3,6 +3,7 @@
 
 pub mod billing;
 pub mod misbehaving;
+pub mod other_user;
 pub mod returns;
 pub mod security;
 pub mod transmission;

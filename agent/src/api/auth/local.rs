@@ -55,6 +55,7 @@ pub async fn check(auth: &Auth, peer: LocalPeer, mut req: Request, next: Next) -
         origin: None,
         grant: None,
         os_user: Some(os_user),
+        local: true,
     });
     next.run(req).await
 }

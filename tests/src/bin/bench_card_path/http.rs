@@ -143,13 +143,14 @@ pub struct Nginx {
 }
 
 impl Nginx {
-    /// Starts nginx with the daemon's certificate; returns once `/v1/status` answers `body`
-    /// (checked with `client`, which trusts the daemon's CA).
+    /// Starts nginx (`workers` worker processes) with the daemon's certificate; returns
+    /// once `/v1/status` answers `body` (checked with `client`, which trusts the daemon's CA).
     pub async fn start(
         dir: &TestDir,
         tls_dir: &Path,
         body: &[u8],
         client: &reqwest::Client,
+        workers: usize,
     ) -> Result<Nginx, String> {
         let root = tempfile::Builder::new()
             .prefix("passerelle-bench-nginx-")
@@ -172,7 +173,7 @@ impl Nginx {
         let port = net::free_port()?;
         let d = r.display();
         let conf = format!(
-            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
+            "worker_processes {workers};\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
              events {{ worker_connections 1024; }}\n\
              http {{\n  access_log off;\n  default_type application/json;\n  keepalive_requests 100000;\n  keepalive_timeout 75s;\n\
              \x20 client_body_temp_path {d}/temp/body;\n  proxy_temp_path {d}/temp/proxy;\n  fastcgi_temp_path {d}/temp/fastcgi;\n\
