@@ -58,7 +58,9 @@ async fn make_lots(daemon: &Daemon) -> Vec<Lot> {
                     FseMode::SansVitale,
                     vec![ngap("C", "1", &[])],
                 );
+                // Declared rights: the organism is the test's own, one centre a caisse.
                 d.organism.caisse = common::transmission::CAISSES[i % 3].to_owned();
+                d.organism.centre = "0001".into();
                 d
             })
             .collect();
