@@ -1,21 +1,24 @@
 // Demo billing page: pairs with the local Passerelle daemon (scopes read_cards, prepare,
-// sign),
-// shows the readers live from the event stream, reads the Carte Vitale and the CPS as
-// they appear, verifies the CPS PIN typed in a form, then creates an FSE for a
-// beneficiary of the Vitale and signs it with the CPS. The daemon's address comes from
-// ?daemon= (default https://localhost:39443); ?auto=1 starts at once. Modules: ui.js
-// (DOM helpers), readers.js (live list), cards.js (Vitale, CPS, PIN), billing.js (FSE).
+// sign, transmit), shows the readers live from the event stream, reads the Carte Vitale
+// and the CPS as they appear, verifies the CPS PIN typed in a form, then creates an FSE
+// for a beneficiary of the Vitale and signs it with the CPS; builds the signed FSE into
+// lots signed with the CPS, sends them, follows the outbox and the payments. The daemon's
+// address comes from ?daemon= (default https://localhost:39443); ?auto=1 starts at once.
+// Modules: ui.js (DOM helpers), readers.js (live list), cards.js (Vitale, CPS, PIN),
+// billing.js (FSE), transmission.js (lots, outbox, reconciliation).
 import { PasserelleClient } from "./client/index.js";
 import { $, errorText, setState, showError } from "./ui.js";
 import { LiveReaders } from "./readers.js";
 import { clearCps, clearVitale, onPinSubmit, showCps, showPinStatus, showVitale } from "./cards.js";
 import { FseScreen } from "./billing.js";
+import { LotsScreen } from "./transmission.js";
 
 const params = new URLSearchParams(location.search);
 const baseUrl = params.get("daemon") ?? "https://localhost:39443";
 const TOKEN_KEY = "passerelle-token:" + baseUrl;
 const client = new PasserelleClient({ baseUrl, token: sessionStorage.getItem(TOKEN_KEY) ?? undefined });
 const fseScreen = new FseScreen(client);
+const lotsScreen = new LotsScreen(client);
 
 /** The reader of each card on the page, and what was read from it. */
 const cards = { vitaleReader: null, vitale: null, cpsReader: null, pinVerified: false };
@@ -25,7 +28,7 @@ async function pair() {
   setState("jumelage");
   await client.pair({
     appName: "Démo facturation",
-    scopes: ["read_cards", "prepare", "sign"],
+    scopes: ["read_cards", "prepare", "sign", "transmit"],
     onCode: (code) => {
       $("code").textContent = code;
       $("code-again").textContent = code;
@@ -52,6 +55,7 @@ function onReaders(readers) {
     cards.cpsReader = cps?.name ?? null;
     cards.pinVerified = false;
     fseScreen.close();
+    lotsScreen.close();
     if (cps) readCps().catch(fail);
     else clearCps();
   }
@@ -107,6 +111,7 @@ function ready() {
     return;
   }
   fseScreen.open(cards.vitale, cards.cpsReader);
+  lotsScreen.open(cards.cpsReader, Number($("situation").value || 0));
   setState("prêt à facturer");
 }
 
@@ -124,7 +129,7 @@ async function run() {
   // refuses an origin not approved).
   if (!client.token) await pair();
   setState("lecteurs");
-  await new LiveReaders(client, onReaders).start();
+  await new LiveReaders(client, onReaders, (event) => lotsScreen.onEvent(event)).start();
 }
 
 onPinSubmit((pin) => verifyPin(pin).catch(fail));

@@ -3,7 +3,7 @@
 // computes nothing: it names the card read (the daemon fills in the rights), states the
 // facts (nature, ALD, pregnancy) and shows the parts the daemon computed.
 import { PasserelleError } from "./client/index.js";
-import { $, showError } from "./ui.js";
+import { $, euros, money, showError } from "./ui.js";
 
 /** French names of the FSE states (`FseStatus`). */
 const STATUS = {
@@ -36,11 +36,6 @@ function refusal(error) {
   return new PasserelleError(422, error.code, error.message, error.details);
 }
 
-/** Euros from cents, French style. */
-function euros(cents) {
-  return (cents / 100).toLocaleString("fr-FR", { style: "currency", currency: "EUR" });
-}
-
 /**
  * Acts written as the history shows them: `C+MSF, JKHD001`, `SF 12`, `V+MSF+IFD` — an NGAP
  * key letter with its coefficient (default 1) and its surcharges after `+`, or a CCAM code.
@@ -56,12 +51,6 @@ export function parseActs(text) {
       const [key, coefficient = "1"] = head.split(/\s+/);
       return { nomenclature: "ngap", key, coefficient, modifiers };
     });
-}
-
-/** Shows `cents` in cell `id` (also `data-cents`, which the end-to-end test reads). */
-function money(id, cents) {
-  $(id).textContent = euros(cents);
-  $(id).dataset.cents = String(cents);
 }
 
 /**

@@ -10,8 +10,10 @@
 //   CODE <123-456>        the pairing code the page shows (the test approves it with the CLI)
 //   WAITING_CPS <json>    the page lists the readers, the CPS reader empty: insert the CPS now
 //   SWAP <spec>           put this Vitale in the Vitale reader now
+//   SENT <json>           the page's lots are sent (the outbox rows): mail each lot's ARL
+//                         and NOEMIE return now
 //   RESULT <json>         what the page showed along the way and at the end
-// Exit status 0 when the page shows every FSE signed.
+// Exit status 0 when the page shows every FSE signed, then sent in lots and paid.
 import { mkdirSync, writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchTrusting, serveApp } from "./e2e-setup.mjs";
@@ -140,6 +142,47 @@ try {
       };
     }, draftStatus));
   }
+
+  // The lots: built from the signed FSE and signed with the CPS, then sent; the outbox
+  // follows from the event stream until the mail server accepted each one.
+  await until(page, () => !document.getElementById("lots-section").hidden);
+  await page.click("#build-lots");
+  await until(page, () => document.body.dataset.lotsBuilt || document.getElementById("lots-error").textContent);
+  result.lotsBuilt = await page.evaluate(() => document.body.dataset.lotsBuilt ?? null);
+  await page.click("#send-lots");
+  await until(page, () => document.body.dataset.lotsQueued || document.getElementById("lots-error").textContent);
+  result.lotsQueued = await page.evaluate(() => document.body.dataset.lotsQueued ?? null);
+  await until(page, () => {
+    const rows = [...document.querySelectorAll("#outbox tr")];
+    return document.getElementById("lots-error").textContent ||
+      (rows.length > 0 && rows.every((r) => r.dataset.state === "sent"));
+  }, null, 60000);
+  result.outbox = await page.$$eval("#outbox tr", (rows) =>
+    rows.map((r) => ({ lot: r.dataset.lot, state: r.dataset.state, text: r.innerText })));
+  await page.screenshot({ path: join(OUT_DIR, "demo-sent.png"), fullPage: true });
+  console.log(`SENT ${JSON.stringify(result.outbox)}`);
+
+  // The test mails each lot's ARL and NOEMIE return from the organism: the page shows the
+  // lots acknowledged and the FSE paid, from the event stream alone.
+  await until(page, () => {
+    const lots = [...document.querySelectorAll("#lots tr")];
+    const fse = [...document.querySelectorAll("#recon-fse tr")];
+    return document.getElementById("lots-error").textContent ||
+      (lots.length > 0 && lots.every((l) => l.dataset.status === "acknowledged") &&
+        fse.length > 0 && fse.every((f) => f.dataset.settlement === "paid"));
+  }, null, 120000);
+  Object.assign(result, await page.evaluate(() => {
+    const cents = (id) => Number(document.getElementById(id).dataset.cents);
+    return {
+      lots: [...document.querySelectorAll("#lots tr")].map((r) => ({ lot: r.dataset.lot, status: r.dataset.status })),
+      reconciliation: {
+        billed: cents("recon-billed"), paid: cents("recon-paid"), rejected: cents("recon-rejected"),
+        waiting: cents("recon-waiting"), overdue: cents("recon-overdue"),
+      },
+      reconciled: [...document.querySelectorAll("#recon-fse tr")].map((r) => ({ fse: r.dataset.fse, settlement: r.dataset.settlement })),
+      lotsError: document.getElementById("lots-error").textContent,
+    };
+  }));
   await page.screenshot({ path: join(OUT_DIR, "demo.png"), fullPage: true });
   Object.assign(result, await page.evaluate(() => ({
     origin: location.origin,
@@ -149,7 +192,8 @@ try {
   result.gets = gets;
   result.urlsWithToken = urlsWithToken;
   result.eventsAuthorized = eventsAuthorized;
-  ok = result.fses.length === scenarios.length && result.fses.every((f) => f.status === "signed");
+  ok = result.fses.length === scenarios.length && result.fses.every((f) => f.status === "signed") &&
+    result.reconciled.length === scenarios.length && !result.lotsError;
 } catch (e) {
   console.error(`e2e: ${e}`);
 } finally {

@@ -14,10 +14,12 @@ export class LiveReaders {
   /**
    * @param client a paired PasserelleClient
    * @param onChange called with the reader list after the first read and after each change
+   * @param onOther called with every other event (lots, returns, payments)
    */
-  constructor(client, onChange) {
+  constructor(client, onChange, onOther = () => {}) {
     this.client = client;
     this.onChange = onChange;
+    this.onOther = onOther;
     /** reader name → card (`{kind, atr}`) or null */
     this.readers = new Map();
     this.source = null;
@@ -68,6 +70,7 @@ export class LiveReaders {
         this.reload().catch((e) => this.showStream(String(e)));
         return;
       default:
+        this.onOther(event);
         return;
     }
     this.changed();

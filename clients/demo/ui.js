@@ -35,3 +35,30 @@ export function errorText(e) {
 export function showError(id, e) {
   $(id).textContent = e ? errorText(e) : "";
 }
+
+/** Euros from cents, French style. */
+export function euros(cents) {
+  return (cents / 100).toLocaleString("fr-FR", { style: "currency", currency: "EUR" });
+}
+
+/** Shows `cents` in cell `id` (also `data-cents`, which the end-to-end test reads). */
+export function money(id, cents) {
+  $(id).textContent = euros(cents);
+  $(id).dataset.cents = String(cents);
+}
+
+/**
+ * Runs `action` for a click on button `button`: the button disabled meanwhile, the error
+ * element `errorId` cleared first and showing the refusal, if any.
+ */
+export async function clicked(button, errorId, action) {
+  showError(errorId, null);
+  $(button).disabled = true;
+  try {
+    await action();
+  } catch (e) {
+    showError(errorId, e);
+  } finally {
+    $(button).disabled = false;
+  }
+}

@@ -6,13 +6,17 @@
 //! with the CPS, the Vitale swapped in its reader between them: an act in relation with the
 //! ALD on the Martin card (100 %), a maternity FSE (100 %, the card's maternity period), a
 //! C2S patient in tiers payant intégral; the rights come from the card the daemon read,
-//! the parts from the daemon. What the page showed is compared with what the daemon says
+//! the parts from the daemon. Then the page builds the lots, signs them with the CPS and
+//! sends them through the real Postfix (the outbox followed from the event stream); the
+//! test organisms answer each lot's ARL and NOEMIE return (every FSE paid), and the page
+//! shows the lots acknowledged and the reconciliation settled, from the event stream alone.
+//! What the page showed is compared with what the daemon says
 //! through the API (each FSE and its parts, the PIN state, the audit log); no URL the page
 //! requests carries the token, and the event stream sends it as a header. Driven by
 //! `clients/demo/e2e.mjs` (playwright-core, Debian's `/usr/bin/chromium`); screenshots in
 //! `tests/artifacts/browser_demo_page_bills_with_live_readers/`: `demo-waiting-cps.png`
-//! (the CPS reader still empty), `demo-1.png` to `demo-3.png` (each FSE signed) and
-//! `demo.png`.
+//! (the CPS reader still empty), `demo-1.png` to `demo-3.png` (each FSE signed),
+//! `demo-sent.png` (the lots accepted by the mail server) and `demo.png` (paid).
 //!
 //! Runs only with `PASSERELLE_BROWSER_TESTS=1` (set by `scripts/test-clients`, which
 //! installs the npm packages and builds the TypeScript client first).
@@ -23,8 +27,16 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::returns::{
+    answer_mail, invoice, lot_answer, mail_from, send_arl, sent_message_id, yyyymmdd,
+};
 use common::route;
-use passerelle_protocol::{AuditPage, Fse, FseStatus, PinStatus};
+use common::transmission::{configure_mail, mail_setup, MailSetup};
+use passerelle_billing::samples::DURAND_BILLING;
+use passerelle_protocol::{
+    AuditPage, Fse, FseList, FseStatus, LotList, LotStatus, PinStatus, Reconciliation,
+};
+use passerelle_tests::organism_answers::noemie_file;
 use passerelle_tests::{
     Backend, Daemon, PcscdRig, Simcard, TestDir, READER_0, READER_1, VPCD_PORT_0, VPCD_PORT_1,
 };
@@ -86,7 +98,11 @@ async fn browser_demo_page_bills_with_live_readers() {
     }
     let dir = TestDir::new("browser_demo_page_bills_with_live_readers");
     let _pcscd = PcscdRig::start(&dir).unwrap();
-    let daemon = Daemon::start(&dir, Backend::Pcsc).await.unwrap();
+    let setup = mail_setup(&dir);
+    let daemon = Daemon::start_with(&dir, Backend::Pcsc, &setup.config)
+        .await
+        .unwrap();
+    configure_mail(&daemon, &setup.rig).await;
     let mut vitale = Simcard::start(&dir, VPCD_PORT_0, "vitale:martin-famille", &[]).unwrap();
     // The CPS starts out of its reader: the page must see it arrive.
     let mut cps = Simcard::start(&dir, VPCD_PORT_1, CPS, &["--start-removed"]).unwrap();
@@ -157,6 +173,9 @@ async fn browser_demo_page_bills_with_live_readers() {
                     .do_and_wait(&format!("insert {spec}"), "inserted")
                     .await
                     .unwrap();
+            } else if line.starts_with("SENT ") {
+                // The organisms received the lots: each answers its ARL and its NOEMIE.
+                answer_every_lot(&daemon, &setup).await;
             } else if let Some(json) = line.strip_prefix("RESULT ") {
                 result = Some(serde_json::from_str::<Value>(json).unwrap());
             }
@@ -173,7 +192,7 @@ async fn browser_demo_page_bills_with_live_readers() {
     assert!(app_origin.starts_with("https://127.0.0.1:"));
     assert_eq!(result["origin"], app_origin.as_str());
     assert!(dir.file("demo.png").exists() && dir.file("demo-waiting-cps.png").exists());
-    assert!(dir.file("demo-3.png").exists());
+    assert!(dir.file("demo-3.png").exists() && dir.file("demo-sent.png").exists());
 
     // Readers, live: the CPS reader empty, then holding the CPS, from the event stream
     // alone (the list was fetched once).
@@ -258,7 +277,7 @@ async fn browser_demo_page_bills_with_live_readers() {
         let id: i64 = page_fse["id"].as_str().unwrap().parse().unwrap();
         ids.push(id);
         let fse: Fse = daemon.get_json(&format!("/v1/fse/{id}")).await.unwrap();
-        assert_eq!(fse.status, FseStatus::Signed);
+        assert_eq!(fse.status, FseStatus::Paid, "sent in a lot, then paid");
         assert_eq!(page_fse["number"], fse.number.as_str());
         let a = fse.amounts;
         assert_eq!(
@@ -360,5 +379,80 @@ async fn browser_demo_page_bills_with_live_readers() {
         })
         .cloned()
         .unwrap_or_else(|| panic!("no grant for {app_origin}: {grants}"));
-    assert_eq!(grant["scopes"], json!(["read_cards", "prepare", "sign"]));
+    assert_eq!(
+        grant["scopes"],
+        json!(["read_cards", "prepare", "sign", "transmit"])
+    );
+
+    // The lots the page built, signed and sent: one per caisse (751 for the Martin card,
+    // 691 for the other two), accepted by the mail server, then acknowledged; the page's
+    // reconciliation is the daemon's: everything paid, nothing waiting.
+    assert_eq!(result["lotsBuilt"], "2", "{result:#}");
+    assert_eq!(result["lotsQueued"], "2", "{result:#}");
+    let outbox = result["outbox"].as_array().unwrap();
+    assert_eq!(outbox.len(), 2, "{result:#}");
+    assert!(outbox.iter().all(|a| a["state"] == "sent"), "{result:#}");
+    let lots: LotList = daemon.get_json("/v1/lots").await.unwrap();
+    assert!(lots
+        .lots
+        .iter()
+        .all(|l| l.status == LotStatus::Acknowledged));
+    let shown_lots: Vec<&str> = result["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["lot"].as_str().unwrap())
+        .collect();
+    let lot_numbers: Vec<&str> = lots.lots.iter().map(|l| l.number.as_str()).collect();
+    assert_eq!(shown_lots, lot_numbers);
+    let recon: Reconciliation = daemon.get_json("/v1/reconciliation").await.unwrap();
+    let amo: i64 = expected.iter().map(|(parts, _)| parts[1]).sum();
+    assert_eq!(recon.total.billed_cents, amo);
+    assert_eq!(recon.total.paid_cents, amo);
+    let shown = &result["reconciliation"];
+    assert_eq!(
+        [
+            shown["billed"].as_i64(),
+            shown["paid"].as_i64(),
+            shown["rejected"].as_i64(),
+            shown["waiting"].as_i64(),
+            shown["overdue"].as_i64()
+        ],
+        [Some(amo), Some(amo), Some(0), Some(0), Some(0)],
+        "{result:#}"
+    );
+    assert_eq!(result["lotsError"], "");
+}
+
+/// Each test organism mails the positive ARL of the lot it received, then its NOEMIE
+/// return paying every FSE of the lot in full, today.
+async fn answer_every_lot(daemon: &Daemon, setup: &MailSetup) {
+    let lots: LotList = daemon.get_json("/v1/lots").await.unwrap();
+    let all: FseList = daemon.get_json("/v1/fse").await.unwrap();
+    let today = yyyymmdd(0);
+    for (n, lot) in lots.lots.iter().enumerate() {
+        let caisse = lot.organism.caisse.as_str();
+        let reference = sent_message_id(daemon, lot, 1).await;
+        let arl_id = format!("arl-{}", lot.number);
+        send_arl(setup, caisse, &arl_id, lot, &reference, &today, None).await;
+        let invoices = all
+            .fse
+            .iter()
+            .filter(|f| f.lot_id == Some(lot.id))
+            .map(|f| invoice(f, f.amounts.amo_cents, Some(&today), &[]))
+            .collect();
+        let o = &lot.organism;
+        let file = noemie_file(
+            (&o.regime, &o.caisse, &o.centre),
+            DURAND_BILLING,
+            &today,
+            n as u32 + 1,
+            &[lot_answer(lot, invoices)],
+            0,
+        );
+        let org = &setup.organisms[caisse];
+        let id = format!("noemie-{}", lot.number);
+        let mail = answer_mail(org, &id, "NOEMIE", "IRIS/NOEMIE", file);
+        mail_from(setup, org, &mail).await;
+    }
 }

@@ -8,72 +8,23 @@ mod common;
 use std::process::Command;
 
 use common::returns::{
-    a_day_sent, acknowledged, answer_mail, arl_for, mail_from, returns, send_arl, start_with_mail,
-    wait_fse, wait_lot, wait_returns, Recorder,
+    a_day_sent, acknowledged, answer_mail, arl_for, invoice, lot_answer, mail_from, returns,
+    send_arl, sent_message_id, start_with_mail, wait_fse, wait_lot, wait_returns, yyyymmdd,
+    Recorder,
 };
 use common::transmission::{advance_clock, doctor, inboxes, STRANGER, STRANGER_PASSWORD};
-use passerelle_billing::clock::{format_date, paris_date};
 use passerelle_billing::samples::DURAND_BILLING;
-use passerelle_billing::{Clock, SystemClock};
 use passerelle_protocol::{
-    AttemptReason, AttemptState, Fse, FseStatus, Lot, LotStatus, Reconciliation, ReturnKind,
-    ReturnState, Settlement, Tally,
+    AttemptReason, Fse, FseStatus, Lot, LotStatus, Reconciliation, ReturnKind, ReturnState,
+    Settlement, Tally,
 };
-use passerelle_tests::organism_answers::{noemie_file, InvoiceAnswer, LotAnswer};
+use passerelle_tests::organism_answers::{noemie_file, InvoiceAnswer};
 use passerelle_tests::TestDir;
 
 const DAY: u64 = 24 * 3600;
 
-fn yyyymmdd(days_ahead: u64) -> String {
-    let at = SystemClock.now() + time::Duration::days(days_ahead as i64);
-    format_date(paris_date(at)).replace('-', "")
-}
-
-/// The lot's latest attempt's Message-ID, once it is sent.
-async fn sent_message_id(daemon: &passerelle_tests::Daemon, lot: &Lot, attempt: u32) -> String {
-    let detail = wait_lot(daemon, lot.id, "attempt sent", |d| {
-        d.attempts
-            .iter()
-            .any(|a| a.attempt == attempt && a.state == AttemptState::Sent)
-    })
-    .await;
-    let a = detail
-        .attempts
-        .iter()
-        .find(|a| a.attempt == attempt)
-        .unwrap();
-    a.message_id.clone()
-}
-
 fn fse_of<'a>(all: &'a [Fse], lot: &Lot) -> Vec<&'a Fse> {
     all.iter().filter(|f| f.lot_id == Some(lot.id)).collect()
-}
-
-fn invoice(f: &Fse, paid: i64, date: Option<&str>, rejections: &[(&str, &str)]) -> InvoiceAnswer {
-    InvoiceAnswer {
-        fse: f.number.parse().unwrap(),
-        practitioner: DURAND_BILLING.to_owned(),
-        payment_date: date.map(str::to_owned),
-        amo: (f.amounts.amo_cents, paid),
-        amc: None,
-        rejections: rejections
-            .iter()
-            .map(|(c, l)| ((*c).to_owned(), (*l).to_owned()))
-            .collect(),
-    }
-}
-
-fn lot_answer(lot: &Lot, invoices: Vec<InvoiceAnswer>) -> LotAnswer {
-    LotAnswer {
-        lot: lot.number.parse().unwrap(),
-        organism: (
-            lot.organism.regime.clone(),
-            lot.organism.caisse.clone(),
-            lot.organism.centre.clone(),
-        ),
-        sender: DURAND_BILLING.to_owned(),
-        invoices,
-    }
 }
 
 fn gzip(bytes: &[u8], dir: &TestDir, name: &str) -> Vec<u8> {

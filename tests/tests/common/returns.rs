@@ -4,10 +4,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use passerelle_billing::clock::{format_date, paris_date};
 use passerelle_billing::samples::DURAND_BILLING;
-use passerelle_protocol::{Fse, FseList, Lot, LotDetail, ReturnMail, ReturnMailList};
+use passerelle_billing::{Clock, SystemClock};
+use passerelle_protocol::{AttemptState, Fse, FseList, Lot, LotDetail, ReturnMail, ReturnMailList};
 use passerelle_tests::organism::TestOrganism;
-use passerelle_tests::organism_answers::{arl_text, send_raw, ArlAnswer, ReturnMail as Answer};
+use passerelle_tests::organism_answers::{
+    arl_text, send_raw, ArlAnswer, InvoiceAnswer, LotAnswer, ReturnMail as Answer,
+};
 use passerelle_tests::sse::{Resume, SseClient, SseEvent};
 use passerelle_tests::Daemon;
 
@@ -235,4 +239,60 @@ pub async fn a_day_sent(
     super::transmission::outbox_settled(daemon, FETCH).await;
     super::transmission::inboxes(setup, work, 3).await;
     by_caisse(&lots)
+}
+
+/// The Paris date `days_ahead` days from now, `YYYYMMDD`.
+pub fn yyyymmdd(days_ahead: u64) -> String {
+    let at = SystemClock.now() + time::Duration::days(days_ahead as i64);
+    format_date(paris_date(at)).replace('-', "")
+}
+
+/// The NOEMIE invoice of `f`: its AMO part asked, `paid` paid on `date`, with `rejections`.
+pub fn invoice(
+    f: &Fse,
+    paid: i64,
+    date: Option<&str>,
+    rejections: &[(&str, &str)],
+) -> InvoiceAnswer {
+    InvoiceAnswer {
+        fse: f.number.parse().unwrap(),
+        practitioner: DURAND_BILLING.to_owned(),
+        payment_date: date.map(str::to_owned),
+        amo: (f.amounts.amo_cents, paid),
+        amc: None,
+        rejections: rejections
+            .iter()
+            .map(|(c, l)| ((*c).to_owned(), (*l).to_owned()))
+            .collect(),
+    }
+}
+
+/// The NOEMIE return of `lot` holding `invoices`.
+pub fn lot_answer(lot: &Lot, invoices: Vec<InvoiceAnswer>) -> LotAnswer {
+    LotAnswer {
+        lot: lot.number.parse().unwrap(),
+        organism: (
+            lot.organism.regime.clone(),
+            lot.organism.caisse.clone(),
+            lot.organism.centre.clone(),
+        ),
+        sender: DURAND_BILLING.to_owned(),
+        invoices,
+    }
+}
+
+/// The lot's latest attempt's Message-ID, once it is sent.
+pub async fn sent_message_id(daemon: &Daemon, lot: &Lot, attempt: u32) -> String {
+    let detail = wait_lot(daemon, lot.id, "attempt sent", |d| {
+        d.attempts
+            .iter()
+            .any(|a| a.attempt == attempt && a.state == AttemptState::Sent)
+    })
+    .await;
+    let a = detail
+        .attempts
+        .iter()
+        .find(|a| a.attempt == attempt)
+        .unwrap();
+    a.message_id.clone()
 }
