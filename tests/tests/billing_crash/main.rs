@@ -131,6 +131,14 @@ async fn billing_survives_sigkill_at_random_points() {
     let started = Instant::now();
     let pin = format!("/v1/readers/{}/pin/verify", CPS.replace(' ', "%20"));
     for kill in 0..=KILLS {
+        // The daemon answers before its simulated readers are listed: wait for the CPS
+        // (without this, the PIN verification could get `reader_not_found`).
+        daemon
+            .wait_readers("the CPS identified", Duration::from_secs(10), |l| {
+                l.readers.iter().any(|r| r.name == CPS && r.card.is_some())
+            })
+            .await
+            .unwrap();
         // The simulated card forgot its PIN with the daemon: verify it again.
         let _: Value = daemon
             .post_json(&pin, &json!({ "pin": "4729" }))

@@ -32,7 +32,12 @@ impl RateLimiter {
 
     /// Takes one request from `key`'s bucket; `Err(wait)` when it is empty.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
-        let now = Instant::now();
+        self.check_at(key, Instant::now())
+    }
+
+    /// [`RateLimiter::check`] at time `now` (the tests give the time, so that no test
+    /// depends on how fast the machine runs).
+    fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
             let (rate, burst) = (self.per_second, self.burst);
@@ -66,13 +71,17 @@ mod tests {
 
     #[test]
     fn auth_bucket_empties_and_refills() {
+        // On the given clock: a slow machine taking a millisecond between two checks
+        // refilled a token of the real one (this test once failed that way).
         let r = RateLimiter::new(1000, 3);
+        let t0 = Instant::now();
         for _ in 0..3 {
-            assert!(r.check("a").is_ok());
+            assert!(r.check_at("a", t0).is_ok());
         }
-        assert!(r.check("a").is_err());
-        assert!(r.check("b").is_ok(), "keys are separate");
-        std::thread::sleep(Duration::from_millis(5));
-        assert!(r.check("a").is_ok());
+        let wait = r.check_at("a", t0).unwrap_err();
+        assert_eq!(wait, Duration::from_millis(1));
+        assert!(r.check_at("b", t0).is_ok(), "keys are separate");
+        assert!(r.check_at("a", t0 + Duration::from_micros(500)).is_err());
+        assert!(r.check_at("a", t0 + Duration::from_millis(5)).is_ok());
     }
 }
