@@ -106,15 +106,35 @@ pub async fn create(
         hub: state.hub.clone(),
         online: state.online_rights.clone(),
     };
+    let assistant =
+        super::assistants::preparer(&state, &caller, request.cpe_reader.as_deref()).await?;
+    let preparer = assistant.clone();
     let outcomes = blocking(&state, move |b| {
-        b.create_batch_reporting(&request.fse, &rights, key.as_deref())
+        b.create_batch_as(&request.fse, &rights, key.as_deref(), preparer.as_ref())
     })
     .await?;
     for created in outcomes.iter().flatten().filter(|c| c.new) {
-        let details = audit_details(&created.fse);
+        let mut details = audit_details(&created.fse);
+        if let Some(a) = &assistant {
+            details["assistant"] = serde_json::json!(a);
+        }
         audit::record(action::FSE_CREATED, caller.actor.clone(), details)
             .written()
             .await;
+    }
+    // The replacement and assistant refusals, each its own audit line.
+    for (index, e) in outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((i, r.as_ref().err()?)))
+    {
+        if acting_for_another(e.code()) {
+            let details =
+                serde_json::json!({ "code": e.code(), "index": index, "assistant": assistant });
+            audit::record(action::REFUSED, caller.actor.clone(), details)
+                .written()
+                .await;
+        }
     }
     let results = outcomes
         .into_iter()
@@ -122,6 +142,19 @@ pub async fn create(
         .map(|(index, r)| outcome(index, r.map(|c| c.fse).map_err(ApiFailure::from)))
         .collect();
     Ok(Json(FseBatchResponse { results }))
+}
+
+/// A refusal of the rules of replacements and assistants.
+fn acting_for_another(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::ReplacementOwnCard
+            | ErrorCode::ReplacementSubstituteMismatch
+            | ErrorCode::ReplacementOutsidePeriod
+            | ErrorCode::ReplacementNotFound
+            | ErrorCode::AssistantNotGranted
+            | ErrorCode::AssistantOutsideDates
+    )
 }
 
 /// The query of the history: its filters and `format`, nothing else (an unknown parameter,
