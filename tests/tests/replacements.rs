@@ -236,6 +236,21 @@ async fn a_whole_replacement_billed_sent_acknowledged_closed_and_purged() {
         .await
         .unwrap();
     expect_api_error(resp, 403, "replacement_own_card").await;
+    // The GP's own card, in its reader, as the substitute's card: refused.
+    let gp_card = json!({ "source": "card", "reader": READER_1, "situation": 0 });
+    let resp = daemon
+        .post("/v1/replacements", &open(gp_card, &today, &day(2)))
+        .await
+        .unwrap();
+    expect_api_error(resp, 403, "replacement_own_card").await;
+    // A typed billing number whose key is wrong: refused.
+    let bad_key = json!({ "source": "typed", "billing_number": TRAINEE, "billing_key": "2",
+                          "holder_id": "810009998887", "last_name": "Moreau", "first_name": "Thomas" });
+    let resp = daemon
+        .post("/v1/replacements", &open(bad_key, &today, &day(2)))
+        .await
+        .unwrap();
+    expect_api_error(resp, 422, "invalid_replacement").await;
 
     // The GP bills and signs one FSE before leaving.
     let mine = create(daemon, &[visit(lefevre(), &today)]).await;
@@ -287,6 +302,13 @@ async fn a_whole_replacement_billed_sent_acknowledged_closed_and_purged() {
     assert_eq!(
         refusal(&create(daemon, &[as_gp]).await),
         "replacement_own_card"
+    );
+    // Another situation named in the session.
+    let mut another = visit(passerelle_billing::samples::durand(), &today);
+    another.replacement_session = Some(session.id);
+    assert_eq!(
+        refusal(&create(daemon, &[another]).await),
+        "replacement_substitute_mismatch"
     );
     assert_eq!(
         refusal(&create(daemon, &[visit(trainee(), &day(-1))]).await),
@@ -431,6 +453,8 @@ async fn a_whole_replacement_billed_sent_acknowledged_closed_and_purged() {
     let expected = [
         ("open", "refused", "replacement_pin_required"),
         ("open", "refused", "replacement_own_card"),
+        ("open", "refused", "replacement_own_card"),
+        ("open", "refused", "invalid_replacement"),
         ("open", "ok", ""),
         ("open", "refused", "replacement_overlap"),
         ("purge", "refused", "replacement_not_purgeable"),
@@ -457,6 +481,7 @@ async fn a_whole_replacement_billed_sent_acknowledged_closed_and_purged() {
         codes,
         [
             "replacement_own_card",
+            "replacement_substitute_mismatch",
             "replacement_outside_period",
             "replacement_outside_period"
         ]

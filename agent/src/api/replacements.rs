@@ -68,10 +68,19 @@ async fn substitute(
     state: &AppState,
     caller: &Caller,
     input: SubstituteInput,
+    replaced_serial: &str,
 ) -> Result<Substitute, ApiFailure> {
     match input {
         SubstituteInput::Card { reader, situation } => {
             let card = cards::cpx(&state.hub, &reader, caller, false).await?;
+            if card.serial == replaced_serial {
+                return Err(ApiFailure::new(
+                    ErrorCode::ReplacementOwnCard,
+                    "substitute : c'est la carte du praticien remplacé, pas celle de son \
+                     remplaçant.",
+                )
+                .details(json!({ "field": "substitute" })));
+            }
             if !matches!(card.kind, CardKind::Cps | CardKind::Cpf) {
                 return Err(mismatch("le remplaçant facture avec sa CPS ou sa CPF."));
             }
@@ -221,7 +230,7 @@ async fn open_inner(
         first_name: card.holder.first_name.clone(),
         card_serial: card.serial.clone(),
     };
-    let substitute = substitute(state, caller, req.substitute).await?;
+    let substitute = substitute(state, caller, req.substitute, &card.serial).await?;
     let opening = Opening {
         replaced,
         substitute,
