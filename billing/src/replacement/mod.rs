@@ -6,11 +6,12 @@
 //! Modelled (the SESAM-Vitale specification of the replacement part is restricted): the
 //! opening statement the CPS signs ([`opening_digest`]), the FSE's replacement part, and
 //! its B2 record (`4`, see [`crate::b2::layout::REPLACEMENT`]).
+//!
+//! [`drawing`]: an FSE drawn in a session, who signs it and its lots.
 
 use base64::Engine;
 use passerelle_protocol::{
-    ErrorCode, FseDraft, FseStatus, PractitionerRef, ReplacedSituation, ReplacementPart,
-    ReplacementSession, ReplacementState, Substitute,
+    ErrorCode, FseStatus, ReplacedSituation, ReplacementSession, ReplacementState, Substitute,
 };
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
@@ -21,6 +22,8 @@ use super::error::BillingError;
 use super::signer::{BillingSigner, SignerIdentity};
 use super::Billing;
 use crate::store::replacement_rows as rows;
+
+mod drawing;
 
 /// Prefix of the modelled opening statement.
 const OPENING_DOMAIN: &[u8] = b"PASSERELLE-REMPLACEMENT-MODELE-1\n";
@@ -56,7 +59,7 @@ fn invalid(field: &str, message: impl Into<String>) -> BillingError {
     BillingError::rule(ErrorCode::InvalidReplacement, field, message)
 }
 
-fn outside(field: &str, message: impl Into<String>) -> BillingError {
+pub(crate) fn outside(field: &str, message: impl Into<String>) -> BillingError {
     BillingError::rule(ErrorCode::ReplacementOutsidePeriod, field, message)
 }
 
@@ -128,7 +131,7 @@ fn overlapping(
 }
 
 /// The session `session` is open and covers `day`.
-fn covers(session: &ReplacementSession, day: Date) -> bool {
+pub(crate) fn covers(session: &ReplacementSession, day: Date) -> bool {
     let d = format_date(day);
     session.state == ReplacementState::Open
         && session.start.as_str() <= d.as_str()
@@ -327,137 +330,6 @@ impl Billing {
             Ok(s)
         })
     }
-
-    /// The session `draft` is drawn in, if any, and the draft as billed in it: the
-    /// replaced practitioner's billing identity and its replacement part. Refuses the
-    /// replaced practitioner's own card, another substitute, and days outside the period.
-    pub(crate) fn in_session(
-        conn: &Connection,
-        draft: &FseDraft,
-        today: Date,
-    ) -> Result<Option<(PractitionerRef, ReplacementPart)>, BillingError> {
-        let number = &draft.practitioner.billing_number;
-        let session = match draft.replacement_session {
-            Some(id) => {
-                let s = rows::session(conn, id)?;
-                if &s.replaced.billing_number == number {
-                    return Err(BillingError::rule(
-                        ErrorCode::ReplacementOwnCard,
-                        "practitioner.billing_number",
-                        "le praticien remplacé ne facture pas comme son remplaçant : c'est la \
-                         carte du remplaçant qui facture dans la session.",
-                    ));
-                }
-                if &s.substitute.billing_number != number {
-                    return Err(mismatch(&s));
-                }
-                s
-            }
-            None => {
-                let mine = rows::for_substitute(conn, number)?;
-                if mine.is_empty() {
-                    return Ok(None);
-                }
-                match mine.iter().find(|s| covers(s, today)) {
-                    Some(s) => s.clone(),
-                    None => {
-                        return Err(outside(
-                            "care_date",
-                            "aucune session de remplacement ouverte pour ce remplaçant \
-                             aujourd'hui : hors de sa période, ou close.",
-                        ))
-                    }
-                }
-            }
-        };
-        if !covers(&session, today) {
-            return Err(outside(
-                "care_date",
-                format!(
-                    "la session de remplacement {} n'est pas ouverte aujourd'hui (du {} au {}, {}).",
-                    session.id,
-                    session.start,
-                    session.end,
-                    state_in_french(session.state)
-                ),
-            ));
-        }
-        let care = parse_date(&draft.care_date);
-        if care.is_some_and(|d| !covers(&session, d)) {
-            return Err(outside(
-                "care_date",
-                format!(
-                    "les soins du {} sont hors de la période du remplacement (du {} au {}).",
-                    draft.care_date, session.start, session.end
-                ),
-            ));
-        }
-        let r = &session.replaced;
-        let practitioner = PractitionerRef {
-            billing_number: r.billing_number.clone(),
-            situation: r.situation,
-            tariff_zone: r.tariff_zone.clone(),
-            profession: r.profession.clone(),
-            speciality: r.speciality.clone(),
-        };
-        let s = &session.substitute;
-        Ok(Some((
-            practitioner,
-            ReplacementPart {
-                session_id: session.id,
-                substitute_billing_number: s.billing_number.clone(),
-                substitute_holder_id: s.holder_id.clone(),
-                substitute_last_name: s.last_name.clone(),
-                substitute_first_name: s.first_name.clone(),
-            },
-        )))
-    }
-
-    /// Who may sign FSE drawn in a session: the session's substitute, while it is open.
-    pub(crate) fn check_substitute_signer(
-        &self,
-        part: &ReplacementPart,
-        replaced: &str,
-        id: &SignerIdentity,
-    ) -> Result<(), BillingError> {
-        let s = self.replacement(part.session_id)?;
-        if id.billing_number == replaced {
-            return Err(BillingError::rule(
-                ErrorCode::ReplacementOwnCard,
-                "situation",
-                "une feuille du remplacement se signe avec la carte du remplaçant, pas celle du \
-                 praticien remplacé.",
-            ));
-        }
-        if id.billing_number != part.substitute_billing_number {
-            return Err(mismatch(&s));
-        }
-        if !covers(&s, self.clock.today()) {
-            return Err(outside(
-                "fse",
-                format!(
-                    "la session de remplacement {} n'est plus ouverte : le remplaçant ne signe \
-                     plus.",
-                    s.id
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The billing number whose lots `id` signs: the replaced practitioner's when `id` is
-    /// the substitute of a session open today, else its own.
-    pub(crate) fn lot_practitioner(&self, id: &SignerIdentity) -> Result<String, BillingError> {
-        let today = self.clock.today();
-        let mine = self
-            .store
-            .read(|c| rows::for_substitute(c, &id.billing_number))?;
-        Ok(mine
-            .iter()
-            .find(|s| covers(s, today))
-            .map(|s| s.replaced.billing_number.clone())
-            .unwrap_or_else(|| id.billing_number.clone()))
-    }
 }
 
 fn overlap(other: i64) -> BillingError {
@@ -467,18 +339,6 @@ fn overlap(other: i64) -> BillingError {
         format!(
             "la session de remplacement {other} couvre déjà certains de ces jours pour cette \
              situation : fermez-la ou choisissez d'autres dates."
-        ),
-    )
-}
-
-fn mismatch(s: &ReplacementSession) -> BillingError {
-    BillingError::rule(
-        ErrorCode::ReplacementSubstituteMismatch,
-        "practitioner.billing_number",
-        format!(
-            "cette carte ou cette situation n'est pas celle du remplaçant de la session {} \
-             (numéro {}).",
-            s.id, s.substitute.billing_number
         ),
     )
 }
@@ -518,5 +378,4 @@ pub fn state_in_french(s: ReplacementState) -> &'static str {
 }
 
 #[cfg(test)]
-#[path = "replacement_tests.rs"]
 mod tests;
