@@ -145,7 +145,7 @@ pub async fn create(
 }
 
 /// A refusal of the rules of replacements and assistants.
-fn acting_for_another(code: ErrorCode) -> bool {
+pub(super) fn acting_for_another(code: ErrorCode) -> bool {
     matches!(
         code,
         ErrorCode::ReplacementOwnCard

@@ -293,7 +293,7 @@ async fn a_whole_replacement_billed_sent_acknowledged_closed_and_purged() {
         .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
         .collect();
     assert_eq!(got, expected);
-    // The FSE refused for the rules of the session, each its own line.
+    // The FSE refused (made or signed) for the rules of the session, each its own line.
     let page: AuditPage = daemon.get_json("/v1/audit?after=0").await.unwrap();
     let codes: Vec<String> = page
         .entries
@@ -308,6 +308,7 @@ async fn a_whole_replacement_billed_sent_acknowledged_closed_and_purged() {
             "replacement_own_card",
             "replacement_substitute_mismatch",
             "replacement_outside_period",
+            "replacement_own_card",
             "replacement_outside_period"
         ]
     );
