@@ -199,4 +199,24 @@ async fn assistants_prepare_within_their_dates_and_everything_survives_a_restart
             ("revoke", "ok")
         ]
     );
+    // Each refusal of an assistant, its own line.
+    let page: AuditPage = daemon.get_json("/v1/audit?after=0").await.unwrap();
+    let codes: Vec<&str> = page
+        .entries
+        .iter()
+        .filter(|e| e.action == "refused")
+        .filter_map(|e| e.details["code"].as_str())
+        .filter(|c| c.starts_with("assistant_"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "assistant_not_granted",
+            "assistant_cannot_sign",
+            "assistant_cannot_sign",
+            "assistant_cannot_sign",
+            "assistant_outside_dates",
+            "assistant_outside_dates"
+        ]
+    );
 }
