@@ -11,6 +11,7 @@ mod assistants;
 #[path = "../common/mod.rs"]
 mod common;
 mod crash;
+mod midwife;
 mod rig;
 
 use std::time::Duration;
