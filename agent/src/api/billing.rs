@@ -250,6 +250,20 @@ pub async fn delete(
 ) -> Result<Json<Fse>, ApiFailure> {
     let may_sign = checked.is_some_and(|Extension(c)| c.has(Scope::Sign));
     let current = blocking(&state, move |b| b.fse(id)).await?;
+    if current.status == FseStatus::Signed {
+        // A signed FSE is the practitioner's: never an assistant's to delete.
+        if let Some(a) = super::assistants::preparer(&state, &caller, None).await? {
+            let code = ErrorCode::AssistantCannotSign;
+            let details = serde_json::json!({ "code": code, "fse_id": id, "assistant": a });
+            audit::record(action::REFUSED, caller.actor.clone(), details)
+                .written()
+                .await;
+            return Err(ApiFailure::new(
+                code,
+                "Cette feuille est signée : un assistant ne la supprime pas, le praticien si.",
+            ));
+        }
+    }
     if current.status == FseStatus::Signed && !may_sign {
         return Err(ApiFailure::new(
             ErrorCode::ScopeMissing,

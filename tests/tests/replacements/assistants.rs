@@ -107,6 +107,13 @@ async fn assistants_prepare_within_their_dates_and_everything_survives_a_restart
         signed.results.iter().all(|r| r.error.is_none()),
         "{signed:?}"
     );
+    // A signed FSE is not the assistant's to delete.
+    let resp = assistant
+        .delete(daemon.url(&format!("/v1/fse/{}", prepared.id)))
+        .send()
+        .await
+        .unwrap();
+    expect_api_error(resp, 403, "assistant_cannot_sign").await;
     // A session opened (typed substitute) to see it survive the restart.
     let typed = json!({ "source": "typed", "billing_number": TRAINEE, "billing_key": "1",
                         "holder_id": "810009998887", "last_name": "Moreau", "first_name": "Thomas" });
@@ -212,6 +219,7 @@ async fn assistants_prepare_within_their_dates_and_everything_survives_a_restart
         codes,
         [
             "assistant_not_granted",
+            "assistant_cannot_sign",
             "assistant_cannot_sign",
             "assistant_cannot_sign",
             "assistant_cannot_sign",
