@@ -341,3 +341,21 @@ fn assistants_prepare_within_their_dates_only() {
     assert!(b.is_assistant(&app).unwrap());
     assert_eq!(b.assistant_grants().unwrap().len(), 1);
 }
+
+#[test]
+fn the_b2_check_refuses_a_replacement_part_out_of_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, _clock, _) = with_session(dir.path());
+    let sub = one(&b, visit(moreau_situation(), "2026-03-02")).unwrap();
+    b.sign_fse_batch(&trainee(), &[sub.id]).unwrap()[0]
+        .as_ref()
+        .unwrap();
+    let lot = &b.build_and_sign_lots(&trainee()).unwrap()[0];
+    let bytes = b.lot_b2(lot.id).unwrap();
+    let mut records: Vec<&[u8]> = bytes.chunks(128).collect();
+    // `4` right after its `2`; moved after the first act, the file is malformed.
+    let four = records.iter().position(|r| r[0] == b'4').unwrap();
+    assert_eq!(records[four - 1][0], b'2');
+    records.swap(four, four + 1);
+    assert!(crate::b2::check(&records.concat()).is_err());
+}
