@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use passerelle_agent::local::{admin, client, outbox, returns};
+use passerelle_agent::local::{admin, client, outbox, replacements, returns};
 use passerelle_installation::config::DOCUMENTED_DEFAULTS;
 use passerelle_protocol::Scope;
 
@@ -126,6 +126,16 @@ enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// Replacement sessions and assistants' grants (through the daemon's socket).
+    Replacements {
+        #[command(subcommand)]
+        command: ReplacementsCommand,
+        /// JSON output (as the API answers).
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(flatten)]
+        place: Place,
+    },
     /// The return mails fetched (ARL, NOEMIE), newest first, and what each did.
     Returns {
         /// At most this many (1 to 1000).
@@ -206,6 +216,12 @@ enum PairCommand {
         /// The grant id (see `pair grants`).
         grant_id: String,
     },
+}
+
+#[derive(Subcommand)]
+enum ReplacementsCommand {
+    /// Every replacement session, newest first, then the assistants' grants.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -359,6 +375,13 @@ fn main() -> ExitCode {
                 json,
             };
             returns::reconciliation(&dir, args).await
+        }),
+        Command::Replacements {
+            command: ReplacementsCommand::List,
+            json,
+            place,
+        } => on_socket("replacements", &place, |dir| async move {
+            replacements::list(&dir, json).await
         }),
         Command::Returns { limit, json, place } => on_socket("returns", &place, |dir| async move {
             returns::list(&dir, limit, json).await

@@ -120,6 +120,7 @@ pub fn draw_up(
         signed_at: None,
         lot_id: None,
         lot_number: None,
+        replacement: None,
     })
 }
 

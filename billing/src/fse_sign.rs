@@ -75,13 +75,17 @@ impl Billing {
                     return Ok(Item::Replay(fse));
                 }
                 check_fse(&fse.number, fse.status, FseStatus::Signed)?;
-                if fse.practitioner.billing_number != id.billing_number {
+                if let Some(part) = &fse.replacement {
+                    // Drawn in a replacement session: the substitute signs, with their own
+                    // card, while the session is open.
+                    self.check_substitute_signer(part, &fse.practitioner.billing_number, &id)?;
+                } else if fse.practitioner.billing_number != id.billing_number {
                     return Err(BillingError::SignerNotAllowed(format!(
                         "La feuille {} est facturée sous un autre numéro que celui de la carte.",
                         fse.number
                     )));
                 }
-                if !id.is(&fse.practitioner) {
+                if fse.replacement.is_none() && !id.is(&fse.practitioner) {
                     return Err(BillingError::SignerNotAllowed(format!(
                         "La feuille {} a été préparée pour la situation d'exercice n° {} (zone \
                          tarifaire {}, profession {}) : signez-la avec cette situation-là, pas \

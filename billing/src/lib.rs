@@ -20,6 +20,7 @@
 
 pub mod acts;
 pub mod amounts;
+pub mod assistants;
 pub mod b2;
 pub mod calendar;
 pub mod clock;
@@ -37,6 +38,7 @@ pub mod outbox;
 pub mod paper_lot;
 pub mod practice;
 pub mod reconcile;
+pub mod replacement;
 pub mod returns;
 pub mod rights;
 pub mod samples;

@@ -91,6 +91,8 @@ impl Billing {
             .certificate_der()
             .map_err(|e| BillingError::SigningFailed(e.0))?;
         let now = self.clock.now();
+        // The substitute of a session open today signs the replaced practitioner's lots.
+        let practitioner = self.lot_practitioner(&id)?;
         self.store.write(|tx| {
             if let Some(k) = key {
                 if let Some(done) = requests::lot_request(tx, k)? {
@@ -104,7 +106,7 @@ impl Billing {
                         .collect();
                 }
             }
-            let lots = self.build_lots_in(tx, signer, &id, &certificate, now)?;
+            let lots = self.build_lots_in(tx, signer, &id, &practitioner, &certificate, now)?;
             if let Some(k) = key {
                 let done = LotRequest {
                     practitioner: id.billing_number.clone(),
@@ -122,12 +124,13 @@ impl Billing {
         tx: &Transaction<'_>,
         signer: &dyn BillingSigner,
         id: &SignerIdentity,
+        practitioner: &str,
         certificate: &[u8],
         now: OffsetDateTime,
     ) -> Result<Vec<Lot>, BillingError> {
         let filter = FseFilter {
             status: Some("signed".into()),
-            practitioner: Some(id.billing_number.clone()),
+            practitioner: Some(practitioner.to_owned()),
             ..FseFilter::default()
         };
         let mut pending = fse_rows::list(tx, &filter)?;
@@ -143,9 +146,9 @@ impl Billing {
                 .count();
             let (chunk, tail) = rest.split_at(same);
             rest = tail;
-            let seq = numbering::next(tx, &id.billing_number, Counter::Lot)?;
+            let seq = numbering::next(tx, practitioner, Counter::Lot)?;
             let header = LotHeader {
-                practitioner: id.billing_number.clone(),
+                practitioner: practitioner.to_owned(),
                 lot_number: lot_number(seq),
                 organism: first.organism.clone(),
                 created: now,
@@ -161,7 +164,7 @@ impl Billing {
             let mut lot = Lot {
                 id: 0,
                 number: format_lot_number(header.lot_number),
-                practitioner: id.billing_number.clone(),
+                practitioner: practitioner.to_owned(),
                 organism: first.organism.clone(),
                 status: LotStatus::Signed,
                 invoice_count: chunk.len() as u32,

@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use passerelle_protocol::{Basket, Fse, FseDraft, FseStatus, Lot};
+use passerelle_protocol::{Assistant, Basket, Fse, FseDraft, FseStatus, Lot};
 
+use super::assistants::check_prepare;
 use super::clock::{format_instant, parse_date, Clock};
 use super::error::BillingError;
 use super::fse::{draw_up, request_hash, MAX_ACTS};
@@ -92,6 +93,20 @@ impl Billing {
         rights: &dyn RightsLookup,
         idempotency_key: Option<&str>,
     ) -> Result<Vec<Result<Created, BillingError>>, BillingError> {
+        self.create_batch_as(drafts, rights, idempotency_key, None)
+    }
+
+    /// [`Billing::create_batch_reporting`] by `assistant` when given: each FSE then needs
+    /// that assistant's grant for its practitioner, covering today
+    /// ([`crate::assistants::check_prepare`]). An FSE whose practitioner is the substitute
+    /// of a replacement session is drawn in it ([`Billing::in_session`]).
+    pub fn create_batch_as(
+        &self,
+        drafts: &[FseDraft],
+        rights: &dyn RightsLookup,
+        idempotency_key: Option<&str>,
+        assistant: Option<&Assistant>,
+    ) -> Result<Vec<Result<Created, BillingError>>, BillingError> {
         if drafts.len() > MAX_BATCH {
             return Err(BillingError::invalid(
                 "fse",
@@ -123,12 +138,26 @@ impl Billing {
                                 });
                             }
                         }
+                        let session = Billing::in_session(tx, draft, today)?;
+                        let mut in_session;
+                        let draft = match &session {
+                            Some((practitioner, _)) => {
+                                in_session = draft.clone();
+                                in_session.practitioner = practitioner.clone();
+                                &in_session
+                            }
+                            None => draft,
+                        };
+                        if let Some(a) = assistant {
+                            check_prepare(tx, a, &draft.practitioner.billing_number, today)?;
+                        }
                         let resolved = match &draft.rights {
                             Some(r) => Some(rights.resolve(r)?),
                             None => None,
                         };
                         let mut fse = draw_up(&self.tariffs, draft, &basket, resolved, today)?;
                         fse.drawn_up = drawn_up.clone();
+                        fse.replacement = session.map(|(_, part)| part);
                         let fse = fse_rows::create(tx, fse, key.as_deref(), &hash)?;
                         Ok(Created { fse, new: true })
                     })

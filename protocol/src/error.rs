@@ -215,6 +215,43 @@ error_codes! {
     ReturnRefused = ("return_refused", 422),
     /// A paper duplicate asked for a lot that does not need one. `details.status`.
     PaperNotNeeded = ("paper_not_needed", 409),
+    /// A replacement session opened, closed or purged without the replaced practitioner's
+    /// CPS PIN verified by this very application.
+    ReplacementPinRequired = ("replacement_pin_required", 403),
+    /// The substitute's card or situation does not match the session (another billing
+    /// number, a session for another substitute, a CPE). `details.field`.
+    ReplacementSubstituteMismatch = ("replacement_substitute_mismatch", 403),
+    /// The replaced practitioner's own card used as the substitute's (or to bill as the
+    /// substitute). `details.field`.
+    ReplacementOwnCard = ("replacement_own_card", 403),
+    /// A session for this situation already covers some of these days. `details.session`.
+    ReplacementOverlap = ("replacement_overlap", 409),
+    /// Billing before the session's first day, after its last day, or in a closed session.
+    /// `details.field`.
+    ReplacementOutsidePeriod = ("replacement_outside_period", 422),
+    /// No replacement session with this id.
+    ReplacementNotFound = ("replacement_not_found", 404),
+    /// Only the replaced practitioner, with the card of the replaced situation, may do this.
+    ReplacementNotReplacedPractitioner = ("replacement_not_replaced_practitioner", 403),
+    /// The session cannot be purged: not a one-time replacement, still open, or some of its
+    /// FSE have no positive ARL yet (nothing billed may be lost). `details.reason`.
+    ReplacementNotPurgeable = ("replacement_not_purgeable", 409),
+    /// The session cannot be closed: already closed or purged.
+    ReplacementNotOpen = ("replacement_not_open", 409),
+    /// A replacement session or assistant grant is malformed (dates, typed substitute,
+    /// billing key, name). `details.field`.
+    InvalidReplacement = ("invalid_replacement", 422),
+    /// The assistant has no grant for this practitioner. `details.practitioner`.
+    AssistantNotGranted = ("assistant_not_granted", 403),
+    /// The assistant's grant does not cover today (before its first day, after its last
+    /// day) or was revoked. `details.grant`.
+    AssistantOutsideDates = ("assistant_outside_dates", 403),
+    /// An assistant prepares FSE; signing and sending are the practitioner's.
+    AssistantCannotSign = ("assistant_cannot_sign", 403),
+    /// No assistant grant with this id.
+    AssistantGrantNotFound = ("assistant_grant_not_found", 404),
+    /// Only the practitioner who granted it revokes an assistant's grant, with their card.
+    AssistantGrantNotYours = ("assistant_grant_not_yours", 403),
     /// The `Host` header is not a loopback name or address with the daemon's port (DNS
     /// rebinding protection).
     HostNotAllowed = ("host_not_allowed", 403),

@@ -186,6 +186,29 @@ pub enum EventKind {
         /// Why, in French.
         message: String,
     },
+    /// A replacement session was opened by the replaced practitioner.
+    ReplacementOpened {
+        /// The session's local id.
+        session_id: i64,
+        /// The replaced situation's billing number.
+        replaced: String,
+        /// The substitute's billing number.
+        substitute: String,
+        /// First day.
+        start: String,
+        /// Last day.
+        end: String,
+    },
+    /// A replacement session was closed: early by the replaced practitioner (`early`) or at
+    /// the end of its period (`period_end`).
+    ReplacementClosed {
+        /// The session's local id.
+        session_id: i64,
+        /// The replaced situation's billing number.
+        replaced: String,
+        /// `early` or `period_end`.
+        reason: String,
+    },
 }
 
 impl EventKind {
@@ -211,6 +234,8 @@ impl EventKind {
             EventKind::FseRejected { .. } => "fse_rejected",
             EventKind::PaperDuplicateNeeded { .. } => "paper_duplicate_needed",
             EventKind::Unauthorized { .. } => "unauthorized",
+            EventKind::ReplacementOpened { .. } => "replacement_opened",
+            EventKind::ReplacementClosed { .. } => "replacement_closed",
         }
     }
 }

@@ -28,6 +28,11 @@ pub use billing::{
     RightsRecord, RightsRef, WorkAccident,
 };
 pub use billing::{
+    Assistant, AssistantGrant, AssistantGrantList, AssistantGrantRequest, AssistantInput,
+    ReplacedSituation, ReplacementCardRequest, ReplacementList, ReplacementOpenRequest,
+    ReplacementPart, ReplacementSession, ReplacementState, Substitute, SubstituteInput,
+};
+pub use billing::{
     AttemptReason, AttemptState, DailySchedule, LotDetail, MailSecurity, MailServer, MailSettings,
     MailSettingsInput, MailSettingsList, OctSettings, OutboxAttempt, OutboxList, ScheduleRequest,
     SendLotsRequest, SendLotsResponse,

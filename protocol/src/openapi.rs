@@ -277,7 +277,15 @@ impl Modify for BearerScheme {
         crate::billing::transmission_paths::returns,
         crate::billing::transmission_paths::reconciliation,
         crate::billing::transmission_paths::reconciliation_csv,
-        paths::simulator_clock
+        paths::simulator_clock,
+        crate::billing::replacement_paths::open_replacement,
+        crate::billing::replacement_paths::list_replacements,
+        crate::billing::replacement_paths::get_replacement,
+        crate::billing::replacement_paths::close_replacement,
+        crate::billing::replacement_paths::purge_replacement,
+        crate::billing::replacement_paths::grant_assistant,
+        crate::billing::replacement_paths::list_assistants,
+        crate::billing::replacement_paths::revoke_assistant
     ),
     modifiers(&BearerScheme),
     components(schemas(
@@ -371,7 +379,21 @@ impl Modify for BearerScheme {
         crate::Tally,
         crate::GroupTally,
         crate::ReasonCount,
-        crate::Reconciliation
+        crate::Reconciliation,
+        crate::ReplacedSituation,
+        crate::Substitute,
+        crate::ReplacementState,
+        crate::ReplacementSession,
+        crate::SubstituteInput,
+        crate::ReplacementOpenRequest,
+        crate::ReplacementCardRequest,
+        crate::ReplacementList,
+        crate::ReplacementPart,
+        crate::Assistant,
+        crate::AssistantGrant,
+        crate::AssistantInput,
+        crate::AssistantGrantRequest,
+        crate::AssistantGrantList
     ))
 )]
 pub struct ApiDoc;

@@ -54,6 +54,10 @@ const FIXTURES: &[(&str, &str)] = &[
         "cpf:moreau-remplacant",
         include_str!("../fixtures/cards/cpf-moreau-remplacant.json"),
     ),
+    (
+        "cps:roux-sage-femme-remplacante",
+        include_str!("../fixtures/cards/cps-roux-sage-femme-remplacante.json"),
+    ),
 ];
 
 macro_rules! key_set {
@@ -253,7 +257,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(list().len(), 8);
+        assert_eq!(list().len(), 9);
         assert!(matches!(
             card_from_spec("vitale:personne"),
             Err(FixtureError::Unknown(_))
@@ -298,6 +302,10 @@ mod tests {
             panic!()
         };
         assert!(cpf.situations.iter().any(|s| s.mode == "R"));
+        let Ok(Fixture::Cpx(roux)) = fixture("cps:roux-sage-femme-remplacante") else {
+            panic!()
+        };
+        assert!(roux.card_type == "CPS" && roux.situations.iter().all(|s| s.mode == "R"));
         let Ok(Fixture::Cpx(durand)) = fixture("cps:durand-sage-femme") else {
             panic!()
         };

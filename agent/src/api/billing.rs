@@ -106,15 +106,35 @@ pub async fn create(
         hub: state.hub.clone(),
         online: state.online_rights.clone(),
     };
+    let assistant =
+        super::assistants::preparer(&state, &caller, request.cpe_reader.as_deref()).await?;
+    let preparer = assistant.clone();
     let outcomes = blocking(&state, move |b| {
-        b.create_batch_reporting(&request.fse, &rights, key.as_deref())
+        b.create_batch_as(&request.fse, &rights, key.as_deref(), preparer.as_ref())
     })
     .await?;
     for created in outcomes.iter().flatten().filter(|c| c.new) {
-        let details = audit_details(&created.fse);
+        let mut details = audit_details(&created.fse);
+        if let Some(a) = &assistant {
+            details["assistant"] = serde_json::json!(a);
+        }
         audit::record(action::FSE_CREATED, caller.actor.clone(), details)
             .written()
             .await;
+    }
+    // The replacement and assistant refusals, each its own audit line.
+    for (index, e) in outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((i, r.as_ref().err()?)))
+    {
+        if acting_for_another(e.code()) {
+            let details =
+                serde_json::json!({ "code": e.code(), "index": index, "assistant": assistant });
+            audit::record(action::REFUSED, caller.actor.clone(), details)
+                .written()
+                .await;
+        }
     }
     let results = outcomes
         .into_iter()
@@ -122,6 +142,19 @@ pub async fn create(
         .map(|(index, r)| outcome(index, r.map(|c| c.fse).map_err(ApiFailure::from)))
         .collect();
     Ok(Json(FseBatchResponse { results }))
+}
+
+/// A refusal of the rules of replacements and assistants.
+pub(super) fn acting_for_another(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::ReplacementOwnCard
+            | ErrorCode::ReplacementSubstituteMismatch
+            | ErrorCode::ReplacementOutsidePeriod
+            | ErrorCode::ReplacementNotFound
+            | ErrorCode::AssistantNotGranted
+            | ErrorCode::AssistantOutsideDates
+    )
 }
 
 /// The query of the history: its filters and `format`, nothing else (an unknown parameter,
@@ -217,6 +250,20 @@ pub async fn delete(
 ) -> Result<Json<Fse>, ApiFailure> {
     let may_sign = checked.is_some_and(|Extension(c)| c.has(Scope::Sign));
     let current = blocking(&state, move |b| b.fse(id)).await?;
+    if current.status == FseStatus::Signed {
+        // A signed FSE is the practitioner's: never an assistant's to delete.
+        if let Some(a) = super::assistants::preparer(&state, &caller, None).await? {
+            let code = ErrorCode::AssistantCannotSign;
+            let details = serde_json::json!({ "code": code, "fse_id": id, "assistant": a });
+            audit::record(action::REFUSED, caller.actor.clone(), details)
+                .written()
+                .await;
+            return Err(ApiFailure::new(
+                code,
+                "Cette feuille est signée : un assistant ne la supprime pas, le praticien si.",
+            ));
+        }
+    }
     if current.status == FseStatus::Signed && !may_sign {
         return Err(ApiFailure::new(
             ErrorCode::ScopeMissing,

@@ -18,11 +18,12 @@ use passerelle_protocol::{
     ErrorCode, FseSignRequest, FseSignResponse, LotBuildRequest, LotList, LotSignature,
 };
 
-use super::billing::{blocking, idempotency_key, outcome};
+use super::billing::{acting_for_another, blocking, idempotency_key, outcome};
 use super::caller::RequestCaller;
 use super::json::JsonBody;
 use super::path::PathParams;
 use super::{ApiFailure, AppState};
+use crate::audit::{self, action};
 use crate::service::billing_signer::{CardSigner, SignerSetupError};
 use crate::service::Caller;
 use passerelle_billing::{Billing, BillingError};
@@ -78,6 +79,7 @@ pub async fn sign_fse(
 ) -> Result<Json<FseSignResponse>, ApiFailure> {
     let key = idempotency_key(&headers)?;
     let ids = request.fse;
+    let ids_of = ids.clone();
     let (done, card) = with_card(
         &state,
         &caller,
@@ -87,12 +89,23 @@ pub async fn sign_fse(
         move |b, signer| b.sign_fse_batch_keyed(signer, &ids, key.as_deref()),
     )
     .await?;
-    let results = done
+    let results: Vec<_> = done
         .map_err(|e| signing_error(e, &card))?
         .into_iter()
         .enumerate()
         .map(|(index, r)| outcome(index, r.map_err(|e| signing_error(e, &card))))
         .collect();
+    // The replacement refusals (the replaced practitioner's card, another substitute, a
+    // closed session), each its own audit line.
+    for (index, r) in results.iter().enumerate() {
+        if let Some(e) = r.error.as_ref().filter(|e| acting_for_another(e.code)) {
+            let details =
+                serde_json::json!({ "code": e.code, "index": index, "fse": ids_of[index] });
+            audit::record(action::REFUSED, caller.actor.clone(), details)
+                .written()
+                .await;
+        }
+    }
     Ok(Json(FseSignResponse { results }))
 }
 

@@ -3,6 +3,7 @@
 //! Handlers are thin: they read the [`hub`](crate::hub) and the [`events`](crate::events)
 //! bus and convert layer errors once, here, into [`ApiFailure`].
 
+mod assistants;
 pub mod auth;
 mod billing;
 mod billing_rights;
@@ -16,6 +17,7 @@ pub(crate) mod handlers;
 mod json;
 mod path;
 mod pin;
+mod replacements;
 mod returns;
 mod rights;
 mod security;
@@ -134,9 +136,26 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, body: body::BodyLimits) ->
         .route("/v1/grants/{id}", delete(security::revoke))
         .route("/v1/audit", get(security::audit))
         .route("/v1/lots/{id}/signature", get(billing_sign::lot_signature))
+        .route(
+            "/v1/replacements",
+            post(replacements::open).get(replacements::list),
+        )
+        .route("/v1/replacements/{id}", get(replacements::get))
+        .route("/v1/replacements/{id}/close", post(replacements::close))
+        .route("/v1/replacements/{id}/purge", post(replacements::purge))
+        .route(
+            "/v1/assistants",
+            post(assistants::grant).get(assistants::list),
+        )
+        .route("/v1/assistants/{id}/revoke", post(assistants::revoke))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(body.max))
+        // Inside the checks: the caller is known; an assistant's application never signs.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            assistants::guard,
+        ))
         .layer(middleware::from_fn_with_state(auth, auth::check))
         // Outside the checks: a refused request's body is read too, so the connection
         // stays usable for the client's next request (keep-alive).

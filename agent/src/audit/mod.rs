@@ -61,8 +61,11 @@ pub mod action {
     pub const FSE_DELETED: &str = "fse_deleted";
     /// A lot was sent to an organism.
     pub const LOT_SENT: &str = "lot_sent";
-    /// A replacement session was opened or closed.
+    /// A replacement session opened, closed or purged, or that refused (`details.op`,
+    /// `details.outcome`, `details.code`).
     pub const REPLACEMENT_SESSION: &str = "replacement_session";
+    /// An assistant's grant given or revoked, or that refused.
+    pub const ASSISTANT_GRANT: &str = "assistant_grant";
     /// At start, the log was found shorter than its checkpoint (last lines dropped).
     pub const AUDIT_TRUNCATED: &str = "audit_truncated";
 }

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod client;
 pub mod outbox;
+pub mod replacements;
 pub mod returns;
 
 use std::path::{Path, PathBuf};

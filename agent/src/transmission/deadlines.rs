@@ -1,7 +1,8 @@
 //! The deadline watch: lots not sent yet near (or past) their send-by date are announced on
 //! the event stream (`lot_deadline_near`), once per lot and day (`passerelle doctor` says
 //! the same from the store); lots sent without an ARL within 2 working days count a
-//! failure (sent again, or a paper duplicate the second time).
+//! failure (sent again, or a paper duplicate the second time); replacement sessions past
+//! their last day are closed (`replacement_closed`).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -70,10 +71,28 @@ impl Watch {
         }
     }
 
+    /// Replacement sessions past their last day: closed, with their events.
+    async fn end_replacements(&self) {
+        let billing = self.billing.clone();
+        let Ok(Ok(ended)) =
+            tokio::task::spawn_blocking(move || billing.end_due_replacements()).await
+        else {
+            return;
+        };
+        for s in ended {
+            self.events.publish(EventKind::ReplacementClosed {
+                session_id: s.id,
+                replaced: s.replaced.billing_number.clone(),
+                reason: s.closed_because.clone().unwrap_or_default(),
+            });
+        }
+    }
+
     /// Runs until the task is dropped.
     pub async fn run(self) {
         let mut told: HashSet<(i64, Date)> = HashSet::new();
         loop {
+            self.end_replacements().await;
             self.arl_timeouts().await;
             let billing = self.billing.clone();
             if let Ok(Ok(lots)) = tokio::task::spawn_blocking(move || billing.lots(None)).await {

@@ -1,7 +1,9 @@
 //! Reading a B2 file back and checking it: record order and every total. Used by the tests,
 //! and before a lot is signed.
 
-use super::layout::{ACT, FILE_TRAILER, INVOICE_END, INVOICE_START, LOT_END, LOT_HEADER};
+use super::layout::{
+    ACT, FILE_TRAILER, INVOICE_END, INVOICE_START, LOT_END, LOT_HEADER, REPLACEMENT,
+};
 use super::{number, records, B2Error, Layout};
 
 /// What a well-formed file holds.
@@ -13,6 +15,8 @@ pub struct Summary {
     pub invoices: usize,
     /// Acts.
     pub acts: usize,
+    /// Replacement parts (`4`).
+    pub replacements: usize,
     /// Records.
     pub records: usize,
     /// Sum of invoice totals, cents.
@@ -32,7 +36,7 @@ struct Open {
     lot_amc: i64,
 }
 
-/// Checks order (`000`, then per lot `1`, per invoice `2` `3`+ `5`, `6`, then `999`) and
+/// Checks order (`000`, then per lot `1`, per invoice `2` [`4`] `3`+ `5`, `6`, then `999`) and
 /// that every end record's counts and totals equal the sum of what it closes.
 pub fn check(bytes: &[u8]) -> Result<Summary, B2Error> {
     let recs = records(bytes)?;
@@ -83,6 +87,13 @@ pub fn check(bytes: &[u8]) -> Result<Summary, B2Error> {
                 }
             }
             (Some(b'2'), true, false) => st.invoice = Some((num(&INVOICE_START, "fse")?, 0, 0)),
+            (Some(b'4'), true, true) => {
+                let (fse, acts, _) = st.invoice.unwrap_or_default();
+                if num(&REPLACEMENT, "fse")? != fse || acts != 0 {
+                    return Err(bad("part de remplacement mal placée"));
+                }
+                s.replacements += 1;
+            }
             (Some(b'3'), true, true) => {
                 let (fse, acts, sum) = st.invoice.unwrap_or_default();
                 if num(&ACT, "fse")? != fse || num(&ACT, "seq")? != acts as i64 + 1 {

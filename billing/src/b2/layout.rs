@@ -13,7 +13,7 @@ pub struct Field {
 /// A record kind: its type prefix and fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
-    /// Record type (`000`, `1`, `2`, `3`, `5`, `6`, `999`).
+    /// Record type (`000`, `1`, `2`, `3`, `4`, `5`, `6`, `999`).
     pub kind: &'static str,
     /// Fields after the type.
     pub fields: &'static [Field],
@@ -69,6 +69,22 @@ pub const INVOICE_START: Layout = Layout {
         f("rate_basis", 2),
         f("rights", 1),
         f("amc_tiers_payant", 1),
+    ],
+};
+
+/// `4`: the replacement part of an invoice drawn in a replacement session, right after its
+/// `2`: the replaced practitioner (whose billing number the lot header carries) and the
+/// substitute who gave the care. Wholly modelled: the public norm read for Passerelle says
+/// nothing of how the B2 carries a replacement.
+pub const REPLACEMENT: Layout = Layout {
+    kind: "4",
+    fields: &[
+        f("fse", 9),
+        f("replaced", 8),
+        f("substitute", 8),
+        f("holder_id", 12),
+        f("last_name", 27),
+        f("first_name", 27),
     ],
 };
 
@@ -132,10 +148,11 @@ pub const FILE_TRAILER: Layout = Layout {
 };
 
 /// Every layout.
-pub const ALL: [Layout; 7] = [
+pub const ALL: [Layout; 8] = [
     FILE_HEADER,
     LOT_HEADER,
     INVOICE_START,
+    REPLACEMENT,
     ACT,
     INVOICE_END,
     LOT_END,

@@ -3,7 +3,7 @@
 //! Public facts (norme B2): records of 128 characters, a file header and trailer around
 //! lots, each lot a header, its invoices (start, acts, end) and an end record; lot number 3
 //! digits, invoice number 9 digits. **Modelled**: the record-type codes (`000` file header,
-//! `1` lot header, `2` invoice start, `3` act, `5` invoice end, `6` lot end, `999` file
+//! `1` lot header, `2` invoice start, `4` its replacement part, `3` act, `5` invoice end, `6` lot end, `999` file
 //! trailer: no public copy of the norm read for Passerelle confirms them; the CNAMTS
 //! "Norme B2" cahier des charges of June 2005, whose copy is public, names record types such
 //! as `2S`, `3S`, `4S`) and the field layout inside each record (see [`layout`]) — the real

@@ -4,7 +4,7 @@ use passerelle_protocol::{Fse, FseMode, InsuranceNature, Organism, RateBasis, Ri
 use time::OffsetDateTime;
 
 use super::layout::{
-    ACT, FILE_HEADER, FILE_TRAILER, INVOICE_END, INVOICE_START, LOT_END, LOT_HEADER,
+    ACT, FILE_HEADER, FILE_TRAILER, INVOICE_END, INVOICE_START, LOT_END, LOT_HEADER, REPLACEMENT,
 };
 use super::{encode, B2Error, Value, RECORD_LEN};
 use crate::clock::paris_time;
@@ -25,11 +25,12 @@ pub struct LotHeader {
     pub created: OffsetDateTime,
 }
 
-/// The B2 file (`000`, `1`, per FSE `2` `3`… `5`, `6`, `999`) of one lot. Pure: the same
+/// The B2 file (`000`, `1`, per FSE `2` [`4`] `3`… `5`, `6`, `999`) of one lot. Pure: the same
 /// input always gives the same bytes.
 pub fn write_lot(header: &LotHeader, invoices: &[Fse]) -> Result<Vec<u8>, B2Error> {
     let acts: usize = invoices.iter().map(|f| f.acts.len()).sum();
-    let record_count = 4 + 2 * invoices.len() + acts;
+    let replacements = invoices.iter().filter(|f| f.replacement.is_some()).count();
+    let record_count = 4 + 2 * invoices.len() + acts + replacements;
     let mut out = Vec::with_capacity(record_count * RECORD_LEN);
     // The date and time of the file are the practitioner's, in Paris (never UTC: a lot made
     // at 00:30 in Paris is of that day).
@@ -134,6 +135,19 @@ fn write_invoice(out: &mut Vec<u8>, fse: &Fse) -> Result<(), B2Error> {
             }),
         ],
     )?);
+    if let Some(r) = &fse.replacement {
+        out.extend(encode(
+            &REPLACEMENT,
+            &[
+                Num(number),
+                Text(&fse.practitioner.billing_number),
+                Text(&r.substitute_billing_number),
+                Text(&r.substitute_holder_id),
+                Text(&r.substitute_last_name),
+                Text(&r.substitute_first_name),
+            ],
+        )?);
+    }
     for (i, act) in fse.acts.iter().enumerate() {
         let modifiers: String = act.modifiers.iter().map(|m| format!("{m:<3}")).collect();
         out.extend(encode(

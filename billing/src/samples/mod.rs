@@ -162,6 +162,7 @@ pub fn draft(
         amc: None,
         amc_tiers_payant: false,
         expected_amounts: None,
+        replacement_session: None,
     }
 }
 

@@ -79,8 +79,9 @@ pub fn create(
     let body = serde_json::to_string(&fse).map_err(|e| BillingError::Storage(e.to_string()))?;
     tx.execute(
         "INSERT INTO fse (practitioner, number, status, idempotency_key, request_sha256,
-                          patient_nir, care_date, organism, drawn_up, body)
-         VALUES (?1, ?2, 'draft', ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          patient_nir, care_date, organism, drawn_up, body,
+                          replacement_session)
+         VALUES (?1, ?2, 'draft', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             fse.practitioner.billing_number,
             number,
@@ -90,7 +91,8 @@ pub fn create(
             fse.care_date,
             organism_key(&fse),
             fse.drawn_up,
-            body
+            body,
+            fse.replacement.as_ref().map(|r| r.session_id)
         ],
     )?;
     fse.id = tx.last_insert_rowid();

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     // 0004 is the invoices work (sourced tariffs, rights), merged apart.
     include_str!("migrations/0005_returns.sql"),
     include_str!("migrations/0006_certificates.sql"),
+    include_str!("migrations/0007_replacements.sql"),
 ];
 
 /// Applies the migrations `conn` does not have yet; returns how many ran.

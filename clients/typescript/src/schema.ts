@@ -4,6 +4,45 @@
  */
 
 export interface paths {
+    "/v1/assistants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every assistant grant, newest first (scope `read_cards`). */
+        get: operations["list_assistants"];
+        put?: never;
+        /**
+         * Grants an assistant (a CPE, or a paired application for a named assistant) the right to
+         *     prepare FSE for the practitioner within dates: the practitioner's CPS, PIN verified
+         *     (scope `sign`).
+         */
+        post: operations["grant_assistant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assistants/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revokes an assistant grant: the practitioner's CPS, PIN verified (scope `sign`). */
+        post: operations["revoke_assistant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit": {
         parameters: {
             query?: never;
@@ -664,6 +703,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/replacements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every replacement session, newest first (scope `read_cards`). */
+        get: operations["list_replacements"];
+        put?: never;
+        /**
+         * Opens a replacement session: the replaced practitioner's CPS in `reader`, its PIN
+         *     verified by this application (scope `sign`); the opening is signed with that CPS.
+         */
+        post: operations["open_replacement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/replacements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One replacement session (scope `read_cards`). */
+        get: operations["get_replacement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/replacements/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Closes a session early: the replaced practitioner's CPS, PIN verified (scope `sign`). */
+        post: operations["close_replacement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/replacements/{id}/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Purges what was stored of the substitute of a closed one-time session, once every FSE
+         *     of it has its positive ARL: the replaced practitioner's CPS, PIN verified (scope `sign`).
+         */
+        post: operations["purge_replacement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/returns": {
         parameters: {
             query?: never;
@@ -937,6 +1051,79 @@ export interface components {
             /** @description The error. */
             error: components["schemas"]["ErrorBody"];
         };
+        /** @description An assistant (who prepares FSE for a practitioner). */
+        Assistant: {
+            /** @description Holder's first name. */
+            first_name: string;
+            /** @enum {string} */
+            kind: "cpe";
+            /** @description Holder's last name. */
+            last_name: string;
+            /** @description CPE serial. */
+            serial: string;
+        } | {
+            /** @description The application's grant id (`GET /v1/grants`). */
+            grant_id: string;
+            /** @enum {string} */
+            kind: "application";
+            /** @description The assistant's name. */
+            name: string;
+        };
+        /** @description An assistant's grant: may prepare FSE for `practitioner` from `start` to `end`. */
+        AssistantGrant: {
+            /** @description The assistant. */
+            assistant: components["schemas"]["Assistant"];
+            /** @description Last day (included). */
+            end: string;
+            /** @description When it was granted (RFC 3339). */
+            granted_at: string;
+            /**
+             * Format: int64
+             * @description Local id.
+             */
+            id: number;
+            /** @description The practitioner's billing number. */
+            practitioner: string;
+            /** @description When it was revoked, if it was. */
+            revoked_at?: string | null;
+            /** @description First day. */
+            start: string;
+        };
+        /** @description `GET /v1/assistants`. */
+        AssistantGrantList: {
+            /** @description Every grant, newest first. */
+            grants: components["schemas"]["AssistantGrant"][];
+        };
+        /** @description `POST /v1/assistants`: the practitioner (CPS + PIN) grants an assistant. */
+        AssistantGrantRequest: {
+            /** @description Who. */
+            assistant: components["schemas"]["AssistantInput"];
+            /** @description Last day (included): refused the day after. */
+            end: string;
+            /** @description Reader holding the practitioner's CPS, its PIN verified. */
+            reader: string;
+            /**
+             * Format: int32
+             * @description The situation (index) the assistant prepares FSE for (default 0).
+             */
+            situation?: number;
+            /** @description First day. */
+            start: string;
+        };
+        /** @description The assistant when granting. */
+        AssistantInput: {
+            /** @enum {string} */
+            kind: "cpe";
+            /** @description Reader holding it. */
+            reader: string;
+        } | {
+            /** @description The application's grant id. */
+            grant_id: string;
+            /** @enum {string} */
+            kind: "application";
+            /** @description The assistant's name (1 to 64 characters). */
+            name: string;
+        };
         /**
          * @description Why an attempt was made.
          * @enum {string}
@@ -1133,7 +1320,7 @@ export interface components {
          * @description Stable machine code of an API error. Never renamed once released.
          * @enum {string}
          */
-        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "tariff_unknown_for_zone" | "coverage_rate_mismatch" | "exoneration_not_found" | "tpc_incompatible_contract" | "amc_not_covered" | "surcharge_not_sunday_or_holiday" | "surcharge_not_at_night" | "modifier_not_applicable" | "acts_not_cumulative" | "rights_required" | "rights_reference_unknown" | "rights_not_covering" | "rights_organism_mismatch" | "rights_beneficiary_unknown" | "maternity_not_covered" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid" | "os_user_not_allowed" | "too_many_pairings" | "request_timeout" | "malformed_request" | "headers_too_large";
+        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "tariff_unknown_for_zone" | "coverage_rate_mismatch" | "exoneration_not_found" | "tpc_incompatible_contract" | "amc_not_covered" | "surcharge_not_sunday_or_holiday" | "surcharge_not_at_night" | "modifier_not_applicable" | "acts_not_cumulative" | "rights_required" | "rights_reference_unknown" | "rights_not_covering" | "rights_organism_mismatch" | "rights_beneficiary_unknown" | "maternity_not_covered" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "replacement_pin_required" | "replacement_substitute_mismatch" | "replacement_own_card" | "replacement_overlap" | "replacement_outside_period" | "replacement_not_found" | "replacement_not_replaced_practitioner" | "replacement_not_purgeable" | "replacement_not_open" | "invalid_replacement" | "assistant_not_granted" | "assistant_outside_dates" | "assistant_cannot_sign" | "assistant_grant_not_found" | "assistant_grant_not_yours" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid" | "os_user_not_allowed" | "too_many_pairings" | "request_timeout" | "malformed_request" | "headers_too_large";
         /** @description One event, as carried in the `data:` field of an SSE message. */
         Event: components["schemas"]["EventKind"] & {
             /**
@@ -1356,6 +1543,34 @@ export interface components {
             message: string;
             /** @enum {string} */
             type: "unauthorized";
+        } | {
+            /** @description Last day. */
+            end: string;
+            /** @description The replaced situation's billing number. */
+            replaced: string;
+            /**
+             * Format: int64
+             * @description The session's local id.
+             */
+            session_id: number;
+            /** @description First day. */
+            start: string;
+            /** @description The substitute's billing number. */
+            substitute: string;
+            /** @enum {string} */
+            type: "replacement_opened";
+        } | {
+            /** @description `early` or `period_end`. */
+            reason: string;
+            /** @description The replaced situation's billing number. */
+            replaced: string;
+            /**
+             * Format: int64
+             * @description The session's local id.
+             */
+            session_id: number;
+            /** @enum {string} */
+            type: "replacement_closed";
         };
         /**
          * @description An exoneration of the ticket modérateur the practitioner declares. The others follow
@@ -1416,6 +1631,7 @@ export interface components {
              *     stored before Passerelle recorded it).
              */
             rate_basis?: components["schemas"]["RateBasis"];
+            replacement?: null | components["schemas"]["ReplacementPart"];
             /**
              * @description The rights it was drawn up with, and where they came from (an FSE stored before
              *     Passerelle recorded them reads as `declared`, without a snapshot).
@@ -1431,6 +1647,11 @@ export interface components {
         };
         /** @description A grouped creation: each FSE is accepted or refused on its own. */
         FseBatchRequest: {
+            /**
+             * @description Prepared by an assistant with their CPE in this reader: each FSE needs that CPE's
+             *     grant for its practitioner, at today's date (`POST /v1/assistants`).
+             */
+            cpe_reader?: string | null;
             /** @description The FSE to create, in order. */
             fse: components["schemas"]["FseDraft"][];
         };
@@ -1475,6 +1696,13 @@ export interface components {
             practitioner: components["schemas"]["PractitionerRef"];
             pregnancy?: null | components["schemas"]["Pregnancy"];
             prescriber?: null | components["schemas"]["Prescriber"];
+            /**
+             * Format: int64
+             * @description The replacement session this FSE is drawn in (`practitioner` is then the
+             *     substitute's replacement situation). Default: the open session whose substitute has
+             *     `practitioner`'s billing number, if any.
+             */
+            replacement_session?: number | null;
             rights?: null | components["schemas"]["RightsRef"];
             /** @description Third-party payment: the AMO part is paid to the practitioner. */
             tiers_payant?: boolean;
@@ -2133,6 +2361,140 @@ export interface components {
             /** @description Invoices of NOEMIE returns that match no FSE here (kept, reported). */
             unknown_invoices: string[];
         };
+        /** @description The situation being replaced, copied from the replaced practitioner's card at opening. */
+        ReplacedSituation: {
+            /** @description Its key, as on the card. */
+            billing_key: string;
+            /** @description Billing number (8 digits): every FSE of the session is billed under it. */
+            billing_number: string;
+            /** @description Serial of the card that opened the session. */
+            card_serial: string;
+            /** @description Replaced practitioner's first name. */
+            first_name: string;
+            /** @description Replaced practitioner's last name. */
+            last_name: string;
+            /**
+             * @description The mailbox lots leave from (the replaced practitioner's mail settings when set at
+             *     opening; lots always go through the mail settings of this billing number).
+             */
+            mailbox?: string | null;
+            /** @description Profession code of the replaced practitioner (`50` sage-femme, `10` médecin). */
+            profession: string;
+            /** @description Conventional sector (the situation's agreement code). */
+            sector: string;
+            /**
+             * Format: int32
+             * @description Index of the situation on the replaced practitioner's card.
+             */
+            situation: number;
+            /** @description Speciality code of the situation. */
+            speciality: string;
+            /**
+             * @description Tariff zone code of the situation: the session's tariffs are the replaced
+             *     practitioner's.
+             */
+            tariff_zone: string;
+        };
+        /** @description `POST /v1/replacements/{id}/close` and `…/purge`: the replaced practitioner's CPS. */
+        ReplacementCardRequest: {
+            /** @description Reader holding the replaced practitioner's CPS, its PIN verified. */
+            reader: string;
+            /**
+             * Format: int32
+             * @description The replaced situation's index on that card (default 0).
+             */
+            situation?: number;
+        };
+        /** @description `GET /v1/replacements`. */
+        ReplacementList: {
+            /** @description Every session, newest first. */
+            sessions: components["schemas"]["ReplacementSession"][];
+        };
+        /**
+         * @description `POST /v1/replacements`: the replaced practitioner opens a session with their own CPS in
+         *     `reader`, its PIN verified by this application.
+         */
+        ReplacementOpenRequest: {
+            /** @description Last day (included). */
+            end: string;
+            /** @description A one-time replacement (its substitute's data may be purged after the ARL). */
+            one_time?: boolean;
+            /** @description Reader holding the replaced practitioner's CPS. */
+            reader: string;
+            /**
+             * Format: int32
+             * @description The situation being replaced (index on that card; default 0).
+             */
+            situation?: number;
+            /** @description First day, today or later. */
+            start: string;
+            /** @description The substitute. */
+            substitute: components["schemas"]["SubstituteInput"];
+        };
+        /**
+         * @description The replacement part of an FSE drawn in a session: who really gave the care. The FSE's
+         *     `practitioner` is the replaced practitioner's billing identity.
+         */
+        ReplacementPart: {
+            /**
+             * Format: int64
+             * @description The session.
+             */
+            session_id: number;
+            /** @description The substitute's billing number. */
+            substitute_billing_number: string;
+            /** @description The substitute's first name (emptied by a purge). */
+            substitute_first_name: string;
+            /** @description The substitute's holder identifier (emptied by a purge). */
+            substitute_holder_id: string;
+            /** @description The substitute's last name (emptied by a purge). */
+            substitute_last_name: string;
+        };
+        /** @description A replacement session. */
+        ReplacementSession: {
+            /** @description When it was closed, if it is. */
+            closed_at?: string | null;
+            /** @description `early` (closed by the replaced practitioner) or `period_end`. */
+            closed_because?: string | null;
+            /** @description Last day (included): the session ends by itself after it. */
+            end: string;
+            /**
+             * Format: int64
+             * @description Local id.
+             */
+            id: number;
+            /**
+             * @description A one-time replacement: the substitute's data may be purged once every lot of the
+             *     session has its positive ARL.
+             */
+            one_time: boolean;
+            /** @description When it was opened (RFC 3339). */
+            opened_at: string;
+            /** @description The signer's certificate, base64 DER. */
+            opening_certificate: string;
+            /**
+             * @description Hex SHA-256 of the opening statement the replaced practitioner's CPS signed
+             *     (modelled input: see the README).
+             */
+            opening_sha256: string;
+            /** @description That signature, base64 (PKCS#1 v1.5, SHA-256). */
+            opening_signature: string;
+            /** @description When the substitute's data was purged. */
+            purged_at?: string | null;
+            /** @description The replaced situation. */
+            replaced: components["schemas"]["ReplacedSituation"];
+            /** @description First day. */
+            start: string;
+            /** @description State. */
+            state: components["schemas"]["ReplacementState"];
+            /** @description The substitute. */
+            substitute: components["schemas"]["Substitute"];
+        };
+        /**
+         * @description Where a replacement session stands.
+         * @enum {string}
+         */
+        ReplacementState: "open" | "closed" | "purged";
         /**
          * @description What a return mail held.
          * @enum {string}
@@ -2398,6 +2760,53 @@ export interface components {
             tariff_zone: string;
         };
         /**
+         * @description The substitute (remplaçant), as read from their CPS or CPF or as typed and checked.
+         *     Emptied (but the billing number) when the session is purged.
+         */
+        Substitute: {
+            /** @description Its key. */
+            billing_key: string;
+            /** @description Billing number (8 digits) of the substitute's replacement situation. */
+            billing_number: string;
+            card_kind?: null | components["schemas"]["CardKind"];
+            /** @description That card's serial. */
+            card_serial?: string | null;
+            /** @description First name. */
+            first_name: string;
+            /** @description Holder identifier (RPPS or ADELI). */
+            holder_id: string;
+            /** @description Last name. */
+            last_name: string;
+        };
+        /**
+         * @description The substitute when opening: read from a card in a reader, or typed (checked: lengths,
+         *     the billing number's key).
+         */
+        SubstituteInput: {
+            /** @description Reader holding it. */
+            reader: string;
+            /**
+             * Format: int32
+             * @description Index of its replacement situation (default 0).
+             */
+            situation?: number;
+            /** @enum {string} */
+            source: "card";
+        } | {
+            /** @description Its key, 1 digit. */
+            billing_key: string;
+            /** @description Billing number, 8 digits. */
+            billing_number: string;
+            /** @description First name. */
+            first_name: string;
+            /** @description Holder identifier (RPPS 11 digits, or ADELI/modelled 9 to 12 characters). */
+            holder_id: string;
+            /** @description Last name. */
+            last_name: string;
+            /** @enum {string} */
+            source: "typed";
+        };
+        /**
          * @description Amounts of a group of FSE. `billed = paid + rejected + waiting` to the cent (the part of
          *     a partly paid FSE not paid counts as rejected; overdue is part of waiting).
          */
@@ -2470,6 +2879,98 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_assistants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantGrantList"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    grant_assistant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistantGrantRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantGrant"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    revoke_assistant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description grant id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplacementCardRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantGrant"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     audit: {
         parameters: {
             query?: {
@@ -3745,6 +4246,162 @@ export interface operations {
                 };
                 content: {
                     "text/csv": unknown;
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    list_replacements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplacementList"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    open_replacement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplacementOpenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplacementSession"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    get_replacement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description session id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplacementSession"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    close_replacement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description session id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplacementCardRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplacementSession"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    purge_replacement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description session id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplacementCardRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplacementSession"];
                 };
             };
             default: {

@@ -244,6 +244,11 @@ pub struct FseDraft {
     /// The amounts the client computed; refused when they differ from Passerelle's.
     #[serde(default)]
     pub expected_amounts: Option<Amounts>,
+    /// The replacement session this FSE is drawn in (`practitioner` is then the
+    /// substitute's replacement situation). Default: the open session whose substitute has
+    /// `practitioner`'s billing number, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement_session: Option<i64>,
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@ use crate::{CardKind, ErrorBody};
 pub struct FseBatchRequest {
     /// The FSE to create, in order.
     pub fse: Vec<FseDraft>,
+    /// Prepared by an assistant with their CPE in this reader: each FSE needs that CPE's
+    /// grant for its practitioner, at today's date (`POST /v1/assistants`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpe_reader: Option<String>,
 }
 
 /// The outcome of one FSE of a grouped creation.

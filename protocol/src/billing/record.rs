@@ -137,4 +137,8 @@ pub struct Fse {
     /// The number of that lot (3 digits), as sent to the organism.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lot_number: Option<String>,
+    /// Drawn in a replacement session: the substitute who gave the care (`practitioner` is
+    /// the replaced practitioner's billing identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<super::replacement::ReplacementPart>,
 }

@@ -11,6 +11,8 @@
 //! | `/v1/fse…` (create, list, read, delete), `/v1/baskets…`, `GET /v1/lots…` (list, B2, signature) | `prepare` |
 //! | `GET /v1/lots/{id}`, `POST /v1/lots/send`, `POST /v1/lots/{id}/send`, `/v1/outbox…`, `/v1/transmission/schedule` | `transmit` |
 //! | `GET /v1/lots/{id}/paper`, `GET /v1/returns`, `GET /v1/reconciliation`, `GET /v1/reconciliation.csv` | `transmit` |
+//! | `GET /v1/replacements`, `GET /v1/replacements/{id}`, `GET /v1/assistants` | `read_cards` |
+//! | `POST /v1/replacements`, `…/{id}/close`, `…/{id}/purge`, `POST /v1/assistants`, `…/{id}/revoke` (with the practitioner's CPS) | `sign` |
 //! | `/v1/mail…` (mail settings), `/v1/simulator/…` | `admin` |
 //! | `GET /v1/pairings`, `POST /v1/pairings/{code}/approve`, `POST /v1/pairings/{code}/deny` | `admin` |
 //! | `GET /v1/grants`, `DELETE /v1/grants/{id}`, `GET /v1/audit` | `admin` |
@@ -56,6 +58,16 @@ pub fn required(method: &Method, path: &str) -> Access {
             Access::Scope(Scope::Sign)
         }
         ["v1", "fse", "sign"] | ["v1", "lots"] if post => Access::Scope(Scope::Sign),
+        ["v1", "replacements" | "assistants"] | ["v1", "replacements", _] if get => {
+            Access::Scope(Scope::ReadCards)
+        }
+        ["v1", "replacements" | "assistants"]
+        | ["v1", "replacements", _, "close" | "purge"]
+        | ["v1", "assistants", _, "revoke"]
+            if post =>
+        {
+            Access::Scope(Scope::Sign)
+        }
         ["v1", "lots", _] if get => Access::Scope(Scope::Transmit),
         ["v1", "lots", "send"] | ["v1", "lots", _, "send"] if post => {
             Access::Scope(Scope::Transmit)
@@ -73,6 +85,25 @@ pub fn required(method: &Method, path: &str) -> Access {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replacement_routes() {
+        let (g, p) = (Method::GET, Method::POST);
+        let read = Access::Scope(Scope::ReadCards);
+        let sign = Access::Scope(Scope::Sign);
+        assert_eq!(required(&g, "/v1/replacements"), read);
+        assert_eq!(required(&g, "/v1/replacements/3"), read);
+        assert_eq!(required(&g, "/v1/assistants"), read);
+        assert_eq!(required(&p, "/v1/replacements"), sign);
+        assert_eq!(required(&p, "/v1/replacements/3/close"), sign);
+        assert_eq!(required(&p, "/v1/replacements/3/purge"), sign);
+        assert_eq!(required(&p, "/v1/assistants"), sign);
+        assert_eq!(required(&p, "/v1/assistants/3/revoke"), sign);
+        assert_eq!(
+            required(&Method::DELETE, "/v1/replacements/3"),
+            Access::Scope(Scope::Admin)
+        );
+    }
 
     #[test]
     fn auth_route_table() {
