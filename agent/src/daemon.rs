@@ -170,6 +170,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         audit: audit_log,
         transmission: transmission.clone(),
         pin_per_signature: config.security.pin_per_signature,
+        attachment_max_bytes: config.attachments.max_bytes,
     };
     background.push(tokio::spawn(
         Daily {

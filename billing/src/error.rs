@@ -150,6 +150,17 @@ pub enum BillingError {
     /// A return (ARL, NOEMIE) that cannot be applied; the message says why.
     #[error("{0}")]
     ReturnRefused(String),
+    /// An attachment refused (type, size, page size, resolution, date, FSE state); `code`
+    /// says which, `message` what is wrong, in French.
+    #[error("{message}")]
+    Attachment {
+        /// The stable code.
+        code: ErrorCode,
+        /// What is wrong, in French.
+        message: String,
+        /// The values (page, size, dpi...).
+        details: serde_json::Value,
+    },
     /// A paper duplicate asked for a lot that does not need one.
     #[error("Le lot {number} n'a pas besoin de duplicata papier : il est {status}.")]
     PaperNotNeeded {
@@ -205,6 +216,7 @@ impl BillingError {
             BillingError::AttemptNotCancellable(_) => ErrorCode::AttemptNotCancellable,
             BillingError::ReturnRefused(_) => ErrorCode::ReturnRefused,
             BillingError::PaperNotNeeded { .. } => ErrorCode::PaperNotNeeded,
+            BillingError::Attachment { code, .. } => *code,
         }
     }
 
@@ -245,6 +257,7 @@ impl BillingError {
                 json!({ "lot": number, "status": status })
             }
             BillingError::AttemptNotCancellable(state) => json!({ "state": state }),
+            BillingError::Attachment { details, .. } => details.clone(),
             _ => return None,
         })
     }

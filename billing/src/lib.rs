@@ -21,6 +21,7 @@
 pub mod acts;
 pub mod amounts;
 pub mod assistants;
+pub mod attachments;
 pub mod b2;
 pub mod calendar;
 pub mod clock;

@@ -54,7 +54,7 @@ impl Billing {
         overdue_days: i64,
     ) -> Result<Reconciliation, BillingError> {
         let today = paris_date(self.clock.now());
-        self.store.read(|c| {
+        let mut report = self.store.read(|c| {
             let mut paid: BTreeMap<i64, (i64, Option<String>, String)> = BTreeMap::new();
             let mut unknown = Vec::new();
             for (fse_id, key, _requested, amount, date, reasons) in returns_rows::payments(c)? {
@@ -131,7 +131,30 @@ impl Billing {
                 });
             }
             Ok(report(filter, lines, unknown))
-        })
+        })?;
+        // What still needs an attachment over the same care dates (and organism).
+        let within = |m: &passerelle_protocol::MissingAttachment| {
+            filter
+                .from
+                .as_deref()
+                .is_none_or(|f| m.care_date.as_str() >= f)
+                && filter
+                    .to
+                    .as_deref()
+                    .is_none_or(|t| m.care_date.as_str() <= t)
+        };
+        let numbers: std::collections::BTreeSet<i64> =
+            report.fse.iter().map(|f| f.fse_id).collect();
+        report.missing_attachments = self
+            .missing_attachments()?
+            .into_iter()
+            .filter(|m| {
+                within(m)
+                    && (filter.organism.is_none() && filter.patient.is_none()
+                        || numbers.contains(&m.fse_id))
+            })
+            .collect();
+        Ok(report)
     }
 }
 
@@ -192,6 +215,7 @@ fn report(
             .collect(),
         fse,
         unknown_invoices: unknown,
+        missing_attachments: Vec::new(),
     }
 }
 

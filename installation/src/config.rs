@@ -128,6 +128,11 @@ imap_poll_seconds = 60
 # An FSE still unpaid this many days after its lot's positive ARL is overdue (reconciliation).
 payment_overdue_days = 30
 
+[attachments]
+# The largest scanned attachment (SCOR: a PDF, or a JPEG, PNG or TIFF image made into one)
+# accepted for an FSE, in bytes (at most 16 MiB).
+max_bytes = 4194304
+
 [audit]
 # The audit log (audit.jsonl) is closed and renamed audit-000001.jsonl, audit-000002.jsonl...
 # once it reaches this size in bytes; the hash chain goes on in the new file and
@@ -163,6 +168,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// `[transmission]`
     pub transmission: TransmissionConfig,
+    /// `[attachments]`
+    pub attachments: AttachmentsConfig,
     /// `[audit]`
     pub audit: AuditConfig,
     /// `[log]`
@@ -210,6 +217,22 @@ impl Default for TransmissionConfig {
             deadline_warning_days: 1,
             imap_poll_seconds: 60,
             payment_overdue_days: 30,
+        }
+    }
+}
+
+/// `[attachments]`: scanned attachments (SCOR).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentsConfig {
+    /// Largest attachment accepted, in bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        AttachmentsConfig {
+            max_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -555,6 +578,9 @@ impl Config {
         }
         if srv.worker_threads > 256 {
             return Err("server.worker_threads : 256 au plus (0 : un par cœur)".into());
+        }
+        if !(64 * 1024..=16 * 1024 * 1024).contains(&self.attachments.max_bytes) {
+            return Err("attachments.max_bytes : de 64 Kio à 16 Mio".into());
         }
         if self.audit.rotate_bytes < 4096 {
             return Err("audit.rotate_bytes : au moins 4096 octets".into());

@@ -252,6 +252,23 @@ error_codes! {
     AssistantGrantNotFound = ("assistant_grant_not_found", 404),
     /// Only the practitioner who granted it revokes an assistant's grant, with their card.
     AssistantGrantNotYours = ("assistant_grant_not_yours", 403),
+    /// The attachment is not a PDF, JPEG, PNG or TIFF file (or cannot be read as one).
+    /// `details.content_type`.
+    AttachmentNotSupported = ("attachment_not_supported", 415),
+    /// The attachment is larger than `attachments.max_bytes`. `details.bytes`, `details.max`.
+    AttachmentTooLarge = ("attachment_too_large", 413),
+    /// A page of the attachment is smaller than A5 (148 × 210 mm). `details.page`,
+    /// `details.width_mm`, `details.height_mm`.
+    AttachmentTooSmall = ("attachment_too_small", 422),
+    /// A scanned page is below 200 dpi. `details.page`, `details.dpi`.
+    AttachmentResolutionTooLow = ("attachment_resolution_too_low", 422),
+    /// The FSE's care date is more than 30 days ago: too late to attach. `details.care_date`,
+    /// `details.attach_by`.
+    AttachmentTooLate = ("attachment_too_late", 422),
+    /// The FSE cannot take an attachment in its state (deleted). `details.status`.
+    AttachmentNotAllowed = ("attachment_not_allowed", 409),
+    /// No attachment with this id.
+    AttachmentNotFound = ("attachment_not_found", 404),
     /// The `Host` header is not a loopback name or address with the daemon's port (DNS
     /// rebinding protection).
     HostNotAllowed = ("host_not_allowed", 403),

@@ -180,6 +180,15 @@ pub enum EventKind {
         /// True when the date has passed.
         overdue: bool,
     },
+    /// A scanned attachment was kept for an FSE.
+    AttachmentAdded {
+        /// The FSE.
+        fse_id: i64,
+        /// The attachment.
+        attachment_id: i64,
+        /// What it is.
+        kind: crate::AttachmentKind,
+    },
     /// The token of this stream stopped being valid (grant revoked or expired): the last
     /// event of the stream, which the daemon then closes. Pair again.
     Unauthorized {
@@ -234,6 +243,7 @@ impl EventKind {
             EventKind::FseRejected { .. } => "fse_rejected",
             EventKind::PaperDuplicateNeeded { .. } => "paper_duplicate_needed",
             EventKind::Unauthorized { .. } => "unauthorized",
+            EventKind::AttachmentAdded { .. } => "attachment_added",
             EventKind::ReplacementOpened { .. } => "replacement_opened",
             EventKind::ReplacementClosed { .. } => "replacement_closed",
         }

@@ -33,6 +33,10 @@ pub use billing::{
     ReplacementPart, ReplacementSession, ReplacementState, Substitute, SubstituteInput,
 };
 pub use billing::{
+    Attachment, AttachmentKind, AttachmentList, AttachmentState, AttachmentUpload,
+    MissingAttachment, MissingAttachmentList,
+};
+pub use billing::{
     AttemptReason, AttemptState, DailySchedule, LotDetail, MailSecurity, MailServer, MailSettings,
     MailSettingsInput, MailSettingsList, OctSettings, OutboxAttempt, OutboxList, ScheduleRequest,
     SendLotsRequest, SendLotsResponse,

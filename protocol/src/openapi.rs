@@ -285,7 +285,12 @@ impl Modify for BearerScheme {
         crate::billing::replacement_paths::purge_replacement,
         crate::billing::replacement_paths::grant_assistant,
         crate::billing::replacement_paths::list_assistants,
-        crate::billing::replacement_paths::revoke_assistant
+        crate::billing::replacement_paths::revoke_assistant,
+        crate::billing::attachment_paths::upload,
+        crate::billing::attachment_paths::of_fse,
+        crate::billing::attachment_paths::missing,
+        crate::billing::attachment_paths::get,
+        crate::billing::attachment_paths::pdf
     ),
     modifiers(&BearerScheme),
     components(schemas(
@@ -393,7 +398,14 @@ impl Modify for BearerScheme {
         crate::AssistantGrant,
         crate::AssistantInput,
         crate::AssistantGrantRequest,
-        crate::AssistantGrantList
+        crate::AssistantGrantList,
+        crate::billing::attachment_paths::FileBytes,
+        crate::AttachmentKind,
+        crate::AttachmentState,
+        crate::Attachment,
+        crate::AttachmentList,
+        crate::MissingAttachment,
+        crate::MissingAttachmentList
     ))
 )]
 pub struct ApiDoc;

@@ -335,17 +335,26 @@ pub async fn lot_b2(
     PathParams(id): PathParams<i64>,
 ) -> Result<Response, ApiFailure> {
     let bytes = blocking(&state, move |b| b.lot_b2(id)).await?;
-    Ok((
+    Ok(file(
+        "application/octet-stream",
+        &format!("lot-{id}.b2"),
+        bytes,
+    ))
+}
+
+/// A file to download: its type, the name it is saved under, its bytes.
+pub(super) fn file(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"lot-{id}.b2\""),
+                format!("attachment; filename=\"{filename}\""),
             ),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 #[cfg(test)]

@@ -33,8 +33,14 @@ pub struct BodyLimits {
 }
 
 /// The middleware: buffers the body up to `max` bytes, else answers `payload_too_large`.
+/// A scanned attachment (`POST /v1/fse/{id}/attachments`) is read up to [`DRAIN_LIMIT`]:
+/// billing refuses one over `attachments.max_bytes` with its own code.
 pub async fn buffer(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
-    let max = limits.max;
+    let max = if is_attachment_upload(&request) {
+        DRAIN_LIMIT
+    } else {
+        limits.max
+    };
     let (parts, body) = request.into_parts();
     if body.is_end_stream() {
         return next.run(Request::from_parts(parts, body)).await;
@@ -86,4 +92,11 @@ pub async fn buffer(State(limits): State<BodyLimits>, request: Request, next: Ne
         .into_response();
     }
     next.run(Request::from_parts(parts, Body::from(kept))).await
+}
+
+/// `POST /v1/fse/{id}/attachments`.
+fn is_attachment_upload(request: &Request) -> bool {
+    let segments: Vec<&str> = request.uri().path().trim_matches('/').split('/').collect();
+    request.method() == axum::http::Method::POST
+        && matches!(segments.as_slice(), ["v1", "fse", _, "attachments"])
 }

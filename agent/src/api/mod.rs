@@ -4,6 +4,7 @@
 //! bus and convert layer errors once, here, into [`ApiFailure`].
 
 mod assistants;
+mod attachments;
 pub mod auth;
 mod billing;
 mod billing_rights;
@@ -67,6 +68,8 @@ pub struct AppState {
     pub transmission: Arc<crate::transmission::Transmission>,
     /// `security.pin_per_signature`: a PIN verification is used up by one signing request.
     pub pin_per_signature: bool,
+    /// `attachments.max_bytes`: the largest scanned attachment accepted.
+    pub attachment_max_bytes: usize,
 }
 
 /// The whole router, every route behind the security checks of [`auth::check`].
@@ -97,6 +100,17 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, body: body::BodyLimits) ->
         .route("/v1/fse.csv", get(billing::list_csv))
         .route("/v1/fse/sign", post(billing_sign::sign_fse))
         .route("/v1/fse/{id}", get(billing::get).delete(billing::delete))
+        .route(
+            "/v1/fse/{id}/attachments",
+            // A scan is larger than a JSON body: billing refuses one over
+            // `attachments.max_bytes` with its own code.
+            post(attachments::upload)
+                .layer(DefaultBodyLimit::max(body::DRAIN_LIMIT))
+                .get(attachments::of_fse),
+        )
+        .route("/v1/attachments/missing", get(attachments::missing))
+        .route("/v1/attachments/{id}", get(attachments::get))
+        .route("/v1/attachments/{id}/pdf", get(attachments::pdf))
         .route("/v1/baskets", get(billing::baskets))
         .route(
             "/v1/baskets/{name}",

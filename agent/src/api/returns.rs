@@ -11,7 +11,7 @@ use passerelle_billing::reconcile::{self, ReconcileFilter};
 use passerelle_protocol::{Reconciliation, ReturnMailList};
 use serde::Deserialize;
 
-use super::billing::{bad_request, blocking};
+use super::billing::{bad_request, blocking, file};
 use super::path::PathParams;
 use super::{ApiFailure, AppState};
 
@@ -42,17 +42,11 @@ pub async fn paper(
     PathParams(id): PathParams<i64>,
 ) -> Result<Response, ApiFailure> {
     let pdf = blocking(&state, move |b| b.paper_duplicate(id)).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"duplicata-lot-{id}.pdf\""),
-            ),
-        ],
+    Ok(file(
+        "application/pdf",
+        &format!("duplicata-lot-{id}.pdf"),
         pdf,
-    )
-        .into_response())
+    ))
 }
 
 /// The reconciliation's filter and format.

@@ -73,6 +73,7 @@ pub(crate) async fn test_api(
         audit: Arc::new(AuditLog::open(&dir.join("audit.jsonl")).unwrap()),
         transmission,
         pin_per_signature: false,
+        attachment_max_bytes: 4 * 1024 * 1024,
     };
     let auth = Arc::new(Auth::new(pairings, PORT, 100, 100));
     TestApi {

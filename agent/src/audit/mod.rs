@@ -61,6 +61,8 @@ pub mod action {
     pub const FSE_DELETED: &str = "fse_deleted";
     /// A lot was sent to an organism.
     pub const LOT_SENT: &str = "lot_sent";
+    /// A scanned attachment kept for an FSE, or refused (with the code).
+    pub const ATTACHMENT: &str = "attachment";
     /// A replacement session opened, closed or purged, or that refused (`details.op`,
     /// `details.outcome`, `details.code`).
     pub const REPLACEMENT_SESSION: &str = "replacement_session";

@@ -186,6 +186,16 @@ pub fn table(r: &Reconciliation, detail: bool) -> Vec<String> {
             r.unknown_invoices.join(", ")
         ));
     }
+    if !r.missing_attachments.is_empty() {
+        out.push(String::new());
+        out.push("Pièces jointes manquantes (SCOR)".to_owned());
+        for m in &r.missing_attachments {
+            out.push(format!(
+                "  FSE {} du {} : copie de la feuille dégradée à joindre avant le {}",
+                m.number, m.care_date, m.attach_by
+            ));
+        }
+    }
     if detail && !r.fse.is_empty() {
         out.push(String::new());
         out.push("Feuilles de soins".to_owned());
@@ -286,6 +296,14 @@ mod tests {
             }],
             fse: Vec::new(),
             unknown_invoices: vec!["123456789".into()],
+            missing_attachments: vec![passerelle_protocol::MissingAttachment {
+                fse_id: 4,
+                number: "000000004".into(),
+                practitioner: "69312233".into(),
+                care_date: "2026-11-20".into(),
+                kind: passerelle_protocol::AttachmentKind::DegradedCopy,
+                attach_by: "2026-12-20".into(),
+            }],
         };
         let lines = table(&r, false);
         assert_eq!(
@@ -301,5 +319,9 @@ mod tests {
         );
         assert!(lines.contains(&"  1 × 0502 : droits non ouverts".to_owned()));
         assert!(lines.iter().any(|l| l.contains("123456789")));
+        assert!(lines.contains(
+            &"  FSE 000000004 du 2026-11-20 : copie de la feuille dégradée à joindre avant le 2026-12-20"
+                .to_owned()
+        ));
     }
 }

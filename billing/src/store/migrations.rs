@@ -8,10 +8,11 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_billing.sql"),
     include_str!("migrations/0002_signing_keys.sql"),
     include_str!("migrations/0003_outbox.sql"),
-    // 0004 is the invoices work (sourced tariffs, rights), merged apart.
+    // No 0004: the invoices work (sourced tariffs, rights) needed no table of its own.
     include_str!("migrations/0005_returns.sql"),
     include_str!("migrations/0006_certificates.sql"),
     include_str!("migrations/0007_replacements.sql"),
+    include_str!("migrations/0008_attachments.sql"),
 ];
 
 /// Applies the migrations `conn` does not have yet; returns how many ran.

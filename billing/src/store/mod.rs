@@ -6,6 +6,7 @@
 //! succeeds. Reads use a second connection (WAL lets them run beside a write). Calls block:
 //! async callers use `spawn_blocking`. Idempotency is carried by unique constraints.
 
+pub mod attachment_rows;
 pub mod baskets;
 pub mod fse_rows;
 pub mod lot_rows;

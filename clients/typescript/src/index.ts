@@ -4,7 +4,7 @@
  * `npm run generate` from `docs/openapi.json`); this file is the small hand-written part:
  * pairing, readers, events, card reads, PIN, signature, FSE (create, sign, read), lots
  * (build and sign, send, the outbox), returns and the reconciliation, replacement sessions
- * and assistants' grants.
+ * and assistants' grants, scanned attachments (SCOR).
  */
 import type { components } from "./schema.js";
 import { openEventStream, type EventStream, type StreamState } from "./events.js";
@@ -51,6 +51,11 @@ export type SendLotsResponse = S["SendLotsResponse"];
 export type ReturnMail = S["ReturnMail"];
 export type ReturnMailList = S["ReturnMailList"];
 export type Reconciliation = S["Reconciliation"];
+export type Attachment = S["Attachment"];
+export type AttachmentKind = S["AttachmentKind"];
+export type AttachmentList = S["AttachmentList"];
+export type MissingAttachment = S["MissingAttachment"];
+export type MissingAttachmentList = S["MissingAttachmentList"];
 
 /** Filters of {@link PasserelleClient.reconciliation}: care dates and one organism or patient. */
 export interface ReconciliationQuery {
@@ -299,6 +304,41 @@ export class PasserelleClient {
     for (const [k, v] of Object.entries(query)) if (v) q.set(k, v);
     const s = q.toString();
     return this.request("GET", `/v1/reconciliation${s ? "?" + s : ""}`);
+  }
+
+  /**
+   * Attaches a scanned document to FSE `fseId` (`POST /v1/fse/{id}/attachments`, scope
+   * `sign`): `file` is a PDF or a JPEG, PNG or TIFF image (`contentType` says which); the
+   * daemon checks it (A5, 200 dpi, 30 days, size) and keeps it as a PDF.
+   */
+  async attach(
+    fseId: number,
+    kind: AttachmentKind,
+    file: Blob | ArrayBuffer | Uint8Array,
+    contentType: string,
+    filename?: string,
+  ): Promise<Attachment> {
+    const q = new URLSearchParams({ kind });
+    if (filename) q.set("filename", filename);
+    const headers: Record<string, string> = { "Content-Type": contentType };
+    if (this.token) headers["Authorization"] = `Bearer ${this.token}`;
+    const resp = await this.fetchImpl(
+      `${this.baseUrl}/v1/fse/${encodeURIComponent(String(fseId))}/attachments?${q}`,
+      { method: "POST", headers, body: file as BodyInit },
+    );
+    if (!resp.ok) throw await errorOf(resp);
+    return (await resp.json()) as Attachment;
+  }
+
+  /** An FSE's attachments, oldest first (`GET /v1/fse/{id}/attachments`). */
+  async attachments(fseId: number): Promise<Attachment[]> {
+    const path = `/v1/fse/${encodeURIComponent(String(fseId))}/attachments`;
+    return (await this.request<AttachmentList>("GET", path)).attachments;
+  }
+
+  /** What still needs an attachment: degraded FSE without their scanned copy. */
+  async missingAttachments(): Promise<MissingAttachment[]> {
+    return (await this.request<MissingAttachmentList>("GET", "/v1/attachments/missing")).missing;
   }
 
   /**

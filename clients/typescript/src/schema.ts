@@ -43,6 +43,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/attachments/missing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What still needs an attachment: degraded FSE without their scanned copy, with the last
+         *     day it can be attached.
+         */
+        get: operations["missing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attachment. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attachments/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The attachment's PDF, as the organism will receive it (its SHA-256 is the attachment's
+         *     `sha256`).
+         */
+        get: operations["pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit": {
         parameters: {
             query?: never;
@@ -196,6 +253,29 @@ export interface paths {
         post?: never;
         /** Deletes an FSE not yet in a lot (`fse_in_lot` otherwise: contact the caisse). */
         delete: operations["delete_fse"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fse/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An FSE's attachments, oldest first. */
+        get: operations["of_fse"];
+        put?: never;
+        /**
+         * Attaches a scanned document to an FSE (SCOR). The body is the file itself: a PDF (its
+         *     pages at least A5, scanned pages at least 200 dpi) or a JPEG, PNG or TIFF image (made
+         *     into a one-page PDF of its printed size); within 30 days of the care date; at most
+         *     `attachments.max_bytes`. Each refusal has its own code.
+         */
+        post: operations["upload"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1124,6 +1204,66 @@ export interface components {
             /** @description The assistant's name (1 to 64 characters). */
             name: string;
         };
+        /** @description One attachment. */
+        Attachment: {
+            /**
+             * Format: int64
+             * @description Size of the stored PDF, in bytes.
+             */
+            bytes: number;
+            /** @description When it was added (RFC 3339). */
+            created: string;
+            /**
+             * Format: int32
+             * @description The lowest resolution found, in dots per inch (scanned pages only).
+             */
+            dpi?: number | null;
+            /** @description The file's name, if given. */
+            filename?: string | null;
+            /**
+             * Format: int64
+             * @description The FSE it supports.
+             */
+            fse_id: number;
+            /** @description That FSE's number. */
+            fse_number: string;
+            /**
+             * Format: int64
+             * @description Attachment id.
+             */
+            id: number;
+            /** @description What it is. */
+            kind: components["schemas"]["AttachmentKind"];
+            /**
+             * Format: int32
+             * @description Pages of the stored PDF.
+             */
+            pages: number;
+            /** @description Hex SHA-256 of the stored PDF (what the organism receives). */
+            sha256: string;
+            /** @description Where it stands. */
+            state: components["schemas"]["AttachmentState"];
+            /**
+             * @description The uploaded file's type (`application/pdf`, `image/jpeg`...): images were
+             *     converted to PDF.
+             */
+            uploaded_type: string;
+        };
+        /**
+         * @description What an attachment is.
+         * @enum {string}
+         */
+        AttachmentKind: "prescription" | "degraded_copy" | "other";
+        /** @description `GET /v1/fse/{id}/attachments`: an FSE's attachments, oldest first. */
+        AttachmentList: {
+            /** @description The attachments. */
+            attachments: components["schemas"]["Attachment"][];
+        };
+        /**
+         * @description Where an attachment stands.
+         * @enum {string}
+         */
+        AttachmentState: "waiting";
         /**
          * @description Why an attempt was made.
          * @enum {string}
@@ -1320,7 +1460,7 @@ export interface components {
          * @description Stable machine code of an API error. Never renamed once released.
          * @enum {string}
          */
-        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "tariff_unknown_for_zone" | "coverage_rate_mismatch" | "exoneration_not_found" | "tpc_incompatible_contract" | "amc_not_covered" | "surcharge_not_sunday_or_holiday" | "surcharge_not_at_night" | "modifier_not_applicable" | "acts_not_cumulative" | "rights_required" | "rights_reference_unknown" | "rights_not_covering" | "rights_organism_mismatch" | "rights_beneficiary_unknown" | "maternity_not_covered" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "replacement_pin_required" | "replacement_substitute_mismatch" | "replacement_own_card" | "replacement_overlap" | "replacement_outside_period" | "replacement_not_found" | "replacement_not_replaced_practitioner" | "replacement_not_purgeable" | "replacement_not_open" | "invalid_replacement" | "assistant_not_granted" | "assistant_outside_dates" | "assistant_cannot_sign" | "assistant_grant_not_found" | "assistant_grant_not_yours" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid" | "os_user_not_allowed" | "too_many_pairings" | "request_timeout" | "malformed_request" | "headers_too_large";
+        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "tariff_unknown_for_zone" | "coverage_rate_mismatch" | "exoneration_not_found" | "tpc_incompatible_contract" | "amc_not_covered" | "surcharge_not_sunday_or_holiday" | "surcharge_not_at_night" | "modifier_not_applicable" | "acts_not_cumulative" | "rights_required" | "rights_reference_unknown" | "rights_not_covering" | "rights_organism_mismatch" | "rights_beneficiary_unknown" | "maternity_not_covered" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "replacement_pin_required" | "replacement_substitute_mismatch" | "replacement_own_card" | "replacement_overlap" | "replacement_outside_period" | "replacement_not_found" | "replacement_not_replaced_practitioner" | "replacement_not_purgeable" | "replacement_not_open" | "invalid_replacement" | "assistant_not_granted" | "assistant_outside_dates" | "assistant_cannot_sign" | "assistant_grant_not_found" | "assistant_grant_not_yours" | "attachment_not_supported" | "attachment_too_large" | "attachment_too_small" | "attachment_resolution_too_low" | "attachment_too_late" | "attachment_not_allowed" | "attachment_not_found" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid" | "os_user_not_allowed" | "too_many_pairings" | "request_timeout" | "malformed_request" | "headers_too_large";
         /** @description One event, as carried in the `data:` field of an SSE message. */
         Event: components["schemas"]["EventKind"] & {
             /**
@@ -1539,6 +1679,21 @@ export interface components {
             /** @enum {string} */
             type: "lot_deadline_near";
         } | {
+            /**
+             * Format: int64
+             * @description The attachment.
+             */
+            attachment_id: number;
+            /**
+             * Format: int64
+             * @description The FSE.
+             */
+            fse_id: number;
+            /** @description What it is. */
+            kind: components["schemas"]["AttachmentKind"];
+            /** @enum {string} */
+            type: "attachment_added";
+        } | {
             /** @description Why, in French. */
             message: string;
             /** @enum {string} */
@@ -1579,6 +1734,11 @@ export interface components {
          * @enum {string}
          */
         Exoneration: "ald";
+        /**
+         * Format: binary
+         * @description A file's bytes (the body of an upload).
+         */
+        FileBytes: string;
         /** @description A stored FSE. */
         Fse: {
             /** @description Priced acts. */
@@ -1936,6 +2096,32 @@ export interface components {
         MailSettingsList: {
             /** @description By billing number. */
             settings: components["schemas"]["MailSettings"][];
+        };
+        /** @description An FSE that still needs an attachment. */
+        MissingAttachment: {
+            /** @description The last day it can be attached (`YYYY-MM-DD`: 30 days after the care date). */
+            attach_by: string;
+            /** @description Care date. */
+            care_date: string;
+            /**
+             * Format: int64
+             * @description FSE id.
+             */
+            fse_id: number;
+            /** @description What it needs. */
+            kind: components["schemas"]["AttachmentKind"];
+            /** @description FSE number. */
+            number: string;
+            /** @description Practitioner's billing number. */
+            practitioner: string;
+        };
+        /**
+         * @description `GET /v1/attachments/missing`: what still needs an attachment (a degraded FSE without
+         *     its scanned copy), oldest care first.
+         */
+        MissingAttachmentList: {
+            /** @description The FSE. */
+            missing: components["schemas"]["MissingAttachment"][];
         };
         /** @description A social security number (NIR) and whether its key checks. */
         Nir: {
@@ -2352,6 +2538,11 @@ export interface components {
             from?: string | null;
             /** @description Every FSE, oldest care first. */
             fse: components["schemas"]["ReconciledFse"][];
+            /**
+             * @description FSE of the period that still need an attachment (a degraded FSE without its scanned
+             *     copy; with an organism or patient filter, only those among `fse`).
+             */
+            missing_attachments?: components["schemas"]["MissingAttachment"][];
             /** @description The rejection reasons and how many FSE each. */
             reasons: components["schemas"]["ReasonCount"][];
             /** @description Last care date, if given. */
@@ -2971,6 +3162,94 @@ export interface operations {
             };
         };
     };
+    missing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MissingAttachmentList"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description attachment id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description attachment id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     audit: {
         parameters: {
             query?: {
@@ -3347,6 +3626,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Fse"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    of_fse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description FSE id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    upload: {
+        parameters: {
+            query: {
+                /** @description What it is. */
+                kind: components["schemas"]["AttachmentKind"];
+                /** @description The file's name as the practitioner knows it (kept for display, 1 to 128 characters). */
+                filename?: string;
+            };
+            header?: never;
+            path: {
+                /** @description FSE id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/pdf": components["schemas"]["FileBytes"];
+                "image/jpeg": components["schemas"]["FileBytes"];
+                "image/png": components["schemas"]["FileBytes"];
+                "image/tiff": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
                 };
             };
             default: {

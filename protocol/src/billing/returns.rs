@@ -174,4 +174,8 @@ pub struct Reconciliation {
     pub fse: Vec<ReconciledFse>,
     /// Invoices of NOEMIE returns that match no FSE here (kept, reported).
     pub unknown_invoices: Vec<String>,
+    /// FSE of the period that still need an attachment (a degraded FSE without its scanned
+    /// copy; with an organism or patient filter, only those among `fse`).
+    #[serde(default)]
+    pub missing_attachments: Vec<crate::MissingAttachment>,
 }

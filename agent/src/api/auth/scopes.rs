@@ -8,7 +8,8 @@
 //! | `GET /v1/readers/{r}/pin`, `DELETE /v1/readers/{r}/jobs/{id}`, `POST /v1/rights` | `read_cards` |
 //! | `POST /v1/readers/{r}/pin/verify`, `…/pin/unblock`, `…/signature` | `sign` |
 //! | `POST /v1/fse/sign`, `POST /v1/lots` (signing with the CPS) | `sign` |
-//! | `/v1/fse…` (create, list, read, delete), `/v1/baskets…`, `GET /v1/lots…` (list, B2, signature) | `prepare` |
+//! | `POST /v1/fse/{id}/attachments` (a scanned attachment) | `sign` |
+//! | `/v1/fse…` (create, list, read, delete), `/v1/baskets…`, `GET /v1/lots…` (list, B2, signature), `GET /v1/attachments…` | `prepare` |
 //! | `GET /v1/lots/{id}`, `POST /v1/lots/send`, `POST /v1/lots/{id}/send`, `/v1/outbox…`, `/v1/transmission/schedule` | `transmit` |
 //! | `GET /v1/lots/{id}/paper`, `GET /v1/returns`, `GET /v1/reconciliation`, `GET /v1/reconciliation.csv` | `transmit` |
 //! | `GET /v1/replacements`, `GET /v1/replacements/{id}`, `GET /v1/assistants` | `read_cards` |
@@ -58,6 +59,8 @@ pub fn required(method: &Method, path: &str) -> Access {
             Access::Scope(Scope::Sign)
         }
         ["v1", "fse", "sign"] | ["v1", "lots"] if post => Access::Scope(Scope::Sign),
+        ["v1", "fse", _, "attachments"] if post => Access::Scope(Scope::Sign),
+        ["v1", "attachments", ..] if get => Access::Scope(Scope::Prepare),
         ["v1", "replacements" | "assistants"] | ["v1", "replacements", _] if get => {
             Access::Scope(Scope::ReadCards)
         }
@@ -101,6 +104,22 @@ mod tests {
         assert_eq!(required(&p, "/v1/assistants/3/revoke"), sign);
         assert_eq!(
             required(&Method::DELETE, "/v1/replacements/3"),
+            Access::Scope(Scope::Admin)
+        );
+    }
+
+    #[test]
+    fn attachment_routes() {
+        let prepare = Access::Scope(Scope::Prepare);
+        assert_eq!(
+            required(&Method::POST, "/v1/fse/3/attachments"),
+            Access::Scope(Scope::Sign)
+        );
+        assert_eq!(required(&Method::GET, "/v1/fse/3/attachments"), prepare);
+        assert_eq!(required(&Method::GET, "/v1/attachments/missing"), prepare);
+        assert_eq!(required(&Method::GET, "/v1/attachments/4/pdf"), prepare);
+        assert_eq!(
+            required(&Method::DELETE, "/v1/attachments/4"),
             Access::Scope(Scope::Admin)
         );
     }
