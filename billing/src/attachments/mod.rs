@@ -53,14 +53,7 @@ impl Billing {
         }
         let fse = self.fse(fse_id)?;
         if fse.status == FseStatus::Deleted {
-            return Err(BillingError::Attachment {
-                code: ErrorCode::AttachmentNotAllowed,
-                message: format!(
-                    "La FSE n° {} est supprimée : elle ne prend plus de pièce jointe.",
-                    fse.number
-                ),
-                details: json!({ "status": "deleted" }),
-            });
+            return Err(deleted(&fse.number));
         }
         let now = self.clock.now();
         let last = attach_by(&fse.care_date).unwrap_or_default();
@@ -85,7 +78,7 @@ impl Billing {
                     r.get(0)
                 })?;
             if status == "deleted" {
-                return Err(BillingError::FseNotFound(fse_id));
+                return Err(deleted(&fse.number));
             }
             attachment_rows::insert(
                 tx,
@@ -134,6 +127,14 @@ impl Billing {
             m.attach_by = attach_by(&m.care_date).unwrap_or_default();
         }
         Ok(missing)
+    }
+}
+
+fn deleted(number: &str) -> BillingError {
+    BillingError::Attachment {
+        code: ErrorCode::AttachmentNotAllowed,
+        message: format!("La FSE n° {number} est supprimée : elle ne prend plus de pièce jointe."),
+        details: json!({ "status": "deleted" }),
     }
 }
 

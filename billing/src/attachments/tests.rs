@@ -249,4 +249,21 @@ fn attachments_follow_their_fse_and_a_degraded_one_needs_its_copy() {
         b.attachment(999).unwrap_err().code(),
         ErrorCode::AttachmentNotFound
     );
+
+    // A deleted FSE takes none.
+    let gone = created(
+        &b,
+        &[draft(
+            2,
+            "2026-03-30",
+            InsuranceNature::Maladie,
+            FseMode::SansVitale,
+            acts(),
+        )],
+    );
+    b.delete(gone[0]).unwrap();
+    let e = b
+        .add_attachment(gone[0], &prescription, "application/pdf", &bytes, MAX)
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::AttachmentNotAllowed);
 }
