@@ -133,25 +133,13 @@ impl Billing {
             Ok(report(filter, lines, unknown))
         })?;
         // What still needs an attachment over the same care dates (and organism).
-        let within = |m: &passerelle_protocol::MissingAttachment| {
-            filter
-                .from
-                .as_deref()
-                .is_none_or(|f| m.care_date.as_str() >= f)
-                && filter
-                    .to
-                    .as_deref()
-                    .is_none_or(|t| m.care_date.as_str() <= t)
-        };
         let numbers: std::collections::BTreeSet<i64> =
             report.fse.iter().map(|f| f.fse_id).collect();
         report.missing_attachments = self
-            .missing_attachments()?
+            .missing_attachments(filter.from.as_deref(), filter.to.as_deref())?
             .into_iter()
             .filter(|m| {
-                within(m)
-                    && (filter.organism.is_none() && filter.patient.is_none()
-                        || numbers.contains(&m.fse_id))
+                filter.organism.is_none() && filter.patient.is_none() || numbers.contains(&m.fse_id)
             })
             .collect();
         Ok(report)

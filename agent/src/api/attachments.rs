@@ -93,6 +93,6 @@ pub async fn pdf(
 pub async fn missing(
     State(state): State<AppState>,
 ) -> Result<Json<MissingAttachmentList>, ApiFailure> {
-    let missing = blocking(&state, |b| b.missing_attachments()).await?;
+    let missing = blocking(&state, |b| b.missing_attachments(None, None)).await?;
     Ok(Json(MissingAttachmentList { missing }))
 }

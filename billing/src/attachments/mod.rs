@@ -120,9 +120,16 @@ impl Billing {
             .ok_or_else(|| not_found(id))
     }
 
-    /// What still needs an attachment: degraded FSE without their scanned copy.
-    pub fn missing_attachments(&self) -> Result<Vec<MissingAttachment>, BillingError> {
-        let mut missing = self.store.read(attachment_rows::missing_copies)?;
+    /// What still needs an attachment: degraded FSE without their scanned copy, care dates
+    /// from `from` to `to` when given.
+    pub fn missing_attachments(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<MissingAttachment>, BillingError> {
+        let mut missing = self
+            .store
+            .read(|c| attachment_rows::missing_copies(c, from, to))?;
         for m in &mut missing {
             m.attach_by = attach_by(&m.care_date).unwrap_or_default();
         }

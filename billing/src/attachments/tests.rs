@@ -192,7 +192,7 @@ fn attachments_follow_their_fse_and_a_degraded_one_needs_its_copy() {
         ],
     );
     b.sign_fse_batch(&midwife(), &ids).unwrap();
-    let missing = b.missing_attachments().unwrap();
+    let missing = b.missing_attachments(None, None).unwrap();
     assert_eq!(missing.len(), 1);
     assert_eq!(
         (missing[0].fse_id, missing[0].attach_by.as_str()),
@@ -203,6 +203,8 @@ fn attachments_follow_their_fse_and_a_degraded_one_needs_its_copy() {
         report.missing_attachments, missing,
         "the reconciliation says so too"
     );
+    let later = b.missing_attachments(Some("2026-03-03"), None).unwrap();
+    assert!(later.is_empty(), "care dates after the 2nd only");
 
     let prescription = AttachmentUpload {
         kind: AttachmentKind::Prescription,
@@ -216,14 +218,14 @@ fn attachments_follow_their_fse_and_a_degraded_one_needs_its_copy() {
     b.add_attachment(ids[0], &prescription, "application/pdf", &bytes, MAX)
         .unwrap();
     assert_eq!(
-        b.missing_attachments().unwrap().len(),
+        b.missing_attachments(None, None).unwrap().len(),
         1,
         "a prescription is not the copy"
     );
     let a = b
         .add_attachment(ids[0], &copy, "application/pdf", &bytes, MAX)
         .unwrap();
-    assert!(b.missing_attachments().unwrap().is_empty());
+    assert!(b.missing_attachments(None, None).unwrap().is_empty());
     assert_eq!(a.fse_number, b.fse(ids[0]).unwrap().number);
     assert_eq!(a.bytes as usize, bytes.len());
     assert_eq!(b.attachment_pdf(a.id).unwrap(), bytes);

@@ -115,18 +115,25 @@ pub fn pdf(conn: &Connection, id: i64) -> Result<Option<Vec<u8>>, BillingError> 
         .optional()?)
 }
 
-/// Degraded FSE (not drafts, not deleted) without a scanned copy, oldest care first;
+/// Degraded FSE (not drafts, not deleted) without a scanned copy, care dates from `from`
+/// to `to` (`YYYY-MM-DD`, the care-date index narrows the scan), oldest care first;
 /// `attach_by` is filled in by the caller.
-pub fn missing_copies(conn: &Connection) -> Result<Vec<MissingAttachment>, BillingError> {
+pub fn missing_copies(
+    conn: &Connection,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Vec<MissingAttachment>, BillingError> {
     let mut stmt = conn.prepare_cached(
         "SELECT f.id, printf('%09d', f.number), f.practitioner, f.care_date FROM fse f \
-         WHERE json_extract(f.body, '$.mode') = 'degradee' \
+         WHERE f.care_date >= ?1 AND f.care_date <= ?2 \
            AND f.status NOT IN ('draft', 'deleted') \
+           AND json_extract(f.body, '$.mode') = 'degradee' \
            AND NOT EXISTS (SELECT 1 FROM attachments a \
                            WHERE a.fse_id = f.id AND a.kind = 'degraded_copy') \
          ORDER BY f.care_date, f.id",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let range = [from.unwrap_or("0000-00-00"), to.unwrap_or("9999-99-99")];
+    let rows = stmt.query_map(range, |r| {
         Ok(MissingAttachment {
             fse_id: r.get(0)?,
             number: r.get(1)?,
