@@ -15,3 +15,7 @@ CREATE TABLE attachments (
     created       TEXT NOT NULL
 );
 CREATE INDEX attachments_by_fse ON attachments (fse_id);
+-- The degraded FSE alone, by care date: what still needs its copy is found without
+-- reading every FSE's body (the reconciliation asks on each report).
+CREATE INDEX fse_degraded_by_care_date ON fse (care_date)
+    WHERE json_extract(body, '$.mode') = 'degradee';
