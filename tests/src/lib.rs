@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod daemon;
 pub mod mail;
 pub mod net;

@@ -11,6 +11,7 @@
 //! `scripts/bench-billing`. Exit code 0 even when a goal is missed; non-zero when a
 //! measurement could not be taken (or its result is wrong).
 
+use passerelle_tests::bench;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,29 +33,12 @@ fn fixture_signer(key_id: &str, identity: SignerIdentity) -> Result<KeySigner, S
 const USAGE: &str = "usage: bench_billing [--quick]\n  --quick  100 FSE and a 1,000-invoice lot (CI smoke, debug build)";
 
 fn main() -> ExitCode {
-    let mut quick = false;
-    for a in std::env::args().skip(1) {
-        match a.as_str() {
-            "--quick" => quick = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-
-                return ExitCode::SUCCESS;
-            }
-            _ => {
-                eprintln!("bench_billing: unknown argument {a:?}\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let quick = match bench::quick_flag("bench_billing", USAGE) {
+        Ok(quick) => quick,
+        Err(code) => return code,
+    };
     let (fse_count, lot_size) = if quick { (100, 1_000) } else { (1_000, 10_000) };
-    match run(fse_count, lot_size, quick) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("\nbench_billing: a measurement could not be taken:\n{e}");
-            ExitCode::FAILURE
-        }
-    }
+    bench::finish("bench_billing", run(fse_count, lot_size, quick))
 }
 
 fn ms(d: std::time::Duration) -> f64 {

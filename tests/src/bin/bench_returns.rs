@@ -17,6 +17,7 @@
 //! `scripts/bench-returns`. Exit code 0 even when the goal is missed; non-zero when a
 //! measurement could not be taken (or its result is wrong).
 
+use passerelle_tests::bench;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -39,28 +40,12 @@ const USAGE: &str =
     "usage: bench_returns [--quick]\n  --quick  1,000 invoices, one run (CI smoke, debug build)";
 
 fn main() -> ExitCode {
-    let mut quick = false;
-    for a in std::env::args().skip(1) {
-        match a.as_str() {
-            "--quick" => quick = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            _ => {
-                eprintln!("bench_returns: unknown argument {a:?}\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let quick = match bench::quick_flag("bench_returns", USAGE) {
+        Ok(quick) => quick,
+        Err(code) => return code,
+    };
     let (invoices, runs) = if quick { (1_000, 1) } else { (10_000, 5) };
-    match run(invoices, runs, quick) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("\nbench_returns: a measurement could not be taken:\n{e}");
-            ExitCode::FAILURE
-        }
-    }
+    bench::finish("bench_returns", run(invoices, runs, quick))
 }
 
 fn ms(d: Duration) -> f64 {

@@ -27,6 +27,7 @@ use passerelle_protocol::{
     AttemptReason, CardKind, FseMode, InsuranceNature, LotStatus, MailSecurity, MailServer,
     MailSettings, Secret,
 };
+use passerelle_tests::bench;
 use passerelle_tests::mail::MailRig;
 use passerelle_tests::organism::TestOrganism;
 use passerelle_transmission::iris::Mode;
@@ -51,13 +52,10 @@ fn fixture_signer() -> Result<KeySigner, SignError> {
 }
 
 fn main() -> ExitCode {
-    let quick = match std::env::args().nth(1).as_deref() {
-        None => false,
-        Some("--quick") => true,
-        Some(other) => {
-            eprintln!("bench_transmission: unknown argument {other:?}\nusage: bench_transmission [--quick]");
-            return ExitCode::from(2);
-        }
+    let usage = "usage: bench_transmission [--quick]\n  --quick  10 lots (CI smoke, debug build)";
+    let quick = match bench::quick_flag("bench_transmission", usage) {
+        Ok(quick) => quick,
+        Err(code) => return code,
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -66,13 +64,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(if quick { 10 } else { 100 }, quick)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("\nbench_transmission: a measurement could not be taken:\n{e}");
-            ExitCode::FAILURE
-        }
-    }
+    let lots = if quick { 10 } else { 100 };
+    bench::finish("bench_transmission", runtime.block_on(run(lots, quick)))
 }
 
 /// The lots: `lots` × 50 FSE over two caisses, signed, in lots.
