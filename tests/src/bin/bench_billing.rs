@@ -11,7 +11,6 @@
 //! `scripts/bench-billing`. Exit code 0 even when a goal is missed; non-zero when a
 //! measurement could not be taken (or its result is wrong).
 
-use passerelle_tests::bench;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,6 +21,7 @@ use passerelle_billing::samples::{draw, durand, varied, SampleRights, DURAND_BIL
 use passerelle_billing::tariffs::Tariffs;
 use passerelle_billing::{Billing, BillingSigner, FseFilter, KeySigner, SignError, SignerIdentity};
 use passerelle_protocol::{CardKind, FseStatus};
+use passerelle_tests::bench;
 
 /// A [`KeySigner`] over the signature key of simulated card `key_id`'s test keys.
 fn fixture_signer(key_id: &str, identity: SignerIdentity) -> Result<KeySigner, SignError> {

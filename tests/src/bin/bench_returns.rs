@@ -17,7 +17,6 @@
 //! `scripts/bench-returns`. Exit code 0 even when the goal is missed; non-zero when a
 //! measurement could not be taken (or its result is wrong).
 
-use passerelle_tests::bench;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -35,6 +34,7 @@ use passerelle_billing::samples::{varied, DURAND_BILLING};
 use passerelle_billing::store::{fse_rows, returns_rows::NewMail};
 use passerelle_billing::{Billing, BillingSigner, SignError, SignerIdentity};
 use passerelle_protocol::{CardKind, Fse, FseStatus, Lot, ReturnKind};
+use passerelle_tests::bench;
 
 const USAGE: &str =
     "usage: bench_returns [--quick]\n  --quick  1,000 invoices, one run (CI smoke, debug build)";
