@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use passerelle_billing::calendar::deadline_state;
 use passerelle_billing::clock::{paris_date, parse_date};
-use passerelle_billing::store::{lot_rows, returns_rows};
+use passerelle_billing::store::{attachment_rows, lot_rows, returns_rows};
 use passerelle_installation::config::Config;
 use passerelle_protocol::{LotStatus, MailSettings, ReturnMail, ReturnState};
 use passerelle_transmission::iris::OrganismCertificate;
@@ -24,12 +24,14 @@ const CERTIFICATE_WARNING_DAYS: i64 = 30;
 pub(super) fn check(config: &Config, findings: &mut Vec<Finding>) {
     let data_dir = config.data_dir();
     let store = data_dir.join(passerelle_billing::store::FILE_NAME);
-    let (settings, lots, returns) = match passerelle_billing::store::open_read_only(&store) {
-        Ok(None) => (Vec::new(), Vec::new(), Vec::new()),
+    let (settings, lots, returns, missing) = match passerelle_billing::store::open_read_only(&store)
+    {
+        Ok(None) => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
         Ok(Some(conn)) => (
             passerelle_billing::mail::read_all_settings(&conn).unwrap_or_default(),
             lot_rows::list(&conn, None).unwrap_or_default(),
             returns_rows::latest(&conn, 1000).unwrap_or_default(),
+            attachment_rows::missing_copies(&conn, None, None).unwrap_or_default(),
         ),
         Err(e) => {
             findings.push(Finding::new(
@@ -58,6 +60,41 @@ pub(super) fn check(config: &Config, findings: &mut Vec<Finding>) {
     check_organisms(config, &settings, findings);
     check_lots(config, &lots, findings);
     check_returns(&returns, findings);
+    check_missing_copies(
+        &missing,
+        paris_date(time::OffsetDateTime::now_utc()),
+        findings,
+    );
+}
+
+/// Degraded FSE without their scanned copy: one finding, a warning while they can still be
+/// attached, a problem once the 30 days are past for one of them (the paper goes then).
+fn check_missing_copies(
+    missing: &[passerelle_protocol::MissingAttachment],
+    today: time::Date,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(first) = missing.first() else {
+        return;
+    };
+    let by = |m: &passerelle_protocol::MissingAttachment| {
+        passerelle_billing::attachments::attach_by(&m.care_date).unwrap_or_default()
+    };
+    let today = passerelle_billing::clock::format_date(today);
+    let late = missing.iter().filter(|m| by(m) < today).count();
+    let what = format!(
+        "{} FSE dégradée(s) sans la copie numérisée de leur feuille (la plus ancienne : FSE {} du {})",
+        missing.len(),
+        first.number,
+        first.care_date
+    );
+    findings.push(if late > 0 {
+        Finding::new("attachments", Verdict::Problem, format!("{what} ; {late} hors du délai de 30 jours"))
+            .advise("envoyez à la caisse la feuille papier des FSE hors délai (GET /v1/attachments/missing)")
+    } else {
+        Finding::new("attachments", Verdict::Warning, format!("{what}, à joindre avant le {}", by(first)))
+            .advise("numérisez les feuilles signées et joignez-les (POST /v1/fse/{id}/attachments)")
+    });
 }
 
 /// Days back the doctor reports return mails it could not apply.
@@ -295,5 +332,63 @@ fn check_lots(config: &Config, lots: &[passerelle_protocol::Lot], findings: &mut
             )),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passerelle_protocol::{AttachmentKind, MissingAttachment};
+    use time::macros::date;
+
+    fn missing(number: &str, care_date: &str) -> MissingAttachment {
+        MissingAttachment {
+            fse_id: 1,
+            number: number.into(),
+            practitioner: "69312233".into(),
+            care_date: care_date.into(),
+            kind: AttachmentKind::DegradedCopy,
+            attach_by: String::new(),
+        }
+    }
+
+    #[test]
+    fn missing_copies_warn_then_are_a_problem_past_30_days() {
+        let mut none = Vec::new();
+        check_missing_copies(&[], date!(2026 - 12 - 01), &mut none);
+        assert!(none.is_empty(), "nothing missing, nothing said");
+
+        let two = [
+            missing("000000004", "2026-11-20"),
+            missing("000000007", "2026-11-25"),
+        ];
+        let mut f = Vec::new();
+        check_missing_copies(&two, date!(2026 - 12 - 01), &mut f);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].verdict, Verdict::Warning);
+        assert!(
+            f[0].message.contains("2 FSE dégradée(s)"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[0].message.contains("FSE 000000004 du 2026-11-20"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[0].message.contains("avant le 2026-12-20"),
+            "{}",
+            f[0].message
+        );
+
+        let mut f = Vec::new();
+        check_missing_copies(&two, date!(2026 - 12 - 21), &mut f);
+        assert_eq!(f[0].verdict, Verdict::Problem);
+        assert!(
+            f[0].message.ends_with("1 hors du délai de 30 jours"),
+            "{}",
+            f[0].message
+        );
     }
 }

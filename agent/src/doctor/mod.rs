@@ -3,7 +3,7 @@
 //!
 //! Each check adds [`Finding`]s with a stable `check` name (`pcscd`, `readers`,
 //! `certificate`, `trust.system`, `trust.nss:<browser>`, `port`, `service`, `lna_policy`,
-//! `store`, `audit`, `mail…`, `lots…`), a [`Verdict`] and a message for people. Checks only look: they
+//! `store`, `audit`, `mail…`, `lots…`, `returns…`, `attachments`), a [`Verdict`] and a message for people. Checks only look: they
 //! never create, repair or start anything. The places they look at come from
 //! [`crate::installation`], the same module the installer writes with.
 
