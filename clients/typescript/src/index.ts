@@ -231,9 +231,16 @@ export class PasserelleClient {
   /**
    * Creates FSE in one grouped call (`POST /v1/fse`): one outcome per draft, in order,
    * each with the FSE or its refusal. With `idempotencyKey`, a retry gives the same FSE.
+   * With `cpeReader`, the FSE are prepared by the assistant whose CPE is in that reader
+   * (within their grant's dates; the practitioner signs them later).
    */
-  createFse(drafts: FseDraft[], idempotencyKey?: string): Promise<FseBatchResponse> {
-    return this.request("POST", "/v1/fse", { fse: drafts }, keyed(idempotencyKey));
+  createFse(
+    drafts: FseDraft[],
+    idempotencyKey?: string,
+    cpeReader?: string,
+  ): Promise<FseBatchResponse> {
+    const body = cpeReader === undefined ? { fse: drafts } : { fse: drafts, cpe_reader: cpeReader };
+    return this.request("POST", "/v1/fse", body, keyed(idempotencyKey));
   }
 
   /**
