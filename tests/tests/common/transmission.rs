@@ -75,17 +75,29 @@ pub fn mail_setup(dir: &TestDir) -> MailSetup {
 
 /// Sets the practitioner's mail settings through the API (submission, STARTTLS).
 pub async fn configure_mail(daemon: &Daemon, rig: &MailRig) {
+    configure_mail_of(daemon, rig, DURAND_BILLING, FROM, MAIL_PASSWORD).await;
+}
+
+/// Sets the mail settings of situation `practitioner` (mailbox `from`, its `password`)
+/// through the API, on the rig's submission and IMAPS ports.
+pub async fn configure_mail_of(
+    daemon: &Daemon,
+    rig: &MailRig,
+    practitioner: &str,
+    from: &str,
+    password: &str,
+) {
     let body = json!({
-        "from": FROM,
+        "from": from,
         "smtp": { "host": rig.host(), "port": rig.ports().submission, "security": "starttls",
-                  "username": FROM },
+                  "username": from },
         "imap": { "host": rig.host(), "port": rig.ports().imaps, "security": "tls",
-                  "username": FROM },
-        "password": MAIL_PASSWORD,
+                  "username": from },
+        "password": password,
     });
     let resp = daemon
         .client()
-        .put(daemon.url(&format!("/v1/mail/{DURAND_BILLING}")))
+        .put(daemon.url(&format!("/v1/mail/{practitioner}")))
         .json(&body)
         .send()
         .await
@@ -94,7 +106,7 @@ pub async fn configure_mail(daemon: &Daemon, rig: &MailRig) {
     let text = resp.text().await.unwrap();
     assert_eq!(status, 200, "{text}");
     assert!(
-        !text.contains(MAIL_PASSWORD),
+        !text.contains(password),
         "the password is never echoed: {text}"
     );
 }

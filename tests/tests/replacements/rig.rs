@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 
 use crate::common::billing::json_of;
 use crate::common::route;
+use crate::common::transmission::configure_mail_of;
 
 /// The GP's mailbox (lots leave from it, returns come to it).
 pub const GP_MAIL: &str = "lefevre@cabinet-lefevre.test";
@@ -92,23 +93,7 @@ pub async fn start(dir: &TestDir) -> Rig {
     )
     .await
     .unwrap();
-    let body = json!({
-        "from": GP_MAIL,
-        "smtp": { "host": rig.host(), "port": rig.ports().submission, "security": "starttls",
-                  "username": GP_MAIL },
-        "imap": { "host": rig.host(), "port": rig.ports().imaps, "security": "tls",
-                  "username": GP_MAIL },
-        "password": GP_MAIL_PASSWORD,
-    });
-    let resp = cards
-        .daemon
-        .client()
-        .put(cards.daemon.url(&format!("/v1/mail/{GP}")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    configure_mail_of(&cards.daemon, &rig, GP, GP_MAIL, GP_MAIL_PASSWORD).await;
     Rig {
         rig,
         organism,
