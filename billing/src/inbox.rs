@@ -243,12 +243,14 @@ fn arl_in(
     now: &str,
 ) -> Result<ArlApplied, BillingError> {
     let refused = |why: String| BillingError::ReturnRefused(why);
-    let attempt = outbox_rows::by_message_id(tx, arl.reference.as_str())?.ok_or_else(|| {
-        refused(format!(
-            "ARL d'un envoi inconnu ({}) : aucun lot n'est parti sous cet identifiant.",
-            arl.reference.as_str()
-        ))
-    })?;
+    let attempt = outbox_rows::by_message_id(tx, arl.reference.as_str())?
+        .filter(|a| a.kind == passerelle_protocol::LotKind::Fse)
+        .ok_or_else(|| {
+            refused(format!(
+                "ARL d'un envoi inconnu ({}) : aucun lot n'est parti sous cet identifiant.",
+                arl.reference.as_str()
+            ))
+        })?;
     let lot = lot_rows::load(tx, attempt.lot_id)?;
     let organism = format!(
         "{}{}{}",
@@ -340,7 +342,7 @@ fn last_sent(tx: &Transaction<'_>, lot_id: i64) -> Result<Option<OutboxAttempt>,
 }
 
 /// `None` for a positive ARL, the reason (`code : label`) for a negative one.
-fn outcome_reason(outcome: &ArlOutcome) -> Option<String> {
+pub(crate) fn outcome_reason(outcome: &ArlOutcome) -> Option<String> {
     match outcome {
         ArlOutcome::Positive => None,
         ArlOutcome::Negative { code, label } => {

@@ -1,99 +1,19 @@
 //! Returns applied to the store: ARL (positive, negative, none in time, twice: paper),
 //! NOEMIE (paid, partly, rejected, unknown), the reconciliation adding up.
 
-use passerelle_protocol::{
-    AttemptReason, FseMode, FseStatus, InsuranceNature, Lot, LotStatus, ReturnKind, Settlement,
-};
+use passerelle_protocol::{AttemptReason, FseStatus, LotStatus, Settlement};
 use time::Duration;
 
 use super::*;
 use crate::reconcile::ReconcileFilter;
-use crate::returns::arl::{Arl, ArlLabel, ArlOutcome, MessageRef};
 use crate::returns::noemie::{
     InvoiceCode, Label, NoemieFile, NoemieHeader, NoemieInvoice, NoemieLot, Part, Rejection,
 };
 use crate::returns::types::{
     CalendarDate, Cents, Digits, FseNumber, LotNumber, Organism, ReasonCode,
 };
-use crate::samples::{draft, ngap, DURAND_BILLING};
-use crate::store::returns_rows::NewMail;
-use crate::test_support::{billing_with, created, midwife};
-
-/// One lot of `n` FSE for caisse 751, sent (the outbox's moves reported by hand).
-fn sent_lot(b: &Billing, n: usize) -> (Lot, String) {
-    let drafts: Vec<_> = (0..n)
-        .map(|i| {
-            let mut d = draft(
-                i,
-                "2026-03-02",
-                InsuranceNature::Maladie,
-                FseMode::SansVitale,
-                vec![ngap("C", "1", &[])],
-            );
-            d.organism.caisse = "751".into();
-            d.organism.centre = "0001".into();
-            d
-        })
-        .collect();
-    let ids = created(b, &drafts);
-    b.sign_fse_batch(&midwife(), &ids).unwrap();
-    let lot = b.build_and_sign_lots(&midwife()).unwrap().remove(0);
-    send(b, &lot)
-}
-
-fn send(b: &Billing, lot: &Lot) -> (Lot, String) {
-    let attempt = b.queue_lot(lot.id, AttemptReason::First).unwrap();
-    b.claim(attempt.id, "01751@751.01.rss.fr", b"m").unwrap();
-    let (sent, lot) = b.mark_sent(attempt.id, "250 ok").unwrap();
-    (lot, sent.message_id)
-}
-
-/// Sends the lot's open attempt (after a re-send was queued).
-fn send_open(b: &Billing, lot_id: i64) -> String {
-    let due = b.due_attempts(b.clock.now()).unwrap();
-    let attempt = due
-        .iter()
-        .find(|d| d.lot.id == lot_id)
-        .unwrap()
-        .attempt
-        .clone();
-    b.claim(attempt.id, "01751@751.01.rss.fr", b"m").unwrap();
-    b.mark_sent(attempt.id, "250 ok").unwrap().0.message_id
-}
-
-fn mail(b: &Billing, n: u32) -> i64 {
-    let sha = format!("{n:064}");
-    b.keep_return_mail(&NewMail {
-        practitioner: DURAND_BILLING,
-        uid: Some((1, n)),
-        message_id: None,
-        sha256: &sha,
-        sender: Some("01751@751.01.rss.fr"),
-        subject: "retour",
-        raw: b"raw",
-        kind: ReturnKind::Arl,
-        now: "2026-03-03T10:00:00Z",
-    })
-    .unwrap()
-    .unwrap()
-}
-
-fn arl(lot: &Lot, reference: &str, positive: bool) -> Arl {
-    Arl {
-        lot: LotNumber::new(lot.number.parse().unwrap()).unwrap(),
-        organism: Organism::new("01", "751", "0001").unwrap(),
-        practitioner: Digits::new(DURAND_BILLING).unwrap(),
-        reference: MessageRef::new(reference).unwrap(),
-        date: CalendarDate::from_ymd(2026, 3, 3).unwrap(),
-        outcome: match positive {
-            true => ArlOutcome::Positive,
-            false => ArlOutcome::Negative {
-                code: ReasonCode::new("R12").unwrap(),
-                label: ArlLabel::new("Lot illisible").unwrap(),
-            },
-        },
-    }
-}
+use crate::samples::DURAND_BILLING;
+use crate::test_support::{arl, billing_with, mail, send_open, sent_lot};
 
 #[test]
 fn a_positive_arl_acknowledges_the_lot_and_its_fse() {

@@ -37,6 +37,7 @@ pub mod mail;
 pub mod numbering;
 pub mod outbox;
 pub mod paper_lot;
+pub mod pj_lots;
 pub mod practice;
 pub mod reconcile;
 pub mod replacement;

@@ -18,6 +18,8 @@ pub enum Counter {
     Fse,
     /// Lot sequence (the lot number is derived by [`lot_number`]).
     Lot,
+    /// PJ lot sequence (SCOR), apart from the lots of FSE; numbered the same way.
+    PjLot,
 }
 
 impl Counter {
@@ -25,6 +27,7 @@ impl Counter {
         match self {
             Counter::Fse => "fse",
             Counter::Lot => "lot",
+            Counter::PjLot => "pj_lot",
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The outbox: the durable record of every attempt to send a lot, and the only way a lot
-//! moves to `sent`. No network here: the transmission crate's worker asks for the due
+//! The outbox: the durable record of every attempt to send a lot (of FSE, or a PJ lot of
+//! scanned attachments: see [`crate::pj_lots`]), and the only way either moves to `sent`. No network here: the transmission crate's worker asks for the due
 //! attempts, builds and sends each message, and reports the outcome back through these
 //! calls, each one a transaction.
 //!
@@ -15,26 +15,85 @@
 //! bytes and Message-ID, never as a new lot.
 
 use passerelle_protocol::{
-    AttemptReason, AttemptState, FseStatus, Lot, LotDetail, LotStatus, MailSettings, OutboxAttempt,
+    AttemptReason, AttemptState, FseStatus, Lot, LotDetail, LotStatus, MailSettings, Organism,
+    OutboxAttempt, PjLot, PjLotStatus,
 };
 use rusqlite::Transaction;
 use time::OffsetDateTime;
 
 use crate::clock::format_instant;
-use crate::store::outbox_rows::{self, NewAttempt, Update};
-use crate::store::{fse_rows, lot_rows};
+use crate::store::outbox_rows::{self, Carried, NewAttempt, Update};
+use crate::store::{fse_rows, lot_rows, pj_lot_rows};
 use crate::{Billing, BillingError};
 
 /// Most attempts `GET /v1/outbox` lists.
 pub const MAX_LISTED: u32 = 1000;
+
+/// What an attempt carries, as the worker needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutgoingLot {
+    /// A lot of FSE.
+    Fse(Lot),
+    /// A PJ lot.
+    Pj(PjLot),
+}
+
+impl OutgoingLot {
+    /// Its local id (in its own table).
+    pub fn id(&self) -> i64 {
+        match self {
+            OutgoingLot::Fse(l) => l.id,
+            OutgoingLot::Pj(p) => p.id,
+        }
+    }
+
+    /// Its number (3 digits).
+    pub fn number(&self) -> &str {
+        match self {
+            OutgoingLot::Fse(l) => &l.number,
+            OutgoingLot::Pj(p) => &p.number,
+        }
+    }
+
+    /// The practitioner whose mailbox sends it.
+    pub fn practitioner(&self) -> &str {
+        match self {
+            OutgoingLot::Fse(l) => &l.practitioner,
+            OutgoingLot::Pj(p) => &p.practitioner,
+        }
+    }
+
+    /// Its destination.
+    pub fn organism(&self) -> &Organism {
+        match self {
+            OutgoingLot::Fse(l) => &l.organism,
+            OutgoingLot::Pj(p) => &p.organism,
+        }
+    }
+
+    /// The lot of FSE it is, if it is one.
+    pub fn fse_lot(self) -> Option<Lot> {
+        match self {
+            OutgoingLot::Fse(l) => Some(l),
+            OutgoingLot::Pj(_) => None,
+        }
+    }
+
+    fn load(conn: &rusqlite::Connection, carried: Carried) -> Result<Self, BillingError> {
+        Ok(match carried {
+            Carried::Lot(id) => OutgoingLot::Fse(lot_rows::load(conn, id)?),
+            Carried::PjLot(id) => OutgoingLot::Pj(pj_lot_rows::load(conn, id)?),
+        })
+    }
+}
 
 /// An attempt the worker must handle now, with what it needs.
 #[derive(Debug, Clone)]
 pub struct DueAttempt {
     /// The attempt.
     pub attempt: OutboxAttempt,
-    /// Its lot.
-    pub lot: Lot,
+    /// What it carries.
+    pub lot: OutgoingLot,
     /// The message already built for it (a try interrupted by a crash, or a temporary
     /// failure): sent again as it is.
     pub message: Option<Vec<u8>>,
@@ -86,10 +145,16 @@ impl Billing {
         })
     }
 
-    /// Cancels a queued attempt; its lot goes back where it was before being queued.
+    /// Cancels a queued attempt; its lot goes back where it was before being queued. A PJ
+    /// lot's attempt is not cancelled (PJ lots leave by themselves, within 5 working days).
     pub fn cancel_attempt(&self, id: i64) -> Result<(OutboxAttempt, Lot), BillingError> {
         self.store.write(|tx| {
             let attempt = outbox_rows::load(tx, id)?;
+            if attempt.kind == passerelle_protocol::LotKind::Pj {
+                return Err(BillingError::AttemptNotCancellable(
+                    "d'un lot de pièces jointes (il part seul, dans les 5 jours ouvrés)".into(),
+                ));
+            }
             if attempt.state != AttemptState::Queued {
                 return Err(BillingError::AttemptNotCancellable(
                     outbox_rows::state_name(attempt.state).to_owned(),
@@ -121,7 +186,7 @@ impl Billing {
                 .into_iter()
                 .map(|(attempt, message)| {
                     Ok(DueAttempt {
-                        lot: lot_rows::load(c, attempt.lot_id)?,
+                        lot: OutgoingLot::load(c, Carried::of(&attempt))?,
                         attempt,
                         message,
                     })
@@ -154,12 +219,12 @@ impl Billing {
     }
 
     /// The server took the message: the attempt is `sent`, its lot too, and the lot's FSE
-    /// (those still `in_lot`) `sent`.
+    /// (those still `in_lot`) `sent`; a PJ lot's attachments are `sent`.
     pub fn mark_sent(
         &self,
         id: i64,
         server_reply: &str,
-    ) -> Result<(OutboxAttempt, Lot), BillingError> {
+    ) -> Result<(OutboxAttempt, OutgoingLot), BillingError> {
         let now = format_instant(self.clock.now());
         self.store.write(|tx| {
             let set = Update {
@@ -170,13 +235,17 @@ impl Billing {
             };
             let sent =
                 outbox_rows::update(tx, id, AttemptState::Sending, AttemptState::Sent, &set)?;
+            if let Carried::PjLot(pj) = Carried::of(&sent) {
+                let pj = pj_lot_rows::transition(tx, pj, PjLotStatus::Sent)?;
+                return Ok((sent, OutgoingLot::Pj(pj)));
+            }
             let lot = lot_rows::transition(tx, sent.lot_id, LotStatus::Sent)?;
             for fse in fse_rows::of_lot(tx, sent.lot_id)? {
                 if fse.status == FseStatus::InLot {
                     fse_rows::transition(tx, fse.id, FseStatus::Sent)?;
                 }
             }
-            Ok((sent, lot))
+            Ok((sent, OutgoingLot::Fse(lot)))
         })
     }
 
@@ -202,13 +271,14 @@ impl Billing {
     }
 
     /// A permanent failure: the attempt is `failed`, its lot needs attention; nothing is
-    /// retried until someone sends the lot again.
+    /// retried until someone sends the lot again (a PJ lot: the next working day, by
+    /// [`Billing::pj_timeouts`]).
     pub fn mark_failed(
         &self,
         id: i64,
         from: AttemptState,
         error: &str,
-    ) -> Result<(OutboxAttempt, Lot), BillingError> {
+    ) -> Result<(OutboxAttempt, OutgoingLot), BillingError> {
         self.store.write(|tx| {
             let set = Update {
                 last_error: Some(error),
@@ -216,8 +286,13 @@ impl Billing {
                 ..Update::default()
             };
             let failed = outbox_rows::update(tx, id, from, AttemptState::Failed, &set)?;
+            if let Carried::PjLot(pj) = Carried::of(&failed) {
+                pj_lot_rows::count_failure(tx, pj)?;
+                let pj = pj_lot_rows::transition(tx, pj, PjLotStatus::NeedsAttention)?;
+                return Ok((failed, OutgoingLot::Pj(pj)));
+            }
             let lot = lot_rows::transition(tx, failed.lot_id, LotStatus::NeedsAttention)?;
-            Ok((failed, lot))
+            Ok((failed, OutgoingLot::Fse(lot)))
         })
     }
 }
@@ -230,7 +305,7 @@ pub(crate) fn queue_in(
     now: &str,
 ) -> Result<OutboxAttempt, BillingError> {
     let lot = lot_rows::load(tx, lot_id)?;
-    if let Some(open) = outbox_rows::open_for_lot(tx, lot_id)? {
+    if let Some(open) = outbox_rows::open_for(tx, Carried::Lot(lot_id))? {
         return Ok(open);
     }
     let reason = match (lot.status, reason) {
@@ -245,12 +320,33 @@ pub(crate) fn queue_in(
         }
     };
     lot_rows::transition(tx, lot_id, LotStatus::Sending)?;
-    let attempt_no: i64 = tx.query_row(
-        "SELECT COUNT(*) + 1 FROM outbox WHERE lot_id = ?1",
-        [lot_id],
-        |r| r.get(0),
-    )?;
-    let domain = outbox_rows::mail_settings(tx, &lot.practitioner)?
+    insert_attempt(
+        tx,
+        Carried::Lot(lot_id),
+        &lot.practitioner,
+        &lot.number,
+        reason,
+        now,
+    )
+}
+
+/// Inserts the next attempt of `carried` (lot or PJ lot `number` of `practitioner`), with
+/// its Message-ID: `<lot-…>` or `<pj-…>`, ending with the domain of the practitioner's
+/// address.
+pub(crate) fn insert_attempt(
+    tx: &Transaction<'_>,
+    carried: Carried,
+    practitioner: &str,
+    number: &str,
+    reason: AttemptReason,
+    now: &str,
+) -> Result<OutboxAttempt, BillingError> {
+    let (prefix, id) = match carried {
+        Carried::Lot(id) => ("lot", id),
+        Carried::PjLot(id) => ("pj", id),
+    };
+    let attempt_no = outbox_rows::of(tx, carried)?.len() + 1;
+    let domain = outbox_rows::mail_settings(tx, practitioner)?
         .and_then(|json| serde_json::from_str::<MailSettings>(&json).ok())
         .and_then(|s| s.from.rsplit_once('@').map(|(_, d)| d.to_owned()))
         .filter(|d| {
@@ -260,18 +356,14 @@ pub(crate) fn queue_in(
         })
         .unwrap_or_else(|| "passerelle.invalid".to_owned());
     let message_id = format!(
-        "<lot-{}-{}-{}.{}.{}@{domain}>",
-        lot.practitioner,
-        lot.number,
-        lot_id,
-        attempt_no,
+        "<{prefix}-{practitioner}-{number}-{id}.{attempt_no}.{}@{domain}>",
         unique_suffix(),
     );
     outbox_rows::insert(
         tx,
         &NewAttempt {
-            lot_id,
-            practitioner: &lot.practitioner,
+            carried,
+            practitioner,
             reason,
             message_id: &message_id,
             now,

@@ -73,7 +73,7 @@ fn sent_moves_the_lot_and_its_fse() {
     let (sent, lot_now) = b.mark_sent(a.id, "2.0.0 Ok: queued as X").unwrap();
     assert_eq!(sent.state, AttemptState::Sent);
     assert_eq!(sent.tries, 1);
-    assert_eq!(lot_now.status, LotStatus::Sent);
+    assert_eq!(lot_now.fse_lot().unwrap().status, LotStatus::Sent);
     let fse = b
         .store
         .read(|c| crate::store::fse_rows::of_lot(c, lot))
@@ -133,7 +133,7 @@ fn a_permanent_failure_needs_attention_then_a_retry_is_a_new_attempt() {
         .mark_failed(a.id, AttemptState::Sending, "550 unknown user")
         .unwrap();
     assert_eq!(failed.state, AttemptState::Failed);
-    assert_eq!(lot_now.status, LotStatus::NeedsAttention);
+    assert_eq!(lot_now.fse_lot().unwrap().status, LotStatus::NeedsAttention);
     assert!(b.due_attempts(b.clock.now()).unwrap().is_empty());
     let retry = b.queue_lot(lot, AttemptReason::First).unwrap();
     assert_eq!(retry.reason, AttemptReason::Retry);

@@ -379,7 +379,7 @@ fn a_day_of_a_midwife() {
         .claim(attempt.id, "01751@751.01.rss.fr", b"message")
         .unwrap();
     let (_, sent) = billing.mark_sent(attempt.id, "250 ok").unwrap();
-    assert_eq!(sent.status, LotStatus::Sent);
+    assert_eq!(sent.fse_lot().unwrap().status, LotStatus::Sent);
     // Nothing left to put in a lot.
     assert!(billing.build_and_sign_lots(&signer).unwrap().is_empty());
 

@@ -269,6 +269,13 @@ error_codes! {
     AttachmentNotAllowed = ("attachment_not_allowed", 409),
     /// No attachment with this id.
     AttachmentNotFound = ("attachment_not_found", 404),
+    /// No PJ lot with this id.
+    PjLotNotFound = ("pj_lot_not_found", 404),
+    /// The attachment has no paper copy to print: it is not on the paper path (its PJ lot
+    /// is still being tried, or was acknowledged). `details.state`.
+    AttachmentNotOnPaper = ("attachment_not_on_paper", 409),
+    /// The attachment's PDF was purged (90 days after its positive ARL PJ).
+    AttachmentPurged = ("attachment_purged", 410),
     /// The `Host` header is not a loopback name or address with the daemon's port (DNS
     /// rebinding protection).
     HostNotAllowed = ("host_not_allowed", 403),

@@ -189,6 +189,76 @@ pub enum EventKind {
         /// What it is.
         kind: crate::AttachmentKind,
     },
+    /// A PJ lot was made and put in the outbox (or sent again).
+    PjLotQueued {
+        /// The PJ lot's local id.
+        pj_lot_id: i64,
+        /// Its number.
+        pj_lot_number: String,
+        /// The attempt.
+        attempt_id: i64,
+        /// How many attachments it carries.
+        attachments: u32,
+    },
+    /// The mail server accepted a PJ lot.
+    PjLotSent {
+        /// The PJ lot's local id.
+        pj_lot_id: i64,
+        /// Its number.
+        pj_lot_number: String,
+        /// The attempt.
+        attempt_id: i64,
+        /// The message's Message-ID.
+        message_id: String,
+    },
+    /// Sending a PJ lot failed: temporarily (tried again at `next_try`) or for good (tried
+    /// again the next working day, within its 5 days).
+    PjLotSendFailed {
+        /// The PJ lot's local id.
+        pj_lot_id: i64,
+        /// Its number.
+        pj_lot_number: String,
+        /// The attempt.
+        attempt_id: i64,
+        /// True when the attempt failed for good.
+        permanent: bool,
+        /// Why, in French, with the mail server's answer.
+        message: String,
+        /// When the next try is due (temporary failures).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_try: Option<String>,
+    },
+    /// An organism acknowledged a PJ lot (ARL PJ): positive, or negative with its reason
+    /// (the PJ lot is then sent again while its 5 working days last).
+    ArlPjReceived {
+        /// The PJ lot's local id.
+        pj_lot_id: i64,
+        /// Its number.
+        pj_lot_number: String,
+        /// Positive or negative.
+        positive: bool,
+        /// The reason of a negative ARL PJ (or of none in time), in French.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A PJ lot was not delivered within 5 working days: its attachments go on paper
+    /// (`GET /v1/attachments/{id}/paper` for each).
+    PjLotPaper {
+        /// The PJ lot's local id.
+        pj_lot_id: i64,
+        /// Its number.
+        pj_lot_number: String,
+        /// Why, in French.
+        reason: String,
+        /// The attachments to print.
+        attachment_ids: Vec<i64>,
+    },
+    /// Attachments acknowledged more than 90 days ago were purged (their PDF; their
+    /// checksum and history are kept).
+    AttachmentsPurged {
+        /// The attachments.
+        attachment_ids: Vec<i64>,
+    },
     /// The token of this stream stopped being valid (grant revoked or expired): the last
     /// event of the stream, which the daemon then closes. Pair again.
     Unauthorized {
@@ -244,6 +314,12 @@ impl EventKind {
             EventKind::PaperDuplicateNeeded { .. } => "paper_duplicate_needed",
             EventKind::Unauthorized { .. } => "unauthorized",
             EventKind::AttachmentAdded { .. } => "attachment_added",
+            EventKind::PjLotQueued { .. } => "pj_lot_queued",
+            EventKind::PjLotSent { .. } => "pj_lot_sent",
+            EventKind::PjLotSendFailed { .. } => "pj_lot_send_failed",
+            EventKind::ArlPjReceived { .. } => "arl_pj_received",
+            EventKind::PjLotPaper { .. } => "pj_lot_paper",
+            EventKind::AttachmentsPurged { .. } => "attachments_purged",
             EventKind::ReplacementOpened { .. } => "replacement_opened",
             EventKind::ReplacementClosed { .. } => "replacement_closed",
         }

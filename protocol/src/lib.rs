@@ -45,6 +45,7 @@ pub use billing::{
     GroupTally, ReasonCount, ReconciledFse, Reconciliation, ReturnKind, ReturnMail, ReturnMailList,
     ReturnState, Settlement, Tally,
 };
+pub use billing::{LotKind, PjLot, PjLotDetail, PjLotItem, PjLotList, PjLotStatus};
 pub use cards::{
     Ald, Amc, AmcKind, Beneficiary, CpxCard, DataSource, Holder, Nir, PracticeMode, Rights,
     RightsPeriod, Situation, VitaleCard,

@@ -290,7 +290,10 @@ impl Modify for BearerScheme {
         crate::billing::attachment_paths::of_fse,
         crate::billing::attachment_paths::missing,
         crate::billing::attachment_paths::get,
-        crate::billing::attachment_paths::pdf
+        crate::billing::attachment_paths::pdf,
+        crate::billing::attachment_paths::paper,
+        crate::billing::attachment_paths::pj_lots,
+        crate::billing::attachment_paths::pj_lot
     ),
     modifiers(&BearerScheme),
     components(schemas(
@@ -405,7 +408,13 @@ impl Modify for BearerScheme {
         crate::Attachment,
         crate::AttachmentList,
         crate::MissingAttachment,
-        crate::MissingAttachmentList
+        crate::MissingAttachmentList,
+        crate::LotKind,
+        crate::PjLotStatus,
+        crate::PjLotItem,
+        crate::PjLot,
+        crate::PjLotList,
+        crate::PjLotDetail
     ))
 )]
 pub struct ApiDoc;

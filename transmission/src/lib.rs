@@ -24,6 +24,7 @@ pub mod imap;
 pub mod iris;
 pub mod lot_message;
 pub mod organisms;
+pub mod pj_message;
 pub mod returns;
 pub mod settings;
 pub mod smtp;

@@ -1,5 +1,6 @@
-//! The outbox worker: sends the due attempts, one at a time per practitioner mailbox (the
-//! mailboxes in parallel), and reports each outcome to the billing store.
+//! The outbox worker: sends the due attempts (lots of FSE and PJ lots alike), one at a time
+//! per practitioner mailbox (the mailboxes in parallel), and reports each outcome to the
+//! billing store.
 //!
 //! For each due attempt: the message is built once (settings, password, destination,
 //! signed lot) and stored with [`Billing::claim`] before the first SMTP try; a temporary
@@ -15,9 +16,9 @@ use std::time::Duration;
 
 use lettre::address::Envelope;
 use passerelle_billing::clock::Clock;
-use passerelle_billing::outbox::DueAttempt;
+use passerelle_billing::outbox::{DueAttempt, OutgoingLot};
 use passerelle_billing::Billing;
-use passerelle_protocol::{AttemptState, EventKind, MailSettings, OutboxAttempt};
+use passerelle_protocol::{AttemptState, EventKind, LotKind, MailSettings, OutboxAttempt};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
@@ -121,7 +122,7 @@ impl Outbox {
         let attempt = due.attempt.clone();
         let lot = due.lot.clone();
         let state = attempt.state;
-        let practitioner = lot.practitioner.clone();
+        let practitioner = lot.practitioner().to_owned();
         let Some(settings) = self.blocking(move |b| b.mail_settings(&practitioner)).await else {
             return;
         };
@@ -129,11 +130,12 @@ impl Outbox {
             let reason = format!(
                 "Messagerie non réglée pour le praticien {} : `passerelle mail set` ou PUT \
                  /v1/mail/{}.",
-                lot.practitioner, lot.practitioner
+                lot.practitioner(),
+                lot.practitioner()
             );
             return self.fail(&attempt, state, &reason).await;
         };
-        let password = match self.passwords.read(&lot.practitioner) {
+        let password = match self.passwords.read(lot.practitioner()) {
             Ok(p) => p,
             Err(e) => return self.fail(&attempt, state, &e.to_string()).await,
         };
@@ -165,12 +167,14 @@ impl Outbox {
                 return;
             }
         }
-        (self.events)(EventKind::LotSending {
-            lot_id: lot.id,
-            lot_number: lot.number.clone(),
-            attempt_id: attempt.id,
-            recipient: recipient.clone(),
-        });
+        if let OutgoingLot::Fse(lot) = &lot {
+            (self.events)(EventKind::LotSending {
+                lot_id: lot.id,
+                lot_number: lot.number.clone(),
+                attempt_id: attempt.id,
+                recipient: recipient.clone(),
+            });
+        }
         let smtp_settings = settings::smtp(&settings, &password, self.extra_ca_pem.as_deref());
         match smtp::send(&smtp_settings, &envelope, &message).await {
             Ok(sent) => {
@@ -178,16 +182,25 @@ impl Outbox {
                 let reply = format!("{} {}", sent.code, sent.server_reply);
                 if let Some((done, lot)) = self.blocking(move |b| b.mark_sent(id, &reply)).await {
                     tracing::info!(
-                        lot = lot.number,
-                        practitioner = lot.practitioner,
+                        lot = lot.number(),
+                        kind = ?done.kind,
+                        practitioner = lot.practitioner(),
                         message_id = done.message_id,
                         "lot sent"
                     );
-                    (self.events)(EventKind::LotSent {
-                        lot_id: lot.id,
-                        lot_number: lot.number,
-                        attempt_id: done.id,
-                        message_id: done.message_id,
+                    (self.events)(match lot {
+                        OutgoingLot::Fse(lot) => EventKind::LotSent {
+                            lot_id: lot.id,
+                            lot_number: lot.number,
+                            attempt_id: done.id,
+                            message_id: done.message_id,
+                        },
+                        OutgoingLot::Pj(pj) => EventKind::PjLotSent {
+                            pj_lot_id: pj.id,
+                            pj_lot_number: pj.number,
+                            attempt_id: done.id,
+                            message_id: done.message_id,
+                        },
                     });
                 }
             }
@@ -198,7 +211,7 @@ impl Outbox {
                     .blocking(move |b| b.mark_temporary(id, AttemptState::Sending, &reason, next))
                     .await;
                 if let Some(waiting) = waited {
-                    tracing::warn!(lot = lot.number, error = %e, next_try = ?waiting.next_try,
+                    tracing::warn!(lot = lot.number(), error = %e, next_try = ?waiting.next_try,
                         "lot not sent, trying again later");
                     self.failed_event(&waiting, false);
                 }
@@ -223,26 +236,33 @@ impl Outbox {
                     .map_err(|e| format!("Certificat de l'OCT : {e}"))?,
             },
             None => Directory::load(&self.organisms_file)
-                .and_then(|d| d.destination(&due.lot.organism))
+                .and_then(|d| d.destination(due.lot.organism()))
                 .map_err(|e| e.to_string())?,
         };
         destination
             .certificate
             .check_validity(self.clock.now())
             .map_err(|e| e.to_string())?;
-        let lot_id = due.lot.id;
-        let files = self
-            .blocking(move |b| b.lot_files(lot_id))
-            .await
-            .ok_or("Base de facturation indisponible.")?;
-        let message = crate::lot_message::build(
-            &due.lot,
-            &files,
-            &settings.from,
-            &destination,
-            &due.attempt.message_id,
-            self.mode,
-        )
+        let unavailable = "Base de facturation indisponible.";
+        let (from, id) = (&settings.from, &due.attempt.message_id);
+        let message = match &due.lot {
+            OutgoingLot::Fse(lot) => {
+                let lot_id = lot.id;
+                let files = self
+                    .blocking(move |b| b.lot_files(lot_id))
+                    .await
+                    .ok_or(unavailable)?;
+                crate::lot_message::build(lot, &files, from, &destination, id, self.mode)
+            }
+            OutgoingLot::Pj(pj) => {
+                let pj_id = pj.id;
+                let files = self
+                    .blocking(move |b| b.pj_lot_files(pj_id))
+                    .await
+                    .ok_or(unavailable)?;
+                crate::pj_message::build(pj, &files, from, &destination, id, self.mode)
+            }
+        }
         .map_err(|e| e.to_string())?;
         Ok((destination.address, message.bytes))
     }
@@ -251,8 +271,8 @@ impl Outbox {
         let (id, why) = (attempt.id, reason.to_owned());
         if let Some((failed, lot)) = self.blocking(move |b| b.mark_failed(id, from, &why)).await {
             tracing::warn!(
-                lot = lot.number,
-                practitioner = lot.practitioner,
+                lot = lot.number(),
+                practitioner = lot.practitioner(),
                 reason,
                 "lot needs attention"
             );
@@ -261,13 +281,24 @@ impl Outbox {
     }
 
     fn failed_event(&self, attempt: &OutboxAttempt, permanent: bool) {
-        (self.events)(EventKind::LotSendFailed {
-            lot_id: attempt.lot_id,
-            lot_number: attempt.lot_number.clone(),
-            attempt_id: attempt.id,
-            permanent,
-            message: attempt.last_error.clone().unwrap_or_default(),
-            next_try: attempt.next_try.clone(),
+        let message = attempt.last_error.clone().unwrap_or_default();
+        (self.events)(match attempt.kind {
+            LotKind::Fse => EventKind::LotSendFailed {
+                lot_id: attempt.lot_id,
+                lot_number: attempt.lot_number.clone(),
+                attempt_id: attempt.id,
+                permanent,
+                message,
+                next_try: attempt.next_try.clone(),
+            },
+            LotKind::Pj => EventKind::PjLotSendFailed {
+                pj_lot_id: attempt.lot_id,
+                pj_lot_number: attempt.lot_number.clone(),
+                attempt_id: attempt.id,
+                permanent,
+                message,
+                next_try: attempt.next_try.clone(),
+            },
         });
     }
 

@@ -1,6 +1,8 @@
 //! Scanned attachments (SCOR): a front end uploads a PDF or an image for an FSE (the body
 //! is the file itself, `?kind=` says what it is); the daemon checks it, keeps it as a PDF
 //! and says what still needs one. The checks are billing's (`passerelle_billing::attachments`).
+//! The PJ lots that carry them leave by themselves (the transmission watch); here they are
+//! read, with the paper copy of an attachment whose PJ lot went on paper.
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -9,7 +11,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use passerelle_protocol::{
-    Attachment, AttachmentList, AttachmentUpload, EventKind, MissingAttachmentList,
+    Attachment, AttachmentList, AttachmentUpload, EventKind, MissingAttachmentList, PjLotDetail,
+    PjLotList,
 };
 
 use super::billing::{bad_request, blocking, file};
@@ -56,6 +59,8 @@ pub async fn upload(
         attachment_id: added.id,
         kind,
     });
+    // Its FSE's lot may be acknowledged already: the watch makes the PJ lot now.
+    state.transmission.nudge();
     Ok((StatusCode::CREATED, Json(added)))
 }
 
@@ -95,4 +100,35 @@ pub async fn missing(
 ) -> Result<Json<MissingAttachmentList>, ApiFailure> {
     let missing = blocking(&state, |b| b.missing_attachments(None, None)).await?;
     Ok(Json(MissingAttachmentList { missing }))
+}
+
+/// `GET /v1/attachments/{id}/paper`: the paper copy of an attachment whose PJ lot went on
+/// paper, every page stamped with the FSE, lot and PJ lot numbers.
+pub async fn paper(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, ApiFailure> {
+    let pdf = blocking(&state, move |b| b.attachment_paper(id)).await?;
+    Ok(file(
+        "application/pdf",
+        &format!("piece-jointe-{id}-papier.pdf"),
+        pdf,
+    ))
+}
+
+/// `GET /v1/pj-lots`: the PJ lots, newest first.
+pub async fn pj_lots(State(state): State<AppState>) -> Result<Json<PjLotList>, ApiFailure> {
+    let pj_lots = blocking(&state, |b| {
+        b.pj_lots(None, passerelle_billing::pj_lots::MAX_LISTED)
+    })
+    .await?;
+    Ok(Json(PjLotList { pj_lots }))
+}
+
+/// `GET /v1/pj-lots/{id}`: a PJ lot and every attempt to send it.
+pub async fn pj_lot(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<i64>,
+) -> Result<Json<PjLotDetail>, ApiFailure> {
+    Ok(Json(blocking(&state, move |b| b.pj_lot_detail(id)).await?))
 }

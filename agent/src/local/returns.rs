@@ -235,6 +235,7 @@ fn settlement(s: Settlement) -> &'static str {
 fn describe_mail(m: &ReturnMail) -> String {
     let kind = match m.kind {
         ReturnKind::Arl => "ARL",
+        ReturnKind::ArlPj => "ARL PJ",
         ReturnKind::Noemie => "NOEMIE",
         ReturnKind::Other => "autre",
     };

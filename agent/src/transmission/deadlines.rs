@@ -2,7 +2,9 @@
 //! the event stream (`lot_deadline_near`), once per lot and day (`passerelle doctor` says
 //! the same from the store); lots sent without an ARL within 2 working days count a
 //! failure (sent again, or a paper duplicate the second time); replacement sessions past
-//! their last day are closed (`replacement_closed`).
+//! their last day are closed (`replacement_closed`). Scanned attachments ([`Watch::attachments`]):
+//! PJ lots are made of the attachments whose FSE lot is acknowledged, sent again or put on
+//! paper by their deadlines, and attachments past their 90 days are purged.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -71,6 +73,44 @@ impl Watch {
         }
     }
 
+    /// Scanned attachments: new PJ lots, their deadlines, the purge; with their events.
+    async fn attachments(&self) {
+        let billing = self.billing.clone();
+        let events = self.events.clone();
+        let sink: passerelle_transmission::worker::EventSink = Arc::new(move |kind| {
+            events.publish(kind);
+        });
+        let done = tokio::task::spawn_blocking(move || {
+            use passerelle_transmission::returns::apply::{build_pj_lots, pj_events};
+            let mut queued = build_pj_lots(&billing, &sink)?.queued;
+            for applied in &billing.pj_timeouts()? {
+                queued |= pj_events(applied, &sink).queued;
+            }
+            let purged = billing.purge_attachments()?;
+            if !purged.is_empty() {
+                tracing::info!(
+                    count = purged.len(),
+                    "attachments purged (90 days after ARL PJ)"
+                );
+                sink(EventKind::AttachmentsPurged {
+                    attachment_ids: purged,
+                });
+            }
+            Ok::<_, passerelle_billing::BillingError>(queued)
+        })
+        .await;
+        match done {
+            Ok(Ok(true)) => {
+                // The worker is the one waiting now (this watch is running).
+                self.wake.notify_waiters();
+                self.wake.notify_one();
+            }
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "PJ lots: store call failed"),
+            Err(e) => tracing::error!(error = %e, "PJ lots: task failed"),
+        }
+    }
+
     /// Replacement sessions past their last day: closed, with their events.
     async fn end_replacements(&self) {
         let billing = self.billing.clone();
@@ -94,6 +134,7 @@ impl Watch {
         loop {
             self.end_replacements().await;
             self.arl_timeouts().await;
+            self.attachments().await;
             let billing = self.billing.clone();
             if let Ok(Ok(lots)) = tokio::task::spawn_blocking(move || billing.lots(None)).await {
                 let today = self.clock.today();

@@ -4,23 +4,25 @@
 //! a PJ lot. What still needs one (a degraded FSE without its copy) is listed.
 //!
 //! From the seeds (000, 001): a PDF, at least A5, at least 200 dpi, attached within 30 days
-//! of the FSE; PJ lots leave after the FSE's lot is acknowledged. Not yet built here: the
-//! PJ lots themselves, their ARL PJ, the paper path after 5 working days and the purge
-//! after 90 days (README, "Scanned attachments").
+//! of the FSE; they leave in PJ lots after the FSE's lot is acknowledged
+//! ([`crate::pj_lots`]), go on paper ([`paper`]) when that fails for 5 working days, and
+//! are purged 90 days after their positive ARL PJ.
 
 pub mod check;
+pub mod paper;
 pub mod pdf_pages;
 pub mod scan;
 
 use passerelle_protocol::{
-    Attachment, AttachmentKind, AttachmentUpload, ErrorCode, FseStatus, MissingAttachment,
+    Attachment, AttachmentKind, AttachmentState, AttachmentUpload, ErrorCode, FseStatus,
+    MissingAttachment,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::clock::{format_date, format_instant, paris_date, parse_date};
 use crate::store::attachment_rows::{self, NewAttachment};
-use crate::store::fse_rows;
+use crate::store::{fse_rows, pj_lot_rows};
 use crate::{Billing, BillingError};
 
 /// Days after the care date within which an attachment is accepted.
@@ -113,11 +115,50 @@ impl Billing {
         })
     }
 
-    /// The PDF of attachment `id`, as the organism will receive it.
+    /// The PDF of attachment `id`, as the organism will receive it; gone once purged.
     pub fn attachment_pdf(&self, id: i64) -> Result<Vec<u8>, BillingError> {
+        let attachment = self.attachment(id)?;
+        if attachment.state == AttachmentState::Purged {
+            return Err(purged(&attachment));
+        }
         self.store
             .read(|c| attachment_rows::pdf(c, id))?
             .ok_or_else(|| not_found(id))
+    }
+
+    /// The paper copy of attachment `id`, whose PJ lot went on paper: its PDF with every
+    /// page stamped with the FSE, lot and PJ lot numbers.
+    pub fn attachment_paper(&self, id: i64) -> Result<Vec<u8>, BillingError> {
+        let attachment = self.attachment(id)?;
+        if attachment.state != AttachmentState::Paper {
+            return Err(BillingError::Attachment {
+                code: ErrorCode::AttachmentNotOnPaper,
+                message: format!(
+                    "La pièce jointe {id} n'est pas à envoyer sur papier : elle est « {} ».",
+                    state_in_french(attachment.state)
+                ),
+                details: json!({ "state": attachment.state }),
+            });
+        }
+        let pj_lot_id = attachment.pj_lot_id.ok_or_else(|| not_found(id))?;
+        let pj_lot = self.store.read(|c| pj_lot_rows::load(c, pj_lot_id))?;
+        let item = pj_lot
+            .attachments
+            .iter()
+            .find(|i| i.attachment_id == id)
+            .ok_or_else(|| not_found(id))?;
+        let o = &pj_lot.organism;
+        let stamp = paper::Stamp {
+            fse_number: item.fse_number.clone(),
+            lot_number: item.lot_number.clone(),
+            pj_lot_number: pj_lot.number.clone(),
+            practitioner: pj_lot.practitioner.clone(),
+            organism: format!("{} {} {}", o.regime, o.caisse, o.centre),
+        };
+        let pdf = self.attachment_pdf(id)?;
+        paper::stamped(&pdf, &stamp).map_err(|e| {
+            BillingError::Storage(format!("copie papier de la pièce jointe {id} : {e}"))
+        })
     }
 
     /// What still needs an attachment: degraded FSE without their scanned copy, care dates
@@ -134,6 +175,31 @@ impl Billing {
             m.attach_by = attach_by(&m.care_date).unwrap_or_default();
         }
         Ok(missing)
+    }
+}
+
+fn purged(a: &Attachment) -> BillingError {
+    BillingError::Attachment {
+        code: ErrorCode::AttachmentPurged,
+        message: format!(
+            "La pièce jointe {} a été effacée le {} : conservée 90 jours après son ARL PJ \
+             positif, la caisse l'a reçue.",
+            a.id,
+            a.purged.as_deref().and_then(|p| p.get(..10)).unwrap_or("?")
+        ),
+        details: json!({ "purged": a.purged }),
+    }
+}
+
+/// An attachment state as a practitioner reads it.
+pub fn state_in_french(state: AttachmentState) -> &'static str {
+    match state {
+        AttachmentState::Waiting => "en attente de l'ARL du lot de sa FSE",
+        AttachmentState::InPjLot => "dans un lot de pièces jointes en cours d'envoi",
+        AttachmentState::Sent => "envoyée, en attente de l'ARL PJ",
+        AttachmentState::Acknowledged => "reçue par la caisse (ARL PJ positif)",
+        AttachmentState::Paper => "à imprimer et envoyer sur papier",
+        AttachmentState::Purged => "effacée après 90 jours",
     }
 }
 

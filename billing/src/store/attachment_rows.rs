@@ -28,7 +28,8 @@ pub struct NewAttachment<'a> {
 }
 
 const COLUMNS: &str = "a.id, a.fse_id, printf('%09d', f.number), a.kind, a.state, a.filename, \
-     a.uploaded_type, a.pages, a.bytes, a.sha256, a.dpi, a.created";
+     a.uploaded_type, a.pages, a.bytes, a.sha256, a.dpi, a.created, a.pj_lot_id, a.purge_on, \
+     a.purged";
 
 fn wire<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
     serde_json::from_value(serde_json::Value::String(text)).map_err(|e| {
@@ -50,6 +51,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Attachment> {
         sha256: r.get(9)?,
         dpi: r.get(10)?,
         created: r.get(11)?,
+        pj_lot_id: r.get(12)?,
+        purge_on: r.get(13)?,
+        purged: r.get(14)?,
     })
 }
 

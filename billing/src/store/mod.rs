@@ -12,6 +12,7 @@ pub mod fse_rows;
 pub mod lot_rows;
 pub mod migrations;
 pub mod outbox_rows;
+pub mod pj_lot_rows;
 pub mod replacement_rows;
 pub mod requests;
 pub mod returns_rows;

@@ -1,17 +1,45 @@
-//! Outbox rows: one per attempt to send a lot, with the message as built (stored before the
-//! first SMTP try, so every later try sends the same bytes under the same Message-ID).
+//! Outbox rows: one per attempt to send a lot of FSE or a PJ lot, with the message as built
+//! (stored before the first SMTP try, so every later try sends the same bytes under the
+//! same Message-ID).
 
-use passerelle_protocol::{AttemptReason, AttemptState, OutboxAttempt};
+use passerelle_protocol::{AttemptReason, AttemptState, LotKind, OutboxAttempt};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use crate::numbering::format_lot_number;
 use crate::BillingError;
 
+/// What an attempt carries: a lot of FSE or a PJ lot, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carried {
+    /// A lot of FSE.
+    Lot(i64),
+    /// A PJ lot.
+    PjLot(i64),
+}
+
+impl Carried {
+    /// The carried lot of `attempt`.
+    pub fn of(attempt: &OutboxAttempt) -> Carried {
+        match attempt.kind {
+            LotKind::Fse => Carried::Lot(attempt.lot_id),
+            LotKind::Pj => Carried::PjLot(attempt.lot_id),
+        }
+    }
+
+    /// The outbox column naming it, and its id.
+    fn column(self) -> (&'static str, i64) {
+        match self {
+            Carried::Lot(id) => ("lot_id", id),
+            Carried::PjLot(id) => ("pj_lot_id", id),
+        }
+    }
+}
+
 /// An attempt to create.
 #[derive(Debug, Clone)]
 pub struct NewAttempt<'a> {
-    /// The lot.
-    pub lot_id: i64,
+    /// The lot it carries.
+    pub carried: Carried,
     /// Its practitioner (the mailbox it leaves from: attempts go in order per practitioner).
     pub practitioner: &'a str,
     /// Why.
@@ -22,18 +50,21 @@ pub struct NewAttempt<'a> {
     pub now: &'a str,
 }
 
-const COLUMNS: &str = "o.id, o.lot_id, l.number, o.practitioner, o.attempt, o.reason, \
-    o.message_id, o.state, o.created, o.next_try, o.tries, o.recipient, o.last_error, \
-    o.server_reply, o.sent_at";
+const COLUMNS: &str = "o.id, COALESCE(o.lot_id, o.pj_lot_id), COALESCE(l.number, p.number), \
+    o.practitioner, o.attempt, o.reason, o.message_id, o.state, o.created, o.next_try, o.tries, \
+    o.recipient, o.last_error, o.server_reply, o.sent_at, o.pj_lot_id IS NOT NULL";
 
-const FROM: &str = "outbox o JOIN lots l ON l.id = o.lot_id";
+const FROM: &str = "outbox o LEFT JOIN lots l ON l.id = o.lot_id \
+    LEFT JOIN pj_lots p ON p.id = o.pj_lot_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxAttempt> {
     let reason: String = r.get(5)?;
     let state: String = r.get(7)?;
     let state = state_from_name(&state).unwrap_or(AttemptState::Failed);
+    let pj: bool = r.get(15)?;
     Ok(OutboxAttempt {
         id: r.get(0)?,
+        kind: if pj { LotKind::Pj } else { LotKind::Fse },
         lot_id: r.get(1)?,
         lot_number: format_lot_number(r.get(2)?),
         practitioner: r.get(3)?,
@@ -55,17 +86,20 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxAttempt> {
 
 /// Inserts an attempt (the lot's next number) in state `queued`; returns it.
 pub fn insert(tx: &Transaction<'_>, new: &NewAttempt<'_>) -> Result<OutboxAttempt, BillingError> {
+    let (column, id) = new.carried.column();
     let attempt: u32 = tx.query_row(
-        "SELECT COALESCE(MAX(attempt), 0) + 1 FROM outbox WHERE lot_id = ?1",
-        [new.lot_id],
+        &format!("SELECT COALESCE(MAX(attempt), 0) + 1 FROM outbox WHERE {column} = ?1"),
+        [id],
         |r| r.get(0),
     )?;
     tx.execute(
-        "INSERT INTO outbox (lot_id, practitioner, attempt, reason, message_id, state, created,
-                             next_try)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)",
+        &format!(
+            "INSERT INTO outbox ({column}, practitioner, attempt, reason, message_id, state,
+                                 created, next_try)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)"
+        ),
         params![
-            new.lot_id,
+            id,
             new.practitioner,
             attempt,
             reason_name(new.reason),
@@ -102,27 +136,37 @@ pub fn by_message_id(
         .optional()?)
 }
 
-/// The attempt of `lot_id` still on its way (queued or sending), if any.
-pub fn open_for_lot(conn: &Connection, lot_id: i64) -> Result<Option<OutboxAttempt>, BillingError> {
+/// The attempt of `carried` still on its way (queued or sending), if any.
+pub fn open_for(
+    conn: &Connection,
+    carried: Carried,
+) -> Result<Option<OutboxAttempt>, BillingError> {
+    let (column, id) = carried.column();
     Ok(conn
         .query_row(
             &format!(
-                "SELECT {COLUMNS} FROM {FROM} WHERE o.lot_id = ?1 \
+                "SELECT {COLUMNS} FROM {FROM} WHERE o.{column} = ?1 \
                  AND o.state IN ('queued', 'sending')"
             ),
-            [lot_id],
+            [id],
             from_row,
         )
         .optional()?)
 }
 
-/// Every attempt of `lot_id`, oldest first.
-pub fn of_lot(conn: &Connection, lot_id: i64) -> Result<Vec<OutboxAttempt>, BillingError> {
+/// Every attempt of `carried`, oldest first.
+pub fn of(conn: &Connection, carried: Carried) -> Result<Vec<OutboxAttempt>, BillingError> {
+    let (column, id) = carried.column();
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE o.lot_id = ?1 ORDER BY o.id"
+        "SELECT {COLUMNS} FROM {FROM} WHERE o.{column} = ?1 ORDER BY o.id"
     ))?;
-    let rows = stmt.query_map([lot_id], from_row)?;
+    let rows = stmt.query_map([id], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every attempt of lot of FSE `lot_id`, oldest first.
+pub fn of_lot(conn: &Connection, lot_id: i64) -> Result<Vec<OutboxAttempt>, BillingError> {
+    of(conn, Carried::Lot(lot_id))
 }
 
 /// The latest attempts, newest first, at most `limit`.
@@ -148,7 +192,7 @@ pub fn heads(conn: &Connection, now: &str) -> Result<Vec<WithMessage>, BillingEr
            AND (o.state = 'sending' OR o.next_try <= ?1)
          ORDER BY o.id"
     ))?;
-    let rows = stmt.query_map([now], |r| Ok((from_row(r)?, r.get(15)?)))?;
+    let rows = stmt.query_map([now], |r| Ok((from_row(r)?, r.get(16)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

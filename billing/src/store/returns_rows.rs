@@ -147,6 +147,7 @@ pub fn settle(
 pub fn kind_name(k: ReturnKind) -> &'static str {
     match k {
         ReturnKind::Arl => "arl",
+        ReturnKind::ArlPj => "arl_pj",
         ReturnKind::Noemie => "noemie",
         ReturnKind::Other => "other",
     }
@@ -155,6 +156,7 @@ pub fn kind_name(k: ReturnKind) -> &'static str {
 fn kind_from_name(s: &str) -> ReturnKind {
     match s {
         "arl" => ReturnKind::Arl,
+        "arl_pj" => ReturnKind::ArlPj,
         "noemie" => ReturnKind::Noemie,
         _ => ReturnKind::Other,
     }

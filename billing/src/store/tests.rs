@@ -299,3 +299,86 @@ fn an_fse_stored_before_the_rights_were_recorded_still_reads() {
     assert_eq!(f.acts[0].association_percent, 100);
     assert_eq!(f.amounts.amc_cents, 0);
 }
+
+#[test]
+fn the_outbox_rebuilt_for_pj_lots_keeps_its_rows_and_the_arl_pointing_at_them() {
+    use super::migrations::MIGRATIONS;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(super::FILE_NAME);
+    let before = MIGRATIONS
+        .iter()
+        .position(|m| m.contains("CREATE TABLE pj_lots"))
+        .unwrap();
+    {
+        // A store as the version before PJ lots left it: a lot sent, its ARL quoting the
+        // attempt (a foreign key into the table being rebuilt).
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        let tx = conn.transaction().unwrap();
+        for sql in &MIGRATIONS[..before] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO lots (id, practitioner, seq, number, organism, status, created,
+                 invoice_count, total_cents, amo_cents, signed_by, b2, b2_sha256, signature,
+                 certificate)
+             VALUES (7, '69312233', 1, 1, '017510001', 'acknowledged', 'C', 1, 100, 70, 'cps',
+                 x'00', 'h', x'00', x'00');
+             INSERT INTO outbox (id, lot_id, practitioner, attempt, reason, message_id, state,
+                 created, next_try, tries, message, sent_at)
+             VALUES (3, 7, '69312233', 1, 'first', '<lot-1@x>', 'sent', 'C', 'C', 1, x'6d',
+                 'S');
+             INSERT INTO return_mails (id, practitioner, sha256, subject, raw, received, kind,
+                 state)
+             VALUES (1, '69312233', 'h', 'ARL', x'00', 'R', 'arl', 'applied');
+             INSERT INTO arl (lot_id, attempt_id, return_mail_id, positive, received)
+             VALUES (7, 3, 1, 1, 'R');",
+        )
+        .unwrap();
+        tx.pragma_update(None, "user_version", before as i64)
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let b = open(dir.path());
+    let attempts = b
+        .store()
+        .read(|c| super::outbox_rows::of_lot(c, 7))
+        .unwrap();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(
+        (
+            attempts[0].id,
+            attempts[0].message_id.as_str(),
+            attempts[0].kind
+        ),
+        (3, "<lot-1@x>", passerelle_protocol::LotKind::Fse)
+    );
+    let (orphans, enforced): (i64, bool) = b
+        .store()
+        .read(|c| {
+            let orphans = c
+                .prepare("PRAGMA foreign_key_check")?
+                .query_map([], |_| Ok(()))?
+                .count() as i64;
+            Ok((
+                orphans,
+                c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(
+        (orphans, enforced),
+        (0, true),
+        "no dangling ARL, keys enforced again"
+    );
+    // An attempt naming both a lot and a PJ lot (or neither) is refused.
+    let both = b.store().write(|tx| {
+        Ok(tx.execute(
+            "INSERT INTO outbox (lot_id, pj_lot_id, practitioner, attempt, reason, message_id,
+                 state, created, next_try) VALUES (7, 7, 'p', 2, 'first', '<b@x>', 'queued',
+                 'C', 'C')",
+            [],
+        )?)
+    });
+    assert!(both.is_err());
+}

@@ -80,6 +80,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/attachments/{id}/paper": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The paper copy of an attachment whose PJ lot was not delivered within 5 working days:
+         *     its PDF with every page stamped with the FSE number, the FSE's lot number and the PJ lot
+         *     number, to print and post to the caisse.
+         */
+        get: operations["paper"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/attachments/{id}/pdf": {
         parameters: {
             query?: never;
@@ -585,6 +606,43 @@ export interface paths {
          *     answer after approval carries the token, later ones say `delivered`.
          */
         get: operations["pairing_poll"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pj-lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The PJ lots (SCOR), newest first. They are made by the daemon itself once the lots of
+         *     their FSE are acknowledged, and leave through the outbox (`kind` `pj`).
+         */
+        get: operations["pj_lots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pj-lots/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A PJ lot and every attempt to send it. */
+        get: operations["pj_lot"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1239,6 +1297,15 @@ export interface components {
              * @description Pages of the stored PDF.
              */
             pages: number;
+            /**
+             * Format: int64
+             * @description The PJ lot it left in, once in one.
+             */
+            pj_lot_id?: number | null;
+            /** @description The day its PDF will be purged (`YYYY-MM-DD`: 90 days after the positive ARL PJ). */
+            purge_on?: string | null;
+            /** @description When its PDF was purged (RFC 3339). */
+            purged?: string | null;
             /** @description Hex SHA-256 of the stored PDF (what the organism receives). */
             sha256: string;
             /** @description Where it stands. */
@@ -1261,9 +1328,14 @@ export interface components {
         };
         /**
          * @description Where an attachment stands.
+         *
+         *     ```text
+         *     waiting ──FSE lot acknowledged──> in_pj_lot ──server took it──> sent ──ARL PJ +──> acknowledged ──90 days──> purged
+         *                                          └──────── 5 working days without ARL PJ + ─────────> paper
+         *     ```
          * @enum {string}
          */
-        AttachmentState: "waiting";
+        AttachmentState: "waiting" | "in_pj_lot" | "sent" | "acknowledged" | "paper" | "purged";
         /**
          * @description Why an attempt was made.
          * @enum {string}
@@ -1460,7 +1532,7 @@ export interface components {
          * @description Stable machine code of an API error. Never renamed once released.
          * @enum {string}
          */
-        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "tariff_unknown_for_zone" | "coverage_rate_mismatch" | "exoneration_not_found" | "tpc_incompatible_contract" | "amc_not_covered" | "surcharge_not_sunday_or_holiday" | "surcharge_not_at_night" | "modifier_not_applicable" | "acts_not_cumulative" | "rights_required" | "rights_reference_unknown" | "rights_not_covering" | "rights_organism_mismatch" | "rights_beneficiary_unknown" | "maternity_not_covered" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "replacement_pin_required" | "replacement_substitute_mismatch" | "replacement_own_card" | "replacement_overlap" | "replacement_outside_period" | "replacement_not_found" | "replacement_not_replaced_practitioner" | "replacement_not_purgeable" | "replacement_not_open" | "invalid_replacement" | "assistant_not_granted" | "assistant_outside_dates" | "assistant_cannot_sign" | "assistant_grant_not_found" | "assistant_grant_not_yours" | "attachment_not_supported" | "attachment_too_large" | "attachment_too_small" | "attachment_resolution_too_low" | "attachment_too_late" | "attachment_not_allowed" | "attachment_not_found" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid" | "os_user_not_allowed" | "too_many_pairings" | "request_timeout" | "malformed_request" | "headers_too_large";
+        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "tariff_unknown_for_zone" | "coverage_rate_mismatch" | "exoneration_not_found" | "tpc_incompatible_contract" | "amc_not_covered" | "surcharge_not_sunday_or_holiday" | "surcharge_not_at_night" | "modifier_not_applicable" | "acts_not_cumulative" | "rights_required" | "rights_reference_unknown" | "rights_not_covering" | "rights_organism_mismatch" | "rights_beneficiary_unknown" | "maternity_not_covered" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "replacement_pin_required" | "replacement_substitute_mismatch" | "replacement_own_card" | "replacement_overlap" | "replacement_outside_period" | "replacement_not_found" | "replacement_not_replaced_practitioner" | "replacement_not_purgeable" | "replacement_not_open" | "invalid_replacement" | "assistant_not_granted" | "assistant_outside_dates" | "assistant_cannot_sign" | "assistant_grant_not_found" | "assistant_grant_not_yours" | "attachment_not_supported" | "attachment_too_large" | "attachment_too_small" | "attachment_resolution_too_low" | "attachment_too_late" | "attachment_not_allowed" | "attachment_not_found" | "pj_lot_not_found" | "attachment_not_on_paper" | "attachment_purged" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid" | "os_user_not_allowed" | "too_many_pairings" | "request_timeout" | "malformed_request" | "headers_too_large";
         /** @description One event, as carried in the `data:` field of an SSE message. */
         Event: components["schemas"]["EventKind"] & {
             /**
@@ -1693,6 +1765,97 @@ export interface components {
             kind: components["schemas"]["AttachmentKind"];
             /** @enum {string} */
             type: "attachment_added";
+        } | {
+            /**
+             * Format: int32
+             * @description How many attachments it carries.
+             */
+            attachments: number;
+            /**
+             * Format: int64
+             * @description The attempt.
+             */
+            attempt_id: number;
+            /**
+             * Format: int64
+             * @description The PJ lot's local id.
+             */
+            pj_lot_id: number;
+            /** @description Its number. */
+            pj_lot_number: string;
+            /** @enum {string} */
+            type: "pj_lot_queued";
+        } | {
+            /**
+             * Format: int64
+             * @description The attempt.
+             */
+            attempt_id: number;
+            /** @description The message's Message-ID. */
+            message_id: string;
+            /**
+             * Format: int64
+             * @description The PJ lot's local id.
+             */
+            pj_lot_id: number;
+            /** @description Its number. */
+            pj_lot_number: string;
+            /** @enum {string} */
+            type: "pj_lot_sent";
+        } | {
+            /**
+             * Format: int64
+             * @description The attempt.
+             */
+            attempt_id: number;
+            /** @description Why, in French, with the mail server's answer. */
+            message: string;
+            /** @description When the next try is due (temporary failures). */
+            next_try?: string | null;
+            /** @description True when the attempt failed for good. */
+            permanent: boolean;
+            /**
+             * Format: int64
+             * @description The PJ lot's local id.
+             */
+            pj_lot_id: number;
+            /** @description Its number. */
+            pj_lot_number: string;
+            /** @enum {string} */
+            type: "pj_lot_send_failed";
+        } | {
+            /**
+             * Format: int64
+             * @description The PJ lot's local id.
+             */
+            pj_lot_id: number;
+            /** @description Its number. */
+            pj_lot_number: string;
+            /** @description Positive or negative. */
+            positive: boolean;
+            /** @description The reason of a negative ARL PJ (or of none in time), in French. */
+            reason?: string | null;
+            /** @enum {string} */
+            type: "arl_pj_received";
+        } | {
+            /** @description The attachments to print. */
+            attachment_ids: number[];
+            /**
+             * Format: int64
+             * @description The PJ lot's local id.
+             */
+            pj_lot_id: number;
+            /** @description Its number. */
+            pj_lot_number: string;
+            /** @description Why, in French. */
+            reason: string;
+            /** @enum {string} */
+            type: "pj_lot_paper";
+        } | {
+            /** @description The attachments. */
+            attachment_ids: number[];
+            /** @enum {string} */
+            type: "attachments_purged";
         } | {
             /** @description Why, in French. */
             message: string;
@@ -2026,6 +2189,11 @@ export interface components {
             /** @description The lot. */
             lot: components["schemas"]["Lot"];
         };
+        /**
+         * @description What an outbox attempt carries.
+         * @enum {string}
+         */
+        LotKind: "fse" | "pj";
         /** @description A list of lots. */
         LotList: {
             /** @description The lots, oldest first. */
@@ -2166,11 +2334,13 @@ export interface components {
              * @description Attempt id.
              */
             id: number;
+            /** @description What it carries: a lot of FSE, or a PJ lot. */
+            kind?: components["schemas"]["LotKind"];
             /** @description The last failure, in French, with the server's own answer. */
             last_error?: string | null;
             /**
              * Format: int64
-             * @description The lot's local id.
+             * @description The lot's local id (of a PJ lot when `kind` is `pj`).
              */
             lot_id: number;
             /** @description The lot number (3 digits). */
@@ -2342,6 +2512,88 @@ export interface components {
             /** @description Type the PIN on the reader's pad (PC/SC part 10 `FEATURE_VERIFY_PIN_DIRECT`). */
             secure_pin_entry?: boolean;
         };
+        /** @description A PJ lot. */
+        PjLot: {
+            /** @description When its positive ARL PJ came (RFC 3339). */
+            acknowledged?: string | null;
+            /** @description Its attachments, in order. */
+            attachments: components["schemas"]["PjLotItem"][];
+            /** @description When it was made (RFC 3339). */
+            created: string;
+            /**
+             * Format: int32
+             * @description Failed deliveries so far (negative ARL PJ, none in time, refused for good).
+             */
+            failures: number;
+            /**
+             * Format: int64
+             * @description Local id.
+             */
+            id: number;
+            /** @description PJ lot number (3 digits, its own sequence per practitioner). */
+            number: string;
+            /** @description Destination organism. */
+            organism: components["schemas"]["Organism"];
+            /** @description Why it went on paper, in French. */
+            paper_reason?: string | null;
+            /** @description The practitioner whose mailbox sends it (the sender of the FSE lots). */
+            practitioner: string;
+            /**
+             * @description The last working day it is tried electronically (`YYYY-MM-DD`): 5 working days
+             *     after its first attempt; then its attachments go on paper.
+             */
+            retry_until: string;
+            /** @description Where it stands. */
+            status: components["schemas"]["PjLotStatus"];
+        };
+        /** @description `GET /v1/pj-lots/{id}`: a PJ lot and every attempt to send it. */
+        PjLotDetail: {
+            /** @description Its attempts, oldest first. */
+            attempts: components["schemas"]["OutboxAttempt"][];
+            /** @description The PJ lot. */
+            pj_lot: components["schemas"]["PjLot"];
+        };
+        /** @description One attachment of a PJ lot. */
+        PjLotItem: {
+            /**
+             * Format: int64
+             * @description The attachment.
+             */
+            attachment_id: number;
+            /**
+             * Format: int64
+             * @description Size of its PDF, in bytes.
+             */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description The FSE it supports.
+             */
+            fse_id: number;
+            /** @description That FSE's number (9 digits). */
+            fse_number: string;
+            /** @description What it is. */
+            kind: components["schemas"]["AttachmentKind"];
+            /** @description The number of the lot that carried that FSE (3 digits). */
+            lot_number: string;
+            /**
+             * Format: int32
+             * @description Its position in the lot, from 1.
+             */
+            position: number;
+            /** @description Hex SHA-256 of its PDF. */
+            sha256: string;
+        };
+        /** @description `GET /v1/pj-lots`: PJ lots, newest first. */
+        PjLotList: {
+            /** @description The PJ lots. */
+            pj_lots: components["schemas"]["PjLot"][];
+        };
+        /**
+         * @description Where a PJ lot stands.
+         * @enum {string}
+         */
+        PjLotStatus: "sending" | "sent" | "acknowledged" | "needs_attention" | "paper";
         /**
          * @description Practice mode of a situation.
          * @enum {string}
@@ -2690,7 +2942,7 @@ export interface components {
          * @description What a return mail held.
          * @enum {string}
          */
-        ReturnKind: "arl" | "noemie" | "other";
+        ReturnKind: "arl" | "arl_pj" | "noemie" | "other";
         /** @description One return mail, as kept (never deleted from the mailbox, never applied twice). */
         ReturnMail: {
             /**
@@ -3207,6 +3459,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    paper: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description attachment id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
                 };
             };
             default: {
@@ -4271,6 +4554,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PairingState"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    pj_lots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PjLotList"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    pj_lot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description PJ lot id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PjLotDetail"];
                 };
             };
             default: {

@@ -44,3 +44,23 @@ fn get() {}
     params(("id" = i64, Path, description = "attachment id")),
     responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = "default", body = ApiError)))]
 fn pdf() {}
+
+/// The paper copy of an attachment whose PJ lot was not delivered within 5 working days:
+/// its PDF with every page stamped with the FSE number, the FSE's lot number and the PJ lot
+/// number, to print and post to the caisse.
+#[utoipa::path(get, path = "/v1/attachments/{id}/paper", tag = "attachments",
+    params(("id" = i64, Path, description = "attachment id")),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = "default", body = ApiError)))]
+fn paper() {}
+
+/// The PJ lots (SCOR), newest first. They are made by the daemon itself once the lots of
+/// their FSE are acknowledged, and leave through the outbox (`kind` `pj`).
+#[utoipa::path(get, path = "/v1/pj-lots", tag = "attachments",
+    responses((status = 200, body = crate::PjLotList), (status = "default", body = ApiError)))]
+fn pj_lots() {}
+
+/// A PJ lot and every attempt to send it.
+#[utoipa::path(get, path = "/v1/pj-lots/{id}", tag = "attachments",
+    params(("id" = i64, Path, description = "PJ lot id")),
+    responses((status = 200, body = crate::PjLotDetail), (status = "default", body = ApiError)))]
+fn pj_lot() {}

@@ -23,11 +23,28 @@ pub enum AttachmentKind {
 }
 
 /// Where an attachment stands.
+///
+/// ```text
+/// waiting ──FSE lot acknowledged──> in_pj_lot ──server took it──> sent ──ARL PJ +──> acknowledged ──90 days──> purged
+///                                      └──────── 5 working days without ARL PJ + ─────────> paper
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttachmentState {
     /// Kept, waiting for the FSE's lot to be acknowledged before it can leave in a PJ lot.
     Waiting,
+    /// In a PJ lot that is on its way (queued, sending, or sent again after a negative ARL
+    /// PJ or a failure).
+    InPjLot,
+    /// Its PJ lot was taken by the mail server; waiting for the ARL PJ.
+    Sent,
+    /// Its PJ lot has a positive ARL PJ: the organism has it. Kept 90 days, then purged.
+    Acknowledged,
+    /// Its PJ lot could not be delivered within 5 working days: print it (with the FSE and
+    /// lot numbers, `GET /v1/attachments/{id}/paper`) and post it to the caisse.
+    Paper,
+    /// Acknowledged more than 90 days ago: the PDF is gone, its checksum and history kept.
+    Purged,
 }
 
 /// `POST /v1/fse/{id}/attachments` query: what the uploaded file is. The body is the file
@@ -73,6 +90,15 @@ pub struct Attachment {
     pub dpi: Option<u32>,
     /// When it was added (RFC 3339).
     pub created: String,
+    /// The PJ lot it left in, once in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pj_lot_id: Option<i64>,
+    /// The day its PDF will be purged (`YYYY-MM-DD`: 90 days after the positive ARL PJ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_on: Option<String>,
+    /// When its PDF was purged (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged: Option<String>,
 }
 
 /// `GET /v1/fse/{id}/attachments`: an FSE's attachments, oldest first.

@@ -12,6 +12,8 @@ use super::fse::Organism;
 pub enum ReturnKind {
     /// A logical acknowledgement of a lot.
     Arl,
+    /// A logical acknowledgement of a PJ lot (SCOR).
+    ArlPj,
     /// A NOEMIE return file (payments, rejections).
     Noemie,
     /// Nothing Passerelle reads (kept, reported).

@@ -51,7 +51,10 @@ pub enum AttemptReason {
 pub struct OutboxAttempt {
     /// Attempt id.
     pub id: i64,
-    /// The lot's local id.
+    /// What it carries: a lot of FSE, or a PJ lot.
+    #[serde(default)]
+    pub kind: super::LotKind,
+    /// The lot's local id (of a PJ lot when `kind` is `pj`).
     pub lot_id: i64,
     /// The lot number (3 digits).
     pub lot_number: String,

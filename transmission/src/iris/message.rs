@@ -116,6 +116,37 @@ pub fn lot_content(
     Ok(entity.formatted())
 }
 
+/// What the organism decrypts from a PJ lot (modelled): the index (`text/plain`, UTF-8,
+/// the mode's `IRIS/PJ/INDEX` description) then each PDF (`application/pdf`, base64, the
+/// mode's `IRIS/PJ` description, as an attachment named as the index says), in one
+/// `multipart/mixed` entity.
+pub fn pj_content(
+    index: &str,
+    pdfs: &[(String, Vec<u8>)],
+    mode: Mode,
+) -> Result<Vec<u8>, IrisError> {
+    let encoded = |bytes: Vec<u8>| {
+        Body::new_with_encoding(bytes, ContentTransferEncoding::Base64)
+            .map_err(|_| IrisError::Mime("encodage base64 refusé".into()))
+    };
+    let mut entity = MultiPart::mixed().singlepart(
+        SinglePart::builder()
+            .header(RawContentType("text/plain; charset=utf-8".to_owned()))
+            .header(ContentDescription(mode.pj_index_description().to_owned()))
+            .body(encoded(index.as_bytes().to_vec())?),
+    );
+    for (filename, pdf) in pdfs {
+        entity = entity.singlepart(
+            SinglePart::builder()
+                .header(RawContentType("application/pdf".to_owned()))
+                .header(ContentDescription(mode.pj_description().to_owned()))
+                .header(ContentDisposition::attachment(filename))
+                .body(encoded(pdf.clone())?),
+        );
+    }
+    Ok(entity.formatted())
+}
+
 /// Builds the IRIS message of a lot: encrypt `content` (a whole MIME entity, see
 /// [`lot_content`] and [`inner_part`]) to `org` (CMS EnvelopedData, AES-256-CBC), and put
 /// the result in an `application/pkcs7-mime` message with From, To, Subject, Date and the

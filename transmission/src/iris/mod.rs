@@ -7,14 +7,15 @@
 //! - that part S/MIME-encrypted to the organism's certificate ([`smime`]);
 //! - subject `IR{version6}/{sender14}/{YYYYMMDDhhmmss}/{invoice count 5}` ([`subject`]).
 //!
-//! Modelled: the compression ([`compress_b2`], gzip for the norm's "Z").
+//! Modelled: the compression ([`compress_b2`], gzip for the norm's "Z"), and the content of
+//! a PJ lot ([`pj_content`]: an index, then each PDF).
 
 mod compress;
 mod message;
 pub mod smime;
 
 pub use compress::{compress_b2, decompress_b2, MAX_B2_LEN};
-pub use message::{build_message, inner_part, lot_content, IrisMessage};
+pub use message::{build_message, inner_part, lot_content, pj_content, IrisMessage};
 pub use smime::OrganismCertificate;
 
 use time::OffsetDateTime;
@@ -73,6 +74,22 @@ impl Mode {
         match self {
             Mode::Production => "IRIS/B2/Z",
             Mode::Test => "IRISTEST/B2",
+        }
+    }
+
+    /// The `Content-Description` of each PDF of a PJ lot in this mode (modelled).
+    pub fn pj_description(self) -> &'static str {
+        match self {
+            Mode::Production => "IRIS/PJ",
+            Mode::Test => "IRISTEST/PJ",
+        }
+    }
+
+    /// The `Content-Description` of a PJ lot's index in this mode (modelled).
+    pub fn pj_index_description(self) -> &'static str {
+        match self {
+            Mode::Production => "IRIS/PJ/INDEX",
+            Mode::Test => "IRISTEST/PJ/INDEX",
         }
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use passerelle_billing::inbox::ArlApplied;
+use passerelle_billing::pj_lots::PjApplied;
 use passerelle_billing::returns::{arl, noemie};
 use passerelle_billing::{Billing, BillingError};
 use passerelle_protocol::{EventKind, FseStatus, ReturnKind, ReturnState};
@@ -19,8 +20,18 @@ use crate::worker::EventSink;
 /// What applying a mail asks of the daemon besides its events.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Applied {
-    /// A lot was queued again: wake the outbox.
+    /// A lot (or a PJ lot) was queued: wake the outbox.
     pub queued: bool,
+}
+
+impl std::ops::BitOr for Applied {
+    type Output = Applied;
+
+    fn bitor(self, other: Applied) -> Applied {
+        Applied {
+            queued: self.queued || other.queued,
+        }
+    }
 }
 
 /// The addresses returns may come from: the organisms of the directory (their mailbox by
@@ -81,7 +92,25 @@ pub fn apply(
                 Err(e) => return refuse(ReturnState::Refused, e.to_string()),
             };
             match billing.apply_arl(id, &parsed) {
-                Ok(applied) => Ok(arl_events(&applied, events)),
+                Ok(applied) => {
+                    let done = arl_events(&applied, events);
+                    // An acknowledged lot may free attachments waiting for it.
+                    Ok(match applied {
+                        ArlApplied::Acknowledged(_) => done | build_pj_lots(billing, events)?,
+                        _ => done,
+                    })
+                }
+                Err(BillingError::ReturnRefused(why)) => refuse(ReturnState::Refused, why),
+                Err(e) => Err(e),
+            }
+        }
+        ReturnKind::ArlPj => {
+            let parsed = match arl::parse(&payload) {
+                Ok(a) => a,
+                Err(e) => return refuse(ReturnState::Refused, e.to_string()),
+            };
+            match billing.apply_arl_pj(id, &parsed) {
+                Ok(applied) => Ok(pj_events(&applied, events)),
                 Err(BillingError::ReturnRefused(why)) => refuse(ReturnState::Refused, why),
                 Err(e) => Err(e),
             }
@@ -155,6 +184,66 @@ pub fn arl_events(applied: &ArlApplied, events: &EventSink) -> Applied {
             Applied::default()
         }
         ArlApplied::Noted(_) => Applied::default(),
+    }
+}
+
+/// Makes PJ lots of the attachments whose FSE lot is acknowledged, with their events.
+pub fn build_pj_lots(billing: &Billing, events: &EventSink) -> Result<Applied, BillingError> {
+    let made = billing.build_pj_lots()?;
+    for (pj, attempt) in &made {
+        events(EventKind::PjLotQueued {
+            pj_lot_id: pj.id,
+            pj_lot_number: pj.number.clone(),
+            attempt_id: attempt.id,
+            attachments: pj.attachments.len() as u32,
+        });
+    }
+    Ok(Applied {
+        queued: !made.is_empty(),
+    })
+}
+
+/// The events of an applied ARL PJ (or of a PJ lot's deadline).
+pub fn pj_events(applied: &PjApplied, events: &EventSink) -> Applied {
+    let arl = |pj: &passerelle_protocol::PjLot, positive, reason: Option<String>| {
+        EventKind::ArlPjReceived {
+            pj_lot_id: pj.id,
+            pj_lot_number: pj.number.clone(),
+            positive,
+            reason,
+        }
+    };
+    match applied {
+        PjApplied::Acknowledged(pj) => {
+            events(arl(pj, true, None));
+            Applied::default()
+        }
+        PjApplied::Resent {
+            pj_lot,
+            attempt,
+            reason,
+        } => {
+            if attempt.reason == passerelle_protocol::AttemptReason::Resend {
+                events(arl(pj_lot, false, Some(reason.clone())));
+            }
+            events(EventKind::PjLotQueued {
+                pj_lot_id: pj_lot.id,
+                pj_lot_number: pj_lot.number.clone(),
+                attempt_id: attempt.id,
+                attachments: pj_lot.attachments.len() as u32,
+            });
+            Applied { queued: true }
+        }
+        PjApplied::Paper { pj_lot, reason } => {
+            events(EventKind::PjLotPaper {
+                pj_lot_id: pj_lot.id,
+                pj_lot_number: pj_lot.number.clone(),
+                reason: reason.clone(),
+                attachment_ids: pj_lot.attachments.iter().map(|a| a.attachment_id).collect(),
+            });
+            Applied::default()
+        }
+        PjApplied::Noted(_) => Applied::default(),
     }
 }
 

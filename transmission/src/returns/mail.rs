@@ -3,8 +3,8 @@
 //!
 //! Modelled (the returns' envelope is restricted): an organism's return is a mail from its
 //! mailbox to the practitioner's, in clear, with one attachment whose `Content-Description`
-//! says what it is: `IRIS/ARL` (the ARL text) or `IRIS/NOEMIE` (a NOEMIE file, possibly
-//! gzip-compressed). Real returns may be encrypted to the practitioner; a licensed
+//! says what it is: `IRIS/ARL` (the ARL text), `IRIS/ARL-PJ` (the ARL PJ of a PJ lot, the
+//! same text) or `IRIS/NOEMIE` (a NOEMIE file, possibly gzip-compressed). Real returns may be encrypted to the practitioner; a licensed
 //! implementation would decrypt here.
 
 use mail_parser::{MessageParser, MimeHeaders};
@@ -12,6 +12,8 @@ use passerelle_protocol::ReturnKind;
 
 /// The `Content-Description` of an ARL attachment (modelled).
 pub const ARL_DESCRIPTION: &str = "IRIS/ARL";
+/// The `Content-Description` of an ARL PJ attachment (modelled).
+pub const ARL_PJ_DESCRIPTION: &str = "IRIS/ARL-PJ";
 /// The `Content-Description` of a NOEMIE attachment (modelled).
 pub const NOEMIE_DESCRIPTION: &str = "IRIS/NOEMIE";
 
@@ -49,10 +51,14 @@ pub fn read(raw: &[u8]) -> ReturnEnvelope {
             .find(|p| p.content_description() == Some(description))
             .map(|p| p.contents().to_vec())
     };
-    let (kind, payload) = match (with(ARL_DESCRIPTION), with(NOEMIE_DESCRIPTION)) {
-        (Some(arl), _) => (ReturnKind::Arl, Some(arl)),
-        (None, Some(noemie)) => (ReturnKind::Noemie, Some(noemie)),
-        (None, None) => (ReturnKind::Other, None),
+    let (kind, payload) = if let Some(arl) = with(ARL_DESCRIPTION) {
+        (ReturnKind::Arl, Some(arl))
+    } else if let Some(arl_pj) = with(ARL_PJ_DESCRIPTION) {
+        (ReturnKind::ArlPj, Some(arl_pj))
+    } else if let Some(noemie) = with(NOEMIE_DESCRIPTION) {
+        (ReturnKind::Noemie, Some(noemie))
+    } else {
+        (ReturnKind::Other, None)
     };
     ReturnEnvelope {
         message_id: message.message_id().map(|id| format!("<{id}>")),
@@ -89,6 +95,17 @@ Content-Description: IRIS/ARL\r\n\r\nARL-MODELE-1\r\nlot=007\r\n--b--\r\n";
         assert_eq!(e.kind, ReturnKind::Arl);
         assert_eq!(e.sender.as_deref(), Some("01751@751.01.rss.fr"));
         assert_eq!(e.message_id.as_deref(), Some("<arl-1@751.01.rss.fr>"));
+        assert!(e.payload.unwrap().starts_with(b"ARL-MODELE-1"));
+    }
+
+    #[test]
+    fn an_arl_pj_mail_is_told_apart() {
+        let e = read(
+            ARL_MAIL
+                .replace("IRIS/ARL\r\n", "IRIS/ARL-PJ\r\n")
+                .as_bytes(),
+        );
+        assert_eq!(e.kind, ReturnKind::ArlPj);
         assert!(e.payload.unwrap().starts_with(b"ARL-MODELE-1"));
     }
 
