@@ -8,7 +8,9 @@
 //! - [`SseClient`]: reads `GET /v1/events` one event at a time, with timeouts.
 //! - [`TwoCards`]: pcscd, the daemon and a Vitale + a CPx card, all seen: the usual set-up.
 //! - [`mail::MailRig`]: a real Postfix + Dovecot on loopback (lot transmission), and
-//!   [`organism`], a test organism reading its mailbox and decrypting with `openssl cms`.
+//!   [`organism`], a test organism reading its mailbox and decrypting with `openssl cms`;
+//!   [`organism_pj`], its reading of PJ lots (SCOR attachments), and
+//!   [`organism_answers`], its ARL, ARL PJ and NOEMIE mails.
 //! - [`TestDir`]: where a test's logs go (`tests/artifacts/<test>/`), printed on failure.
 //!
 //! Every wait has a deadline; nothing sleeps a fixed time to decide an outcome.
@@ -21,6 +23,7 @@ pub mod mail;
 pub mod net;
 pub mod organism;
 pub mod organism_answers;
+pub mod organism_pj;
 pub mod pairing;
 pub mod paths;
 pub mod pcscd;

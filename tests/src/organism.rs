@@ -6,19 +6,22 @@
 //! (another implementation than the daemon's lettre), decompresses the B2 with `gzip`, and
 //! keeps what it received by Message-ID, counting repeats (a re-send after a crash reuses the
 //! Message-ID: the organism treats it as the same mail). The B2 and signature checks are the
-//! tests' own (`tests/tests/common/billing.rs`).
+//! tests' own (`tests/tests/common/billing.rs`). A message whose decrypted entity has a PJ
+//! index is a PJ lot instead, read by [`crate::organism_pj`].
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use futures_util::TryStreamExt;
-use mail_parser::{MessageParser, MimeHeaders};
+use mail_parser::{Message, MessageParser, MimeHeaders};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 
 use crate::mail::MailRig;
+use crate::organism_pj::{self, ReceivedPj};
 
 /// One organism: its mailbox and its encryption key pair.
 #[derive(Debug, Clone)]
@@ -43,26 +46,19 @@ impl TestOrganism {
     pub fn create(dir: &Path, regime: &str, caisse: &str) -> crate::Result<TestOrganism> {
         let key = dir.join(format!("org-{regime}{caisse}.key"));
         let certificate = dir.join(format!("org-{regime}{caisse}.pem"));
-        let out = Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
-            ])
-            .arg("-subj")
-            .arg(format!(
-                "/CN=Organisme de test {regime} {caisse}/O=Passerelle tests"
-            ))
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&certificate)
-            .output()
-            .map_err(|e| format!("openssl req: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "openssl req: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+        let subject = format!("/CN=Organisme de test {regime} {caisse}/O=Passerelle tests");
+        run(
+            Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+                ])
+                .args(["-subj", &subject])
+                .arg("-keyout")
+                .arg(&key)
+                .arg("-out")
+                .arg(&certificate),
+            &[],
+        )?;
         Ok(TestOrganism {
             regime: regime.to_owned(),
             caisse: caisse.to_owned(),
@@ -103,12 +99,33 @@ pub struct Received {
     pub certificate: Vec<u8>,
 }
 
+/// One message, opened: an FSE lot or a PJ lot.
+#[derive(Debug, Clone)]
+pub enum Opened {
+    /// An FSE lot (B2, signature, certificate).
+    Fse(Received),
+    /// A PJ lot (index and PDF attachments).
+    Pj(ReceivedPj),
+}
+
+impl Opened {
+    /// Its Message-ID (without angle brackets).
+    pub fn message_id(&self) -> &str {
+        match self {
+            Opened::Fse(r) => &r.message_id,
+            Opened::Pj(r) => &r.message_id,
+        }
+    }
+}
+
 /// Everything an organism received, by Message-ID, with how many times each came.
 #[derive(Debug, Default, Clone)]
 pub struct Inbox {
-    /// The first copy of each message.
+    /// The first copy of each FSE lot message.
     pub messages: BTreeMap<String, Received>,
-    /// How many copies of each Message-ID arrived.
+    /// The first copy of each PJ lot message.
+    pub pj_lots: BTreeMap<String, ReceivedPj>,
+    /// How many copies of each Message-ID arrived (FSE and PJ lots alike).
     pub copies: BTreeMap<String, usize>,
 }
 
@@ -123,13 +140,20 @@ impl Inbox {
 /// Reads `org`'s whole mailbox on `rig` over IMAPS and decrypts every message.
 pub async fn read_inbox(rig: &MailRig, org: &TestOrganism, work: &Path) -> crate::Result<Inbox> {
     let mut inbox = Inbox::default();
-    for (i, raw) in fetch_all(rig, org).await?.into_iter().enumerate() {
-        let received = open(org, &raw, &work.join(format!("msg-{i}.eml")))?;
-        *inbox.copies.entry(received.message_id.clone()).or_default() += 1;
-        inbox
-            .messages
-            .entry(received.message_id.clone())
-            .or_insert(received);
+    for raw in fetch_all(rig, org).await? {
+        let opened = open_message(org, &raw, work)?;
+        *inbox
+            .copies
+            .entry(opened.message_id().to_owned())
+            .or_default() += 1;
+        match opened {
+            Opened::Fse(r) => {
+                inbox.messages.entry(r.message_id.clone()).or_insert(r);
+            }
+            Opened::Pj(r) => {
+                inbox.pj_lots.entry(r.message_id.clone()).or_insert(r);
+            }
+        }
     }
     Ok(inbox)
 }
@@ -185,30 +209,60 @@ async fn fetch_all(rig: &MailRig, org: &TestOrganism) -> crate::Result<Vec<Vec<u
     Ok(out)
 }
 
-/// Decrypts one message with `openssl cms` and reads its parts.
-fn open(org: &TestOrganism, raw: &[u8], eml: &Path) -> crate::Result<Received> {
-    std::fs::write(eml, raw).map_err(|e| e.to_string())?;
+/// Decrypts one raw message with `openssl cms` and reads it: a PJ lot if its decrypted
+/// entity has a PJ index part, an FSE lot otherwise. The message is kept in `work` (as
+/// `msg-{hash of its bytes}.eml`) for a failing test's reader. Fails saying what is wrong with the message.
+pub fn open_message(org: &TestOrganism, raw: &[u8], work: &Path) -> crate::Result<Opened> {
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(raw, &mut hasher);
+    let eml = work.join(format!(
+        "msg-{:016x}.eml",
+        std::hash::Hasher::finish(&hasher)
+    ));
+    std::fs::write(&eml, raw).map_err(|e| format!("{}: {e}", eml.display()))?;
     let outer = MessageParser::default()
         .parse(raw)
         .ok_or("unreadable message")?;
-    let decrypted = Command::new("openssl")
-        .args(["cms", "-decrypt", "-in"])
-        .arg(eml)
-        .arg("-recip")
-        .arg(&org.certificate)
-        .arg("-inkey")
-        .arg(&org.key)
-        .output()
-        .map_err(|e| format!("openssl cms: {e}"))?;
-    if !decrypted.status.success() {
-        return Err(format!(
-            "openssl cms -decrypt: {}",
-            String::from_utf8_lossy(&decrypted.stderr)
-        ));
-    }
+    let decrypted = run(
+        Command::new("openssl")
+            .args(["cms", "-decrypt", "-recip"])
+            .arg(&org.certificate)
+            .arg("-inkey")
+            .arg(&org.key),
+        raw,
+    )?;
     let inner = MessageParser::default()
-        .parse(&decrypted.stdout)
+        .parse(&decrypted)
         .ok_or("unreadable decrypted entity")?;
+    let envelope = Envelope {
+        message_id: outer.message_id().unwrap_or_default().to_owned(),
+        subject: outer.subject().unwrap_or_default().to_owned(),
+        from: outer
+            .from()
+            .and_then(|f| f.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    if organism_pj::is_pj_lot(&inner) {
+        return organism_pj::read(envelope, &inner).map(Opened::Pj);
+    }
+    open_fse(envelope, &inner).map(Opened::Fse)
+}
+
+/// The outer headers of a lot message.
+#[derive(Debug, Clone)]
+pub(crate) struct Envelope {
+    /// Message-ID, without angle brackets.
+    pub message_id: String,
+    /// Subject.
+    pub subject: String,
+    /// `From` address.
+    pub from: String,
+}
+
+/// Reads the decrypted entity of an FSE lot: B2 (decompressed), signature, certificate.
+fn open_fse(envelope: Envelope, inner: &Message) -> crate::Result<Received> {
     let part = |description: &str| {
         inner
             .attachments()
@@ -227,16 +281,11 @@ fn open(org: &TestOrganism, raw: &[u8], eml: &Path) -> crate::Result<Received> {
         })
         .ok_or("no application/EDI-consent part")?;
     let description = b2_part.content_description().unwrap_or_default().to_owned();
-    let b2 = gunzip(b2_part.contents())?;
+    let b2 = run(Command::new("gzip").arg("-dc"), b2_part.contents())?;
     Ok(Received {
-        message_id: outer.message_id().unwrap_or_default().to_owned(),
-        subject: outer.subject().unwrap_or_default().to_owned(),
-        from: outer
-            .from()
-            .and_then(|f| f.first())
-            .and_then(|a| a.address())
-            .unwrap_or_default()
-            .to_owned(),
+        message_id: envelope.message_id,
+        subject: envelope.subject,
+        from: envelope.from,
         description,
         b2,
         signature: part("IRIS/SIGNATURE").ok_or("no IRIS/SIGNATURE part")?,
@@ -244,24 +293,26 @@ fn open(org: &TestOrganism, raw: &[u8], eml: &Path) -> crate::Result<Received> {
     })
 }
 
-/// Decompresses with the `gzip` command (not the daemon's flate2).
-fn gunzip(bytes: &[u8]) -> crate::Result<Vec<u8>> {
-    use std::io::Write;
-    let mut child = Command::new("gzip")
-        .arg("-dc")
+/// Runs `command` with `input` on its standard input: its standard output, or an error with
+/// its standard error. The organism's own tools (`openssl`, `gzip`, `sha256sum`), not the
+/// daemon's libraries.
+pub(crate) fn run(command: &mut Command, input: &[u8]) -> crate::Result<Vec<u8>> {
+    let name = command.get_program().to_string_lossy().into_owned();
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("gzip: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("gzip stdin")?;
-    let input = bytes.to_vec();
+        .map_err(|e| format!("{name}: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("stdin")?;
+    let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     let _ = writer.join();
     if !out.status.success() {
         return Err(format!(
-            "gzip -dc: {}",
+            "{name} {:?}: {}",
+            command.get_args().collect::<Vec<_>>(),
             String::from_utf8_lossy(&out.stderr)
         ));
     }

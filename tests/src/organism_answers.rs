@@ -1,4 +1,4 @@
-//! The test organism's answers: ARL and NOEMIE files written here by hand from the modelled
+//! The test organism's answers: ARL (of an FSE lot or, as an ARL PJ, of a PJ lot) and NOEMIE files written here by hand from the modelled
 //! layouts the README and `billing/src/returns` document (not with the daemon's writers, so
 //! a drift between the two shows), put in a mail built with lettre (not the daemon's
 //! mail-parser), and sent from the organism's mailbox to the practitioner's through the
@@ -11,17 +11,34 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::mail::MailRig;
+use crate::organism::TestOrganism;
 
-/// A positive or negative ARL for one lot.
+/// The `Content-Description` of an ARL attachment (modelled).
+pub const ARL_DESCRIPTION: &str = "IRIS/ARL";
+/// The `Content-Description` of an ARL PJ attachment, the acknowledgement of a PJ lot
+/// (modelled: the same `ARL-MODELE-1` text as an ARL).
+pub const ARL_PJ_DESCRIPTION: &str = "IRIS/ARL-PJ";
+
+/// What an ARL acknowledges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArlOf {
+    /// An FSE lot: an ARL (`IRIS/ARL`).
+    FseLot,
+    /// A PJ lot: an ARL PJ (`IRIS/ARL-PJ`); the answer's `lot` is the PJ lot number and its
+    /// `reference` the Message-ID of the mail that carried the PJ lot.
+    PjLot,
+}
+
+/// A positive or negative ARL for one lot (an FSE lot, or a PJ lot for an ARL PJ).
 #[derive(Debug, Clone)]
 pub struct ArlAnswer {
-    /// Lot number, 3 digits.
+    /// Lot number (of the FSE lot, or of the PJ lot), 3 digits.
     pub lot: String,
     /// Régime (2), caisse (3), centre (4).
     pub organism: (String, String, String),
     /// The practitioner's billing number (8 digits).
     pub practitioner: String,
-    /// The Message-ID of the mail that carried the lot, with angle brackets.
+    /// The Message-ID of the mail that carried the lot (or PJ lot), with angle brackets.
     pub reference: String,
     /// `YYYYMMDD`.
     pub date: String,
@@ -230,6 +247,42 @@ impl ReturnMail {
             .map_err(|e| e.to_string())?;
         Ok(message.formatted())
     }
+}
+
+impl ReturnMail {
+    /// The ARL (or with [`ArlOf::PjLot`] the ARL PJ) `answer`, from `org`'s mailbox to `to`,
+    /// under the Message-ID `<{id}@{org's domain}>`: subject `ARL` or `ARL PJ`, attachment
+    /// `arl.txt` or `arl-pj.txt` holding [`arl_text`].
+    pub fn arl(org: &TestOrganism, to: &str, id: &str, of: ArlOf, answer: &ArlAnswer) -> Self {
+        let (subject, description, filename) = match of {
+            ArlOf::FseLot => ("ARL", ARL_DESCRIPTION, "arl.txt"),
+            ArlOf::PjLot => ("ARL PJ", ARL_PJ_DESCRIPTION, "arl-pj.txt"),
+        };
+        let domain = org.address.split('@').nth(1).unwrap_or("test");
+        ReturnMail {
+            from: org.address.clone(),
+            to: to.to_owned(),
+            subject: subject.to_owned(),
+            message_id: format!("<{id}@{domain}>"),
+            description: description.to_owned(),
+            filename: filename.to_owned(),
+            attachment: arl_text(answer),
+        }
+    }
+}
+
+/// Mails the ARL (or ARL PJ) `answer` from `org`'s mailbox to `to` through the rig (see
+/// [`ReturnMail::arl`]).
+pub async fn send_arl(
+    rig: &MailRig,
+    org: &TestOrganism,
+    to: &str,
+    id: &str,
+    of: ArlOf,
+    answer: &ArlAnswer,
+) -> crate::Result<()> {
+    let raw = ReturnMail::arl(org, to, id, of, answer).build()?;
+    send_raw(rig, &org.address, &org.password, to, &raw).await
 }
 
 /// Sends `raw` from `from` (logging in with `password`) to `to` through the rig's
