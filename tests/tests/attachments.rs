@@ -7,10 +7,9 @@
 //! `attachments.max_bytes`, smaller than A5, under 200 dpi, past 30 days on the daemon's
 //! clock, an FSE that does not exist. Everything is still there after a restart.
 
-use std::io::Cursor;
+mod common;
 
-use image::codecs::jpeg::{JpegEncoder, PixelDensity};
-use image::GrayImage;
+use common::attachments::{jpeg, pdf, upload};
 use passerelle_billing::clock::{format_date, paris_date};
 use passerelle_billing::samples::{draft, ngap};
 use passerelle_billing::{Clock, SystemClock};
@@ -19,37 +18,10 @@ use passerelle_protocol::{
     InsuranceNature, MissingAttachmentList,
 };
 use passerelle_tests::{Backend, Daemon, Resume, SseClient, TestDir};
-use pdf_writer::{Content, Pdf, Rect, Ref};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 const CPS: &str = "Passerelle lecteur simulé 1";
-
-/// A one-page PDF of `w` × `h` points with a line drawn on it.
-fn pdf(w: f32, h: f32) -> Vec<u8> {
-    let mut pdf = Pdf::new();
-    let (catalog, tree, page, content) = (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4));
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree).kids([page]).count(1);
-    pdf.page(page)
-        .media_box(Rect::new(0.0, 0.0, w, h))
-        .parent(tree)
-        .contents(content);
-    let mut c = Content::new();
-    c.move_to(20.0, 20.0).line_to(200.0, 200.0).stroke();
-    pdf.stream(content, &c.finish());
-    pdf.finish()
-}
-
-/// A white JPEG of `w` × `h` pixels declaring `dpi`.
-fn jpeg(w: u32, h: u32, dpi: u16) -> Vec<u8> {
-    let mut out = Cursor::new(Vec::new());
-    let mut enc = JpegEncoder::new(&mut out);
-    enc.set_pixel_density(PixelDensity::dpi(dpi));
-    enc.encode_image(&GrayImage::from_pixel(w, h, image::Luma([255])))
-        .unwrap();
-    out.into_inner()
-}
 
 /// Two FSE of today signed with the CPS: a degraded one and a sécurisée-like one (declared
 /// rights); their ids.
@@ -91,28 +63,6 @@ async fn signed_fse(daemon: &Daemon) -> (i64, i64) {
         .await
         .unwrap();
     (ids[0], ids[1])
-}
-
-/// Uploads `bytes` as `content_type` for FSE `fse`; the status and the JSON answer.
-async fn upload(
-    daemon: &Daemon,
-    fse: i64,
-    kind: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
-) -> (u16, Value) {
-    let resp = daemon
-        .client()
-        .post(daemon.url(&format!("/v1/fse/{fse}/attachments?kind={kind}")))
-        .header("content-type", content_type)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status} {text:?}: {e}"));
-    (status, body)
 }
 
 /// Asserts a refusal: its status, code and a French message naming `says`.

@@ -56,6 +56,9 @@ export type AttachmentKind = S["AttachmentKind"];
 export type AttachmentList = S["AttachmentList"];
 export type MissingAttachment = S["MissingAttachment"];
 export type MissingAttachmentList = S["MissingAttachmentList"];
+export type PjLot = S["PjLot"];
+export type PjLotList = S["PjLotList"];
+export type PjLotDetail = S["PjLotDetail"];
 
 /** Filters of {@link PasserelleClient.reconciliation}: care dates and one organism or patient. */
 export interface ReconciliationQuery {
@@ -346,6 +349,16 @@ export class PasserelleClient {
   /** What still needs an attachment: degraded FSE without their scanned copy. */
   async missingAttachments(): Promise<MissingAttachment[]> {
     return (await this.request<MissingAttachmentList>("GET", "/v1/attachments/missing")).missing;
+  }
+
+  /** The PJ lots (SCOR) the daemon made once their FSE lots were acknowledged, newest first. */
+  async pjLots(): Promise<PjLot[]> {
+    return (await this.request<PjLotList>("GET", "/v1/pj-lots")).pj_lots;
+  }
+
+  /** A PJ lot and every attempt to send it. */
+  pjLot(id: number): Promise<PjLotDetail> {
+    return this.request<PjLotDetail>("GET", `/v1/pj-lots/${id}`);
   }
 
   /**

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod attachments;
 pub mod billing;
 pub mod misbehaving;
 pub mod other_user;

@@ -52,7 +52,7 @@ pub fn answer_mail(
         subject: subject.to_owned(),
         message_id: format!("<{id}@{}>", org.address.split('@').nth(1).unwrap_or("test")),
         description: description.to_owned(),
-        filename: if description.ends_with("ARL") {
+        filename: if description.contains("ARL") {
             "arl.txt".into()
         } else {
             "retour.noemie".into()

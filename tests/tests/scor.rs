@@ -1,0 +1,313 @@
+//! SCOR through real Postfix + Dovecot (issue 17): a degraded FSE with its scanned copy (a
+//! JPEG, made into a PDF) and a sécurisée FSE (the Vitale card read through pcscd) with its
+//! prescription (a PDF kept byte for byte). The PJ lot leaves only after the FSE lot's
+//! positive ARL; the test organism decrypts it and checks each PDF against the index's
+//! checksum and the FSE and lot numbers; its ARL PJ acknowledges it, the attachments follow;
+//! on the daemon's movable clock they are kept 89 days more and purged on the 90th, their
+//! FSE and lot kept.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::attachments::{jpeg, pdf, upload};
+use common::billing::for_card;
+use common::returns::{answer_mail, mail_from, send_arl, start_with_mail, Recorder, FETCH};
+use common::route;
+use common::transmission::{advance_clock, inboxes, outbox_settled, send_all};
+use passerelle_billing::clock::{format_date, paris_date};
+use passerelle_billing::samples::{draft, ngap, DURAND_BILLING};
+use passerelle_billing::{Clock, SystemClock};
+use passerelle_protocol::{
+    Attachment, AttachmentState, FseBatchResponse, FseMode, InsuranceNature, LotKind, LotList,
+    MissingAttachmentList, OutboxList, PjLot, PjLotList, PjLotStatus, VitaleCard,
+};
+use passerelle_tests::organism_answers::{arl_text, ArlAnswer, ARL_PJ_DESCRIPTION};
+use passerelle_tests::{Daemon, TestDir, READER_0, READER_1};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// Uploads `bytes` for FSE `fse`, expecting it kept.
+async fn attach(
+    daemon: &Daemon,
+    fse: i64,
+    kind: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Attachment {
+    let (status, body) = upload(daemon, fse, kind, content_type, bytes).await;
+    assert_eq!(status, 201, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+async fn pj_lots(daemon: &Daemon) -> Vec<PjLot> {
+    let list: PjLotList = daemon.get_json("/v1/pj-lots").await.unwrap();
+    list.pj_lots
+}
+
+/// Polls the PJ lots until `pred` holds.
+async fn wait_pj(daemon: &Daemon, what: &str, pred: impl Fn(&[PjLot]) -> bool) -> Vec<PjLot> {
+    let deadline = Instant::now() + FETCH;
+    loop {
+        let lots = pj_lots(daemon).await;
+        if pred(&lots) {
+            return lots;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen: {lots:#?}\n{}",
+            daemon.log_tail(40)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn attachment(daemon: &Daemon, id: i64) -> Attachment {
+    daemon
+        .get_json(&format!("/v1/attachments/{id}"))
+        .await
+        .unwrap()
+}
+
+async fn pdf_of(daemon: &Daemon, id: i64) -> (u16, Vec<u8>) {
+    let resp = daemon
+        .client()
+        .get(daemon.url(&format!("/v1/attachments/{id}/pdf")))
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_days() {
+    let dir = TestDir::new("pj_lots_leave_after_the_arl");
+    let (setup, cards) = start_with_mail(&dir).await;
+    let daemon = &cards.daemon;
+    let events = Recorder::start(daemon).await;
+    let today = format_date(paris_date(SystemClock.now()));
+
+    // A sécurisée FSE from the Vitale card, a degraded one for the same caisse.
+    let _: Value = daemon
+        .post_json(&route(READER_1, "pin/verify"), &json!({ "pin": "4729" }))
+        .await
+        .unwrap();
+    let card: VitaleCard = daemon.get_json(&route(READER_0, "vitale")).await.unwrap();
+    let securisee = for_card(&card, 0, &today, vec![ngap("C", "1", &[])]);
+    let mut degraded = draft(
+        1,
+        &today,
+        InsuranceNature::Maladie,
+        FseMode::Degradee,
+        vec![ngap("C", "1", &[])],
+    );
+    degraded.organism = securisee.organism.clone();
+    let caisse = securisee.organism.caisse.clone();
+    let created: FseBatchResponse = daemon
+        .post_json("/v1/fse", &json!({ "fse": [securisee, degraded] }))
+        .await
+        .unwrap();
+    let fse: Vec<_> = created
+        .results
+        .iter()
+        .map(|r| r.fse.clone().unwrap_or_else(|| panic!("{r:?}")))
+        .collect();
+    let ids: Vec<i64> = fse.iter().map(|f| f.id).collect();
+    let _: Value = daemon
+        .post_json("/v1/fse/sign", &json!({ "reader": READER_1, "fse": ids }))
+        .await
+        .unwrap();
+    let lots: LotList = daemon
+        .post_json("/v1/lots", &json!({ "reader": READER_1, "situation": 0 }))
+        .await
+        .unwrap();
+    assert_eq!(lots.lots.len(), 1, "{lots:?}");
+    let lot = lots.lots[0].clone();
+
+    // The degraded FSE needs its copy until it has it.
+    let missing: MissingAttachmentList = daemon.get_json("/v1/attachments/missing").await.unwrap();
+    assert_eq!(
+        missing.missing.iter().map(|m| m.fse_id).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
+    let prescription_pdf = pdf(595.0, 842.0);
+    let prescription = attach(
+        daemon,
+        ids[0],
+        "prescription",
+        "application/pdf",
+        prescription_pdf.clone(),
+    )
+    .await;
+    let copy = attach(
+        daemon,
+        ids[1],
+        "degraded_copy",
+        "image/jpeg",
+        jpeg(1169, 1654, 200),
+    )
+    .await;
+    let missing: MissingAttachmentList = daemon.get_json("/v1/attachments/missing").await.unwrap();
+    assert!(missing.missing.is_empty(), "{missing:?}");
+    assert_eq!(
+        prescription.sha256,
+        hex::encode(Sha256::digest(&prescription_pdf))
+    );
+
+    // The FSE lot leaves; its attachments wait for its ARL.
+    send_all(daemon).await;
+    outbox_settled(daemon, FETCH).await;
+    let work = dir.path().join("organisms");
+    let got = inboxes(&setup, &work, 1).await;
+    let inbox = &got[&caisse];
+    assert_eq!((inbox.messages.len(), inbox.pj_lots.len()), (1, 0));
+    let fse_message = inbox.messages.keys().next().unwrap().clone();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(pj_lots(daemon).await.is_empty(), "no PJ lot before the ARL");
+    for a in [&prescription, &copy] {
+        assert_eq!(
+            attachment(daemon, a.id).await.state,
+            AttachmentState::Waiting
+        );
+    }
+
+    // The positive ARL: the PJ lot is made, sent, and reaches the organism.
+    let date = today.replace('-', "");
+    send_arl(
+        &setup,
+        &caisse,
+        "arl-1",
+        &lot,
+        &format!("<{fse_message}>"),
+        &date,
+        None,
+    )
+    .await;
+    let sent = wait_pj(daemon, "the PJ lot sent", |l| {
+        l.len() == 1 && l[0].status == PjLotStatus::Sent
+    })
+    .await;
+    let pj = sent[0].clone();
+    assert_eq!(pj.organism, lot.organism);
+    let outbox: OutboxList = daemon.get_json("/v1/outbox").await.unwrap();
+    let attempt = outbox
+        .attempts
+        .iter()
+        .find(|a| a.kind == LotKind::Pj)
+        .expect("the PJ lot's attempt in the outbox");
+    assert_eq!((attempt.lot_id, &attempt.lot_number), (pj.id, &pj.number));
+    for a in [&prescription, &copy] {
+        let now = attachment(daemon, a.id).await;
+        assert_eq!(
+            (now.state, now.pj_lot_id),
+            (AttachmentState::Sent, Some(pj.id))
+        );
+    }
+    let got = inboxes(&setup, &work, 2).await;
+    let received = got[&caisse]
+        .pj_lots
+        .values()
+        .next()
+        .expect("the PJ lot received");
+    assert_eq!(received.lot_pj, pj.number);
+    assert_eq!(received.practitioner, DURAND_BILLING);
+    assert_eq!(received.entries.len(), 2);
+    for (a, f, nature) in [
+        (&prescription, &fse[0], "prescription"),
+        (&copy, &fse[1], "copie_degradee"),
+    ] {
+        let e = received
+            .entries
+            .iter()
+            .find(|e| e.fse == f.number)
+            .unwrap_or_else(|| panic!("FSE {} in {received:#?}", f.number));
+        assert_eq!(
+            (e.lot.as_str(), e.nature.as_str()),
+            (lot.number.as_str(), nature)
+        );
+        assert_eq!(e.sha256, a.sha256, "the organism's own checksum");
+        assert_eq!(e.declared_sha256, a.sha256);
+        let (_, kept) = pdf_of(daemon, a.id).await;
+        assert_eq!(e.pdf, kept, "the exact bytes");
+    }
+    let entry = received
+        .entries
+        .iter()
+        .find(|e| e.fse == fse[0].number)
+        .unwrap();
+    assert_eq!(
+        entry.pdf, prescription_pdf,
+        "the uploaded PDF, byte for byte"
+    );
+
+    // The ARL PJ: acknowledged, kept 90 days.
+    let arl = arl_text(&ArlAnswer {
+        lot: pj.number.clone(),
+        organism: (
+            pj.organism.regime.clone(),
+            pj.organism.caisse.clone(),
+            pj.organism.centre.clone(),
+        ),
+        practitioner: DURAND_BILLING.to_owned(),
+        reference: format!("<{}>", received.message_id),
+        date: date.clone(),
+        refusal: None,
+    });
+    let org = &setup.organisms[&caisse];
+    mail_from(
+        &setup,
+        org,
+        &answer_mail(org, "arl-pj-1", "ARL PJ", ARL_PJ_DESCRIPTION, arl),
+    )
+    .await;
+    wait_pj(daemon, "the ARL PJ applied", |l| {
+        l[0].status == PjLotStatus::Acknowledged
+    })
+    .await;
+    let kept = attachment(daemon, copy.id).await;
+    assert_eq!(kept.state, AttachmentState::Acknowledged);
+    let purge_on = kept.purge_on.clone().expect("a purge date");
+    for kind in ["pj_lot_queued", "pj_lot_sent", "arl_pj_received"] {
+        assert!(!events.of(kind).is_empty(), "no {kind} event");
+    }
+    assert_eq!(events.of("arl_pj_received")[0]["positive"], true);
+
+    // 89 days on: still kept. The 90th: purged, the FSE and the lot kept.
+    advance_clock(daemon, 89 * 86_400).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        attachment(daemon, copy.id).await.state,
+        AttachmentState::Acknowledged
+    );
+    assert_eq!(pdf_of(daemon, copy.id).await.0, 200);
+    advance_clock(daemon, 86_400).await;
+    let deadline = Instant::now() + FETCH;
+    while attachment(daemon, copy.id).await.state != AttachmentState::Purged {
+        assert!(
+            Instant::now() < deadline,
+            "not purged by {purge_on}\n{}",
+            daemon.log_tail(40)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let (status, body) = pdf_of(daemon, copy.id).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (410, Some("attachment_purged"))
+    );
+    assert!(!events.of("attachments_purged").is_empty());
+    let gone = attachment(daemon, prescription.id).await;
+    assert_eq!(
+        (gone.state, gone.sha256),
+        (AttachmentState::Purged, prescription.sha256.clone())
+    );
+    let _: Value = daemon
+        .get_json(&format!("/v1/fse/{}", ids[1]))
+        .await
+        .unwrap();
+    let _: Value = daemon
+        .get_json(&format!("/v1/lots/{}", lot.id))
+        .await
+        .unwrap();
+}
