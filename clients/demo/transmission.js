@@ -121,14 +121,16 @@ export class LotsScreen {
       );
       $("outbox").replaceChildren(
         ...attempts.map((a) => {
+          // A PJ lot (scanned attachments) has its own numbering: said so.
           const tr = row(
-            a.lot_number,
+            a.kind === "pj" ? `PJ ${a.lot_number}` : a.lot_number,
             String(a.attempt),
             a.recipient ?? "—",
             ATTEMPT_STATE[a.state] ?? a.state,
             a.last_error ?? a.server_reply ?? "",
           );
           tr.dataset.lot = a.lot_number;
+          tr.dataset.kind = a.kind ?? "fse";
           tr.dataset.state = a.state;
           return tr;
         }),

@@ -290,15 +290,7 @@ async fn a_month_of_returns_settles_every_fse_and_adds_up() {
         passerelle_tests::daemon::content_type(&resp),
         "application/pdf"
     );
-    let pdf = dir.file("duplicata.pdf");
-    std::fs::write(&pdf, resp.bytes().await.unwrap()).unwrap();
-    let text = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = common::attachments::pdf_text(&dir, "duplicata.pdf", &resp.bytes().await.unwrap());
     assert!(text.contains(&format!("Lot n° {}", paris.number)), "{text}");
     for f in fse_of(&all, paris) {
         assert!(text.contains(&f.number), "FSE {} absent:\n{text}", f.number);

@@ -2,25 +2,27 @@
 //! JPEG, made into a PDF) and a sécurisée FSE (the Vitale card read through pcscd) with its
 //! prescription (a PDF kept byte for byte). The PJ lot leaves only after the FSE lot's
 //! positive ARL; the test organism decrypts it and checks each PDF against the index's
-//! checksum and the FSE and lot numbers; its ARL PJ acknowledges it, the attachments follow;
-//! on the daemon's movable clock they are kept 89 days more and purged on the 90th, their
-//! FSE and lot kept.
+//! checksum and the FSE and lot numbers; its ARL PJ acknowledges it, the attachments follow.
+//! An attachment added later leaves in a PJ lot of its own, which gets no ARL PJ: on the
+//! daemon's movable clock it goes on paper (the stamped copy read back with `pdftotext`, the
+//! doctor's finding), and is never purged; the acknowledged ones are kept 89 days more and
+//! purged on the 90th (an event, an audit line), their FSE and lot kept.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::attachments::{jpeg, pdf, upload};
+use common::attachments::{jpeg, pdf, pdf_text, upload};
 use common::billing::for_card;
 use common::returns::{answer_mail, mail_from, send_arl, start_with_mail, Recorder, FETCH};
 use common::route;
-use common::transmission::{advance_clock, inboxes, outbox_settled, send_all};
+use common::transmission::{advance_clock, doctor, inboxes, outbox_settled, send_all};
 use passerelle_billing::clock::{format_date, paris_date};
 use passerelle_billing::samples::{draft, ngap, DURAND_BILLING};
 use passerelle_billing::{Clock, SystemClock};
 use passerelle_protocol::{
-    Attachment, AttachmentState, FseBatchResponse, FseMode, InsuranceNature, LotKind, LotList,
-    MissingAttachmentList, OutboxList, PjLot, PjLotList, PjLotStatus, VitaleCard,
+    Attachment, AttachmentState, AuditPage, FseBatchResponse, FseMode, InsuranceNature, LotKind,
+    LotList, MissingAttachmentList, OutboxList, PjLot, PjLotList, PjLotStatus, VitaleCard,
 };
 use passerelle_tests::organism_answers::{arl_text, ArlAnswer, ARL_PJ_DESCRIPTION};
 use passerelle_tests::{Daemon, TestDir, READER_0, READER_1};
@@ -69,14 +71,13 @@ async fn attachment(daemon: &Daemon, id: i64) -> Attachment {
         .unwrap()
 }
 
-async fn pdf_of(daemon: &Daemon, id: i64) -> (u16, Vec<u8>) {
-    let resp = daemon
-        .client()
-        .get(daemon.url(&format!("/v1/attachments/{id}/pdf")))
-        .send()
-        .await
-        .unwrap();
+async fn get_bytes(daemon: &Daemon, path: &str) -> (u16, Vec<u8>) {
+    let resp = daemon.client().get(daemon.url(path)).send().await.unwrap();
     (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
+}
+
+async fn pdf_of(daemon: &Daemon, id: i64) -> (u16, Vec<u8>) {
+    get_bytes(daemon, &format!("/v1/attachments/{id}/pdf")).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -272,14 +273,69 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
     }
     assert_eq!(events.of("arl_pj_received")[0]["positive"], true);
 
-    // 89 days on: still kept. The 90th: purged, the FSE and the lot kept.
+    // An attachment added after the lot's ARL leaves by itself, in a PJ lot of its own. This
+    // one never gets its ARL PJ.
+    let late = attach(
+        daemon,
+        ids[0],
+        "other",
+        "application/pdf",
+        pdf(420.0, 595.0),
+    )
+    .await;
+    let lots = wait_pj(daemon, "the second PJ lot sent", |l| {
+        l.iter()
+            .any(|p| p.id != pj.id && p.status == PjLotStatus::Sent)
+    })
+    .await;
+    let pj2 = lots.iter().find(|p| p.id != pj.id).unwrap().clone();
+    assert_eq!(pj2.attachments.len(), 1);
+    assert_eq!(pj2.attachments[0].attachment_id, late.id);
+    assert_ne!(pj2.number, pj.number);
+    let got = inboxes(&setup, &work, 3).await;
+    assert_eq!(
+        got[&caisse].pj_lots.len(),
+        2,
+        "both PJ lots reached the organism"
+    );
+    let (status, _) = get_bytes(daemon, &format!("/v1/attachments/{}/paper", copy.id)).await;
+    assert_eq!(status, 409, "an acknowledged attachment needs no paper");
+
+    // 89 days on: the first two are kept; the late one, past its 5 working days without an
+    // ARL PJ, goes on paper (the same round of the watch purges first, so this is the
+    // purge's verdict on day 89 too).
     advance_clock(daemon, 89 * 86_400).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    wait_pj(daemon, "the second PJ lot on paper", |l| {
+        l.iter()
+            .any(|p| p.id == pj2.id && p.status == PjLotStatus::Paper)
+    })
+    .await;
     assert_eq!(
         attachment(daemon, copy.id).await.state,
         AttachmentState::Acknowledged
     );
     assert_eq!(pdf_of(daemon, copy.id).await.0, 200);
+    assert_eq!(
+        events.of("pj_lot_paper")[0]["attachment_ids"],
+        json!([late.id])
+    );
+    let (status, paper) = get_bytes(daemon, &format!("/v1/attachments/{}/paper", late.id)).await;
+    assert_eq!(status, 200);
+    let text = pdf_text(&dir, "paper.pdf", &paper);
+    for wanted in [
+        format!("FSE n° {}", fse[0].number),
+        format!("lot n° {}", lot.number),
+        format!("lot PJ n° {}", pj2.number),
+    ] {
+        assert!(text.contains(&wanted), "{wanted:?} in {text:?}");
+    }
+    let findings = doctor(daemon).await;
+    let (verdict, message) = &findings["attachments_paper"];
+    assert_eq!(verdict, "problem", "{message}");
+    assert!(message.contains(&late.id.to_string()), "{message}");
+
+    // The 90th day: the acknowledged ones are purged, not the one on paper; the FSE and the
+    // lot are kept.
     advance_clock(daemon, 86_400).await;
     let deadline = Instant::now() + FETCH;
     while attachment(daemon, copy.id).await.state != AttachmentState::Purged {
@@ -296,11 +352,40 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
         (status, body["error"]["code"].as_str()),
         (410, Some("attachment_purged"))
     );
-    assert!(!events.of("attachments_purged").is_empty());
     let gone = attachment(daemon, prescription.id).await;
     assert_eq!(
         (gone.state, gone.sha256),
         (AttachmentState::Purged, prescription.sha256.clone())
+    );
+    assert_eq!(
+        attachment(daemon, late.id).await.state,
+        AttachmentState::Paper
+    );
+    assert_eq!(
+        pdf_of(daemon, late.id).await.0,
+        200,
+        "no ARL PJ: never purged"
+    );
+    let deadline = Instant::now() + FETCH;
+    let purged_line = loop {
+        let audit: AuditPage = daemon.get_json("/v1/audit?limit=1000").await.unwrap();
+        if let Some(e) = audit
+            .entries
+            .iter()
+            .find(|e| e.action == "attachments_purged")
+        {
+            break e.details.clone();
+        }
+        assert!(Instant::now() < deadline, "no audit line for the purge");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(
+        purged_line["attachments"],
+        json!([prescription.id, copy.id])
+    );
+    assert_eq!(
+        events.of("attachments_purged")[0]["attachment_ids"],
+        json!([prescription.id, copy.id])
     );
     let _: Value = daemon
         .get_json(&format!("/v1/fse/{}", ids[1]))

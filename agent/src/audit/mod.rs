@@ -63,6 +63,8 @@ pub mod action {
     pub const LOT_SENT: &str = "lot_sent";
     /// A scanned attachment kept for an FSE, or refused (with the code).
     pub const ATTACHMENT: &str = "attachment";
+    /// The daemon purged the PDF of attachments acknowledged 90 days ago (`details.attachments`).
+    pub const ATTACHMENTS_PURGED: &str = "attachments_purged";
     /// A replacement session opened, closed or purged, or that refused (`details.op`,
     /// `details.outcome`, `details.code`).
     pub const REPLACEMENT_SESSION: &str = "replacement_session";

@@ -1,15 +1,16 @@
 //! Lot transmission: each situation's mail servers reachable, their TLS valid and the login
 //! accepted (without sending anything), the organism certificates present and not expired,
-//! the lots near or past their send-by date, needing attention or a paper duplicate, and the
-//! return mails of the last 30 days that could not be applied.
+//! the lots near or past their send-by date, needing attention or a paper duplicate, the
+//! return mails of the last 30 days that could not be applied, the degraded FSE without
+//! their scanned copy and the attachments to post (their PJ lot went on paper).
 
 use std::time::Duration;
 
 use passerelle_billing::calendar::deadline_state;
 use passerelle_billing::clock::{paris_date, parse_date};
-use passerelle_billing::store::{attachment_rows, lot_rows, returns_rows};
+use passerelle_billing::store::{attachment_rows, lot_rows, pj_lot_rows, returns_rows};
 use passerelle_installation::config::Config;
-use passerelle_protocol::{LotStatus, MailSettings, ReturnMail, ReturnState};
+use passerelle_protocol::{LotStatus, MailSettings, PjLotStatus, ReturnMail, ReturnState};
 use passerelle_transmission::iris::OrganismCertificate;
 use passerelle_transmission::organisms::Directory;
 use passerelle_transmission::settings::{self, Passwords};
@@ -24,24 +25,25 @@ const CERTIFICATE_WARNING_DAYS: i64 = 30;
 pub(super) fn check(config: &Config, findings: &mut Vec<Finding>) {
     let data_dir = config.data_dir();
     let store = data_dir.join(passerelle_billing::store::FILE_NAME);
-    let (settings, lots, returns, missing) = match passerelle_billing::store::open_read_only(&store)
-    {
-        Ok(None) => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
-        Ok(Some(conn)) => (
-            passerelle_billing::mail::read_all_settings(&conn).unwrap_or_default(),
-            lot_rows::list(&conn, None).unwrap_or_default(),
-            returns_rows::latest(&conn, 1000).unwrap_or_default(),
-            attachment_rows::missing_copies(&conn, None, None).unwrap_or_default(),
-        ),
-        Err(e) => {
-            findings.push(Finding::new(
-                "mail",
-                Verdict::Skipped,
-                format!("base illisible, réglages de messagerie non vérifiés : {e}"),
-            ));
-            return;
-        }
-    };
+    let (settings, lots, returns, missing, on_paper) =
+        match passerelle_billing::store::open_read_only(&store) {
+            Ok(None) => Default::default(),
+            Ok(Some(conn)) => (
+                passerelle_billing::mail::read_all_settings(&conn).unwrap_or_default(),
+                lot_rows::list(&conn, None).unwrap_or_default(),
+                returns_rows::latest(&conn, 1000).unwrap_or_default(),
+                attachment_rows::missing_copies(&conn, None, None).unwrap_or_default(),
+                pj_lot_rows::latest(&conn, Some(PjLotStatus::Paper), 1000).unwrap_or_default(),
+            ),
+            Err(e) => {
+                findings.push(Finding::new(
+                    "mail",
+                    Verdict::Skipped,
+                    format!("base illisible, réglages de messagerie non vérifiés : {e}"),
+                ));
+                return;
+            }
+        };
     if settings.is_empty() {
         findings.push(
             Finding::new(
@@ -65,6 +67,33 @@ pub(super) fn check(config: &Config, findings: &mut Vec<Finding>) {
         paris_date(time::OffsetDateTime::now_utc()),
         findings,
     );
+    check_pj_paper(&on_paper, findings);
+}
+
+/// PJ lots not delivered within their 5 working days: their attachments go by post.
+fn check_pj_paper(on_paper: &[passerelle_protocol::PjLot], findings: &mut Vec<Finding>) {
+    let ids: Vec<String> = on_paper
+        .iter()
+        .flat_map(|l| l.attachments.iter().map(|a| a.attachment_id.to_string()))
+        .collect();
+    if let Some(first) = ids.first() {
+        findings.push(
+            Finding::new(
+                "attachments_paper",
+                Verdict::Problem,
+                format!(
+                    "{} pièce(s) jointe(s) de {} lot(s) PJ sans ARL PJ en 5 jours ouvrés : à \
+                     imprimer et poster à la caisse (pièces {})",
+                    ids.len(),
+                    on_paper.len(),
+                    ids.join(", ")
+                ),
+            )
+            .advise(format!(
+                "imprimez chaque copie tamponnée (GET /v1/attachments/{first}/paper, etc.)"
+            )),
+        );
+    }
 }
 
 /// Degraded FSE without their scanned copy: one finding, a warning while they can still be

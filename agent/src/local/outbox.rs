@@ -84,8 +84,12 @@ fn describe(a: &OutboxAttempt) -> String {
         AttemptState::Failed => "en échec, à reprendre",
         AttemptState::Cancelled => "annulé",
     };
+    let lot = match a.kind {
+        passerelle_protocol::LotKind::Fse => "lot",
+        passerelle_protocol::LotKind::Pj => "lot PJ",
+    };
     let mut line = format!(
-        "envoi {}  lot {} (id {}) essai n° {}  praticien {}  {state}",
+        "envoi {}  {lot} {} (id {}) essai n° {}  praticien {}  {state}",
         a.id, a.lot_number, a.lot_id, a.attempt, a.practitioner
     );
     if let Some(to) = &a.recipient {

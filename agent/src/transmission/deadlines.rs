@@ -73,7 +73,8 @@ impl Watch {
         }
     }
 
-    /// Scanned attachments: new PJ lots, their deadlines, the purge; with their events.
+    /// Scanned attachments: new PJ lots, their deadlines, the purge; with their events. A
+    /// purge is an audit line too (the daemon deleted documents of care).
     async fn attachments(&self) {
         let billing = self.billing.clone();
         let events = self.events.clone();
@@ -82,32 +83,40 @@ impl Watch {
         });
         let done = tokio::task::spawn_blocking(move || {
             use passerelle_transmission::returns::apply::{build_pj_lots, pj_events};
+            // The purge first: whatever a round's deadlines did, its purge is done too.
+            let purged = billing.purge_attachments()?;
             let mut queued = build_pj_lots(&billing, &sink)?.queued;
             for applied in &billing.pj_timeouts()? {
                 queued |= pj_events(applied, &sink).queued;
             }
-            let purged = billing.purge_attachments()?;
-            if !purged.is_empty() {
-                tracing::info!(
-                    count = purged.len(),
-                    "attachments purged (90 days after ARL PJ)"
-                );
-                sink(EventKind::AttachmentsPurged {
-                    attachment_ids: purged,
-                });
-            }
-            Ok::<_, passerelle_billing::BillingError>(queued)
+            Ok::<_, passerelle_billing::BillingError>((queued, purged))
         })
         .await;
-        match done {
-            Ok(Ok(true)) => {
-                // The worker is the one waiting now (this watch is running).
-                self.wake.notify_waiters();
-                self.wake.notify_one();
-            }
-            Ok(Ok(false)) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "PJ lots: store call failed"),
-            Err(e) => tracing::error!(error = %e, "PJ lots: task failed"),
+        let (queued, purged) = match done {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => return tracing::error!(error = %e, "PJ lots: store call failed"),
+            Err(e) => return tracing::error!(error = %e, "PJ lots: task failed"),
+        };
+        if queued {
+            // The worker is the one waiting now (this watch is running).
+            self.wake.notify_waiters();
+            self.wake.notify_one();
+        }
+        if !purged.is_empty() {
+            tracing::info!(
+                count = purged.len(),
+                "attachments purged (90 days after ARL PJ)"
+            );
+            crate::audit::record(
+                crate::audit::action::ATTACHMENTS_PURGED,
+                passerelle_protocol::AuditActor::default(),
+                serde_json::json!({ "attachments": purged, "kept_days": 90 }),
+            )
+            .written()
+            .await;
+            self.events.publish(EventKind::AttachmentsPurged {
+                attachment_ids: purged,
+            });
         }
     }
 

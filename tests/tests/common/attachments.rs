@@ -1,4 +1,5 @@
-//! What the attachment tests share: PDFs and scans made here, and the upload call.
+//! What the attachment tests share: PDFs and scans made here, the upload call, a PDF's
+//! text read back.
 
 use std::io::Cursor;
 
@@ -54,4 +55,18 @@ pub async fn upload(
     let text = resp.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status} {text:?}: {e}"));
     (status, body)
+}
+
+/// The text of the PDF `bytes` as `pdftotext` reads it (poppler, not the daemon's writer),
+/// through a file `name` in `dir`.
+pub fn pdf_text(dir: &passerelle_tests::TestDir, name: &str, bytes: &[u8]) -> String {
+    let file = dir.file(name);
+    std::fs::write(&file, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
