@@ -152,7 +152,8 @@ impl Billing {
             let attempt = outbox_rows::load(tx, id)?;
             if attempt.kind == passerelle_protocol::LotKind::Pj {
                 return Err(BillingError::AttemptNotCancellable(
-                    "d'un lot de pièces jointes (il part seul, dans les 5 jours ouvrés)".into(),
+                    "celui d'un lot de pièces jointes, qui part de lui-même dans les 5 jours ouvrés"
+                        .into(),
                 ));
             }
             if attempt.state != AttemptState::Queued {

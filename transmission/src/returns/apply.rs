@@ -95,8 +95,15 @@ pub fn apply(
                 Ok(applied) => {
                     let done = arl_events(&applied, events);
                     // An acknowledged lot may free attachments waiting for it.
+                    // Should that fail, the ARL stays applied and the watch makes them later.
                     Ok(match applied {
-                        ArlApplied::Acknowledged(_) => done | build_pj_lots(billing, events)?,
+                        ArlApplied::Acknowledged(_) => match build_pj_lots(billing, events) {
+                            Ok(made) => done | made,
+                            Err(e) => {
+                                tracing::error!(error = %e, "PJ lots not made after the ARL");
+                                done
+                            }
+                        },
                         _ => done,
                     })
                 }
