@@ -274,6 +274,8 @@ error_codes! {
     /// The attachment has no paper copy to print: it is not on the paper path (its PJ lot
     /// is still being tried, or was acknowledged). `details.state`.
     AttachmentNotOnPaper = ("attachment_not_on_paper", 409),
+    /// The PJ lot is not on paper: only a PJ lot on paper is posted. `details.status`.
+    PjLotNotOnPaper = ("pj_lot_not_on_paper", 409),
     /// The attachment's PDF was purged (90 days after its positive ARL PJ).
     AttachmentPurged = ("attachment_purged", 410),
     /// The `Host` header is not a loopback name or address with the daemon's port (DNS

@@ -293,7 +293,8 @@ impl Modify for BearerScheme {
         crate::billing::attachment_paths::pdf,
         crate::billing::attachment_paths::paper,
         crate::billing::attachment_paths::pj_lots,
-        crate::billing::attachment_paths::pj_lot
+        crate::billing::attachment_paths::pj_lot,
+        crate::billing::attachment_paths::posted
     ),
     modifiers(&BearerScheme),
     components(schemas(

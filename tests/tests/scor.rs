@@ -5,8 +5,9 @@
 //! checksum and the FSE and lot numbers; its ARL PJ acknowledges it, the attachments follow.
 //! An attachment added later leaves in a PJ lot of its own, which gets no ARL PJ: on the
 //! daemon's movable clock it goes on paper (the stamped copy read back with `pdftotext`, the
-//! doctor's finding), and is never purged; the acknowledged ones are kept 89 days more and
-//! purged on the 90th (an event, an audit line), their FSE and lot kept.
+//! doctor's finding) until the practitioner says it was posted; the acknowledged ones are kept
+//! 89 days more and purged on the 90th (an event, an audit line), their FSE and lot kept; the
+//! posted one 90 days after its posting.
 
 mod common;
 
@@ -269,9 +270,12 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
     assert_eq!(kept.state, AttachmentState::Acknowledged);
     let purge_on = kept.purge_on.clone().expect("a purge date");
     for kind in ["pj_lot_queued", "pj_lot_sent", "arl_pj_received"] {
-        assert!(!events.of(kind).is_empty(), "no {kind} event");
+        events.wait_for(kind).await;
     }
-    assert_eq!(events.of("arl_pj_received")[0]["positive"], true);
+    assert_eq!(
+        events.wait_for("arl_pj_received").await[0]["positive"],
+        true
+    );
 
     // An attachment added after the lot's ARL leaves by itself, in a PJ lot of its own. This
     // one never gets its ARL PJ.
@@ -316,7 +320,7 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
     );
     assert_eq!(pdf_of(daemon, copy.id).await.0, 200);
     assert_eq!(
-        events.of("pj_lot_paper")[0]["attachment_ids"],
+        events.wait_for("pj_lot_paper").await[0]["attachment_ids"],
         json!([late.id])
     );
     let (status, paper) = get_bytes(daemon, &format!("/v1/attachments/{}/paper", late.id)).await;
@@ -333,6 +337,17 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
     let (verdict, message) = &findings["attachments_paper"];
     assert_eq!(verdict, "problem", "{message}");
     assert!(message.contains(&late.id.to_string()), "{message}");
+    // Printed and posted: kept 90 days from today, the doctor satisfied.
+    let posted: PjLot = daemon
+        .post_json(&format!("/v1/pj-lots/{}/posted", pj2.id), &json!({}))
+        .await
+        .unwrap();
+    assert_eq!(posted.status, PjLotStatus::Posted);
+    assert_eq!(
+        attachment(daemon, late.id).await.state,
+        AttachmentState::Posted
+    );
+    assert!(!doctor(daemon).await.contains_key("attachments_paper"));
 
     // The 90th day: the acknowledged ones are purged, not the one on paper; the FSE and the
     // lot are kept.
@@ -359,12 +374,12 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
     );
     assert_eq!(
         attachment(daemon, late.id).await.state,
-        AttachmentState::Paper
+        AttachmentState::Posted
     );
     assert_eq!(
         pdf_of(daemon, late.id).await.0,
         200,
-        "no ARL PJ: never purged"
+        "posted yesterday: kept"
     );
     let deadline = Instant::now() + FETCH;
     let purged_line = loop {
@@ -384,9 +399,20 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
         json!([prescription.id, copy.id])
     );
     assert_eq!(
-        events.of("attachments_purged")[0]["attachment_ids"],
+        events.wait_for("attachments_purged").await[0]["attachment_ids"],
         json!([prescription.id, copy.id])
     );
+    // The posted one, 90 days after its posting.
+    advance_clock(daemon, 89 * 86_400).await;
+    let deadline = Instant::now() + FETCH;
+    while attachment(daemon, late.id).await.state != AttachmentState::Purged {
+        assert!(
+            Instant::now() < deadline,
+            "not purged\n{}",
+            daemon.log_tail(40)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     let _: Value = daemon
         .get_json(&format!("/v1/fse/{}", ids[1]))
         .await

@@ -153,6 +153,7 @@ mod tests {
             failures: 0,
             acknowledged: None,
             paper_reason: None,
+            posted: None,
         };
         let text = index(&lot, &items);
         let lines: Vec<&str> = text.lines().collect();

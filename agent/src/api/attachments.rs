@@ -11,8 +11,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use passerelle_protocol::{
-    Attachment, AttachmentList, AttachmentUpload, EventKind, MissingAttachmentList, PjLotDetail,
-    PjLotList,
+    Attachment, AttachmentList, AttachmentUpload, EventKind, MissingAttachmentList, PjLot,
+    PjLotDetail, PjLotList,
 };
 
 use super::billing::{bad_request, blocking, file};
@@ -123,6 +123,24 @@ pub async fn pj_lots(State(state): State<AppState>) -> Result<Json<PjLotList>, A
     })
     .await?;
     Ok(Json(PjLotList { pj_lots }))
+}
+
+/// `POST /v1/pj-lots/{id}/posted`: the attachments of a PJ lot on paper were printed and
+/// posted; kept 90 days from now. An audit line either way.
+pub async fn posted(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<i64>,
+    RequestCaller(caller): RequestCaller,
+) -> Result<Json<PjLot>, ApiFailure> {
+    let done = blocking(&state, move |b| b.mark_pj_lot_posted(id)).await;
+    let details = match &done {
+        Ok(lot) => serde_json::json!({ "pj_lot": id, "number": lot.number, "status": lot.status }),
+        Err(e) => serde_json::json!({ "pj_lot": id, "refused": e.0.error.code }),
+    };
+    audit::record(action::PJ_LOT_POSTED, caller.actor, details)
+        .written()
+        .await;
+    Ok(Json(done?))
 }
 
 /// `GET /v1/pj-lots/{id}`: a PJ lot and every attempt to send it.

@@ -114,6 +114,7 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, body: body::BodyLimits) ->
         .route("/v1/attachments/{id}/paper", get(attachments::paper))
         .route("/v1/pj-lots", get(attachments::pj_lots))
         .route("/v1/pj-lots/{id}", get(attachments::pj_lot))
+        .route("/v1/pj-lots/{id}/posted", post(attachments::posted))
         .route("/v1/baskets", get(billing::baskets))
         .route(
             "/v1/baskets/{name}",

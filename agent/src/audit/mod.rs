@@ -65,6 +65,8 @@ pub mod action {
     pub const ATTACHMENT: &str = "attachment";
     /// The daemon purged the PDF of attachments acknowledged 90 days ago (`details.attachments`).
     pub const ATTACHMENTS_PURGED: &str = "attachments_purged";
+    /// The practitioner said a PJ lot on paper was posted (`details.pj_lot`), or that refused.
+    pub const PJ_LOT_POSTED: &str = "pj_lot_posted";
     /// A replacement session opened, closed or purged, or that refused (`details.op`,
     /// `details.outcome`, `details.code`).
     pub const REPLACEMENT_SESSION: &str = "replacement_session";

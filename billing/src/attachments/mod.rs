@@ -130,7 +130,10 @@ impl Billing {
     /// page stamped with the FSE, lot and PJ lot numbers.
     pub fn attachment_paper(&self, id: i64) -> Result<Vec<u8>, BillingError> {
         let attachment = self.attachment(id)?;
-        if attachment.state != AttachmentState::Paper {
+        if !matches!(
+            attachment.state,
+            AttachmentState::Paper | AttachmentState::Posted
+        ) {
             return Err(BillingError::Attachment {
                 code: ErrorCode::AttachmentNotOnPaper,
                 message: format!(
@@ -199,6 +202,7 @@ pub fn state_in_french(state: AttachmentState) -> &'static str {
         AttachmentState::Sent => "envoyée, en attente de l'ARL PJ",
         AttachmentState::Acknowledged => "reçue par la caisse (ARL PJ positif)",
         AttachmentState::Paper => "à imprimer et envoyer sur papier",
+        AttachmentState::Posted => "envoyée sur papier",
         AttachmentState::Purged => "effacée après 90 jours",
     }
 }

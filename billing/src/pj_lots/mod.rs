@@ -136,16 +136,54 @@ impl Billing {
         self.store.read(|c| pj_lot_rows::files(c, id))
     }
 
+    /// Says that the attachments of PJ lot `id`, on paper, were printed and posted: the PJ
+    /// lot and its attachments are `posted`, kept [`KEEP_DAYS`] from today (seed 001: 90
+    /// days from the postal sending). Posting a posted lot again answers it unchanged.
+    pub fn mark_pj_lot_posted(&self, id: i64) -> Result<PjLot, BillingError> {
+        let now = self.clock.now();
+        let (stamp, today) = (format_instant(now), paris_date(now));
+        self.store.write(|tx| {
+            let lot = pj_lot_rows::load(tx, id)?;
+            match lot.status {
+                PjLotStatus::Posted => return Ok(lot),
+                PjLotStatus::Paper => {}
+                other => {
+                    return Err(BillingError::Attachment {
+                        code: passerelle_protocol::ErrorCode::PjLotNotOnPaper,
+                        message: format!(
+                            "Le lot de pièces jointes {} n'est pas à envoyer sur papier : il est \
+                             « {} ».",
+                            lot.number,
+                            pj_lot_rows::status_name(other)
+                        ),
+                        details: serde_json::json!({ "status": other }),
+                    })
+                }
+            }
+            let purge_on = format_date(today + time::Duration::days(KEEP_DAYS));
+            tx.execute(
+                "UPDATE pj_lots SET posted = ?2 WHERE id = ?1",
+                params![id, stamp],
+            )?;
+            tx.execute(
+                "UPDATE attachments SET purge_on = ?2 WHERE pj_lot_id = ?1",
+                params![id, purge_on],
+            )?;
+            pj_lot_rows::transition(tx, id, PjLotStatus::Posted)
+        })
+    }
+
     /// Purges the PDF of every attachment whose keeping time is over (90 days after its
-    /// positive ARL PJ): its checksum, size and history stay. Only acknowledged ones: an
-    /// attachment without its positive ARL PJ is never purged. Answers the purged ids.
+    /// positive ARL PJ, or after it was posted): its checksum, size and history stay. An
+    /// attachment neither acknowledged nor posted is never purged. Answers the purged ids.
     pub fn purge_attachments(&self) -> Result<Vec<i64>, BillingError> {
         let now = self.clock.now();
         let (today, stamp) = (format_date(paris_date(now)), format_instant(now));
         self.store.write(|tx| {
             let mut stmt = tx.prepare_cached(
                 "UPDATE attachments SET pdf = x'', state = 'purged', purged = ?2 \
-                 WHERE state = 'acknowledged' AND purge_on IS NOT NULL AND purge_on <= ?1 \
+                 WHERE state IN ('acknowledged', 'posted') AND purge_on IS NOT NULL \
+                   AND purge_on <= ?1 \
                  RETURNING id",
             )?;
             let ids = stmt.query_map(params![today, stamp], |r| r.get(0))?;

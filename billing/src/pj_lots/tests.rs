@@ -132,6 +132,12 @@ fn an_attachment_leaves_after_the_arl_then_is_purged_90_days_after_its_arl_pj() 
     let kept = b.attachment(attachment).unwrap();
     assert_eq!(kept.state, AttachmentState::Acknowledged);
     assert_eq!(kept.purge_on.as_deref(), Some("2026-05-31"));
+    let e = b.mark_pj_lot_posted(pj.id).unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::PjLotNotOnPaper,
+        "acknowledged: nothing to post"
+    );
 
     clock.advance(Duration::days(89));
     assert!(b.purge_attachments().unwrap().is_empty(), "day 89: kept");
@@ -210,10 +216,30 @@ fn a_negative_arl_pj_sends_again_and_5_working_days_without_one_put_it_on_paper(
     ] {
         assert!(text.contains(&wanted), "{wanted:?} in {text}");
     }
-    // Never purged: it has no positive ARL PJ, however late.
+    // Never purged: it has no positive ARL PJ, however late, until it is posted.
     clock.advance(Duration::days(365));
     assert!(b.purge_attachments().unwrap().is_empty());
     assert_eq!(b.attachment_pdf(attachment).unwrap(), a4());
+    let posted = b.mark_pj_lot_posted(pj.id).unwrap();
+    assert_eq!(posted.status, PjLotStatus::Posted);
+    assert_eq!(
+        b.mark_pj_lot_posted(pj.id).unwrap(),
+        posted,
+        "posting twice changes nothing"
+    );
+    let kept = b.attachment(attachment).unwrap();
+    assert_eq!(kept.state, AttachmentState::Posted);
+    assert!(
+        b.attachment_paper(attachment).is_ok(),
+        "reprinted if need be"
+    );
+    clock.advance(Duration::days(89));
+    assert!(
+        b.purge_attachments().unwrap().is_empty(),
+        "89 days after the posting"
+    );
+    clock.advance(Duration::days(1));
+    assert_eq!(b.purge_attachments().unwrap(), vec![attachment]);
 }
 
 #[test]

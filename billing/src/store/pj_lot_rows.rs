@@ -62,7 +62,7 @@ pub fn add_item(
 }
 
 const COLUMNS: &str = "id, number, practitioner, organism, status, created, retry_until, \
-                       failures, acknowledged, paper_reason";
+                       failures, acknowledged, paper_reason, posted";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PjLot> {
     let organism: String = r.get(3)?;
@@ -84,6 +84,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<PjLot> {
         failures: r.get(7)?,
         acknowledged: r.get(8)?,
         paper_reason: r.get(9)?,
+        posted: r.get(10)?,
     })
 }
 
@@ -176,6 +177,7 @@ pub fn allows(from: PjLotStatus, to: PjLotStatus) -> bool {
         (S::Sending, S::Sent | S::NeedsAttention | S::Paper)
             | (S::Sent, S::Acknowledged | S::Sending | S::Paper)
             | (S::NeedsAttention, S::Sending | S::Paper)
+            | (S::Paper, S::Posted)
     )
 }
 
@@ -186,6 +188,7 @@ pub fn attachment_state(status: PjLotStatus) -> AttachmentState {
         PjLotStatus::Sent => AttachmentState::Sent,
         PjLotStatus::Acknowledged => AttachmentState::Acknowledged,
         PjLotStatus::Paper => AttachmentState::Paper,
+        PjLotStatus::Posted => AttachmentState::Posted,
     }
 }
 
@@ -217,12 +220,13 @@ pub fn status_name(s: PjLotStatus) -> &'static str {
         PjLotStatus::Acknowledged => "acknowledged",
         PjLotStatus::NeedsAttention => "needs_attention",
         PjLotStatus::Paper => "paper",
+        PjLotStatus::Posted => "posted",
     }
 }
 
 fn status_from_name(s: &str) -> Option<PjLotStatus> {
     use PjLotStatus::*;
-    [Sending, Sent, Acknowledged, NeedsAttention, Paper]
+    [Sending, Sent, Acknowledged, NeedsAttention, Paper, Posted]
         .into_iter()
         .find(|st| status_name(*st) == s)
 }
@@ -243,10 +247,11 @@ mod tests {
     #[test]
     fn names_match_serde_and_paper_ends_everything() {
         use PjLotStatus::*;
-        for s in [Sending, Sent, Acknowledged, NeedsAttention, Paper] {
+        for s in [Sending, Sent, Acknowledged, NeedsAttention, Paper, Posted] {
             assert_eq!(serde_json::to_value(s).unwrap(), status_name(s));
             assert_eq!(status_from_name(status_name(s)), Some(s));
-            assert!(!allows(Paper, s) && !allows(Acknowledged, s));
+            assert!(!allows(Acknowledged, s) && !allows(Posted, s));
+            assert_eq!(allows(Paper, s), s == Posted, "paper: only posted after");
         }
         assert!(allows(Sent, Sending), "a negative ARL PJ sends it again");
         assert!(

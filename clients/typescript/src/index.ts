@@ -356,6 +356,14 @@ export class PasserelleClient {
     return (await this.request<PjLotList>("GET", "/v1/pj-lots")).pj_lots;
   }
 
+  /**
+   * Says that the attachments of a PJ lot on paper were printed and posted: kept 90 days
+   * from now, then purged.
+   */
+  pjLotPosted(id: number): Promise<PjLot> {
+    return this.request<PjLot>("POST", `/v1/pj-lots/${id}/posted`, {});
+  }
+
   /** A PJ lot and every attempt to send it. */
   pjLot(id: number): Promise<PjLotDetail> {
     return this.request<PjLotDetail>("GET", `/v1/pj-lots/${id}`);

@@ -651,6 +651,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pj-lots/{id}/posted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Says that the attachments of a PJ lot on paper were printed (`GET
+         *     /v1/attachments/{id}/paper`) and posted to the caisse: the PJ lot and its attachments are
+         *     `posted`, kept 90 days from today, then purged. Posting it again changes nothing.
+         */
+        post: operations["posted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/readers": {
         parameters: {
             query?: never;
@@ -1331,11 +1352,11 @@ export interface components {
          *
          *     ```text
          *     waiting ──FSE lot acknowledged──> in_pj_lot ──server took it──> sent ──ARL PJ +──> acknowledged ──90 days──> purged
-         *                                          └──────── 5 working days without ARL PJ + ─────────> paper
+         *                                          └──────── 5 working days without ARL PJ + ─────────> paper ──> posted ──90 days──> purged
          *     ```
          * @enum {string}
          */
-        AttachmentState: "waiting" | "in_pj_lot" | "sent" | "acknowledged" | "paper" | "purged";
+        AttachmentState: "waiting" | "in_pj_lot" | "sent" | "acknowledged" | "paper" | "posted" | "purged";
         /**
          * @description Why an attempt was made.
          * @enum {string}
@@ -1532,7 +1553,7 @@ export interface components {
          * @description Stable machine code of an API error. Never renamed once released.
          * @enum {string}
          */
-        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "tariff_unknown_for_zone" | "coverage_rate_mismatch" | "exoneration_not_found" | "tpc_incompatible_contract" | "amc_not_covered" | "surcharge_not_sunday_or_holiday" | "surcharge_not_at_night" | "modifier_not_applicable" | "acts_not_cumulative" | "rights_required" | "rights_reference_unknown" | "rights_not_covering" | "rights_organism_mismatch" | "rights_beneficiary_unknown" | "maternity_not_covered" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "replacement_pin_required" | "replacement_substitute_mismatch" | "replacement_own_card" | "replacement_overlap" | "replacement_outside_period" | "replacement_not_found" | "replacement_not_replaced_practitioner" | "replacement_not_purgeable" | "replacement_not_open" | "invalid_replacement" | "assistant_not_granted" | "assistant_outside_dates" | "assistant_cannot_sign" | "assistant_grant_not_found" | "assistant_grant_not_yours" | "attachment_not_supported" | "attachment_too_large" | "attachment_too_small" | "attachment_resolution_too_low" | "attachment_too_late" | "attachment_not_allowed" | "attachment_not_found" | "pj_lot_not_found" | "attachment_not_on_paper" | "attachment_purged" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid" | "os_user_not_allowed" | "too_many_pairings" | "request_timeout" | "malformed_request" | "headers_too_large";
+        ErrorCode: "not_found" | "method_not_allowed" | "bad_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "reader_not_found" | "no_card" | "backend_unavailable" | "card_error" | "card_refused" | "card_timeout" | "invalid_event_id" | "simulator_only" | "unknown_simulated_card" | "wrong_card" | "invalid_card_data" | "pin_incorrect" | "pin_blocked" | "pin_required" | "invalid_pin_format" | "secure_pin_entry_unavailable" | "pin_entry_cancelled" | "unblock_code_incorrect" | "invalid_digest" | "signing_not_allowed" | "signature_not_verified" | "job_not_found" | "job_cancelled" | "rights_not_found" | "rights_service_unavailable" | "internal" | "unknown_act_code" | "tariff_not_applicable" | "invalid_coefficient" | "unknown_modifier" | "incoherent_amount" | "act_in_future" | "invalid_fse_field" | "tariff_unknown_for_zone" | "coverage_rate_mismatch" | "exoneration_not_found" | "tpc_incompatible_contract" | "amc_not_covered" | "surcharge_not_sunday_or_holiday" | "surcharge_not_at_night" | "modifier_not_applicable" | "acts_not_cumulative" | "rights_required" | "rights_reference_unknown" | "rights_not_covering" | "rights_organism_mismatch" | "rights_beneficiary_unknown" | "maternity_not_covered" | "fse_not_found" | "fse_in_lot" | "invalid_transition" | "idempotency_key_reused" | "basket_not_found" | "lot_not_found" | "signer_not_allowed" | "signing_failed" | "storage_error" | "lot_not_sendable" | "attempt_not_found" | "attempt_not_cancellable" | "invalid_mail_settings" | "mail_settings_not_found" | "schedule_unavailable" | "return_refused" | "paper_not_needed" | "replacement_pin_required" | "replacement_substitute_mismatch" | "replacement_own_card" | "replacement_overlap" | "replacement_outside_period" | "replacement_not_found" | "replacement_not_replaced_practitioner" | "replacement_not_purgeable" | "replacement_not_open" | "invalid_replacement" | "assistant_not_granted" | "assistant_outside_dates" | "assistant_cannot_sign" | "assistant_grant_not_found" | "assistant_grant_not_yours" | "attachment_not_supported" | "attachment_too_large" | "attachment_too_small" | "attachment_resolution_too_low" | "attachment_too_late" | "attachment_not_allowed" | "attachment_not_found" | "pj_lot_not_found" | "attachment_not_on_paper" | "pj_lot_not_on_paper" | "attachment_purged" | "host_not_allowed" | "origin_not_allowed" | "unauthorized" | "scope_missing" | "rate_limited" | "pairing_not_found" | "pairing_invalid" | "os_user_not_allowed" | "too_many_pairings" | "request_timeout" | "malformed_request" | "headers_too_large";
         /** @description One event, as carried in the `data:` field of an SSE message. */
         Event: components["schemas"]["EventKind"] & {
             /**
@@ -2536,6 +2557,8 @@ export interface components {
             organism: components["schemas"]["Organism"];
             /** @description Why it went on paper, in French. */
             paper_reason?: string | null;
+            /** @description When the practitioner said its attachments were posted (RFC 3339). */
+            posted?: string | null;
             /** @description The practitioner whose mailbox sends it (the sender of the FSE lots). */
             practitioner: string;
             /**
@@ -2593,7 +2616,7 @@ export interface components {
          * @description Where a PJ lot stands.
          * @enum {string}
          */
-        PjLotStatus: "sending" | "sent" | "acknowledged" | "needs_attention" | "paper";
+        PjLotStatus: "sending" | "sent" | "acknowledged" | "needs_attention" | "paper" | "posted";
         /**
          * @description Practice mode of a situation.
          * @enum {string}
@@ -4611,6 +4634,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PjLotDetail"];
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    posted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description PJ lot id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PjLot"];
                 };
             };
             default: {

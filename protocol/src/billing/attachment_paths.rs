@@ -59,6 +59,14 @@ fn paper() {}
     responses((status = 200, body = crate::PjLotList), (status = "default", body = ApiError)))]
 fn pj_lots() {}
 
+/// Says that the attachments of a PJ lot on paper were printed (`GET
+/// /v1/attachments/{id}/paper`) and posted to the caisse: the PJ lot and its attachments are
+/// `posted`, kept 90 days from today, then purged. Posting it again changes nothing.
+#[utoipa::path(post, path = "/v1/pj-lots/{id}/posted", tag = "attachments",
+    params(("id" = i64, Path, description = "PJ lot id")),
+    responses((status = 200, body = crate::PjLot), (status = "default", body = ApiError)))]
+fn posted() {}
+
 /// A PJ lot and every attempt to send it.
 #[utoipa::path(get, path = "/v1/pj-lots/{id}", tag = "attachments",
     params(("id" = i64, Path, description = "PJ lot id")),

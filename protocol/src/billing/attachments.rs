@@ -26,7 +26,7 @@ pub enum AttachmentKind {
 ///
 /// ```text
 /// waiting ──FSE lot acknowledged──> in_pj_lot ──server took it──> sent ──ARL PJ +──> acknowledged ──90 days──> purged
-///                                      └──────── 5 working days without ARL PJ + ─────────> paper
+///                                      └──────── 5 working days without ARL PJ + ─────────> paper ──> posted ──90 days──> purged
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -43,7 +43,11 @@ pub enum AttachmentState {
     /// Its PJ lot could not be delivered within 5 working days: print it (with the FSE and
     /// lot numbers, `GET /v1/attachments/{id}/paper`) and post it to the caisse.
     Paper,
-    /// Acknowledged more than 90 days ago: the PDF is gone, its checksum and history kept.
+    /// Printed and posted to the caisse (its PJ lot went on paper): kept 90 days from the
+    /// posting, then purged.
+    Posted,
+    /// Acknowledged (or posted) more than 90 days ago: the PDF is gone, its checksum and
+    /// history kept.
     Purged,
 }
 

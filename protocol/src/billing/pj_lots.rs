@@ -6,7 +6,7 @@
 //! sending ──server took it──> sent ──ARL PJ +──> acknowledged
 //!    ^  └──failed for good──> needs_attention ──next working day──┐
 //!    └──── ARL PJ − or none in 2 working days: sent again ─────────┘
-//! any of these, 5 working days after the first attempt ──> paper
+//! any of these, 5 working days after the first attempt ──> paper ──posted by the practitioner──> posted
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,9 @@ pub enum PjLotStatus {
     /// Not delivered within 5 working days of the first attempt: its attachments go on
     /// paper.
     Paper,
+    /// Its attachments were printed and posted to the caisse (`POST /v1/pj-lots/{id}/posted`):
+    /// kept 90 days from then.
+    Posted,
 }
 
 /// One attachment of a PJ lot.
@@ -93,6 +96,9 @@ pub struct PjLot {
     /// Why it went on paper, in French.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paper_reason: Option<String>,
+    /// When the practitioner said its attachments were posted (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posted: Option<String>,
 }
 
 /// `GET /v1/pj-lots`: PJ lots, newest first.

@@ -161,6 +161,20 @@ impl Recorder {
         Recorder { seen }
     }
 
+    /// The events of type `kind`, waiting up to [`FETCH`] for the first (an event may follow
+    /// the store's change it reports by a moment).
+    pub async fn wait_for(&self, kind: &str) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + FETCH;
+        loop {
+            let seen = self.of(kind);
+            if !seen.is_empty() {
+                return seen;
+            }
+            assert!(Instant::now() < deadline, "no {kind} event");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The events of type `kind` seen so far, as JSON.
     pub fn of(&self, kind: &str) -> Vec<serde_json::Value> {
         self.seen

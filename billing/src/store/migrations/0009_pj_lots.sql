@@ -15,6 +15,8 @@ CREATE TABLE pj_lots (
     failures     INTEGER NOT NULL DEFAULT 0,
     acknowledged TEXT,
     paper_reason TEXT,
+    -- When the practitioner posted its attachments (paper path): kept 90 days from then.
+    posted       TEXT,
     UNIQUE (practitioner, seq)
 );
 CREATE INDEX pj_lots_by_status ON pj_lots (status);
