@@ -72,6 +72,19 @@ async fn attachment(daemon: &Daemon, id: i64) -> Attachment {
         .unwrap()
 }
 
+/// Waits until attachment `id` is purged (due on `purge_on`).
+async fn purged(daemon: &Daemon, id: i64, purge_on: &str) {
+    let deadline = Instant::now() + FETCH;
+    while attachment(daemon, id).await.state != AttachmentState::Purged {
+        assert!(
+            Instant::now() < deadline,
+            "attachment {id} not purged by {purge_on}\n{}",
+            daemon.log_tail(40)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 async fn get_bytes(daemon: &Daemon, path: &str) -> (u16, Vec<u8>) {
     let resp = daemon.client().get(daemon.url(path)).send().await.unwrap();
     (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
@@ -352,15 +365,7 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
     // The 90th day: the acknowledged ones are purged, not the one on paper; the FSE and the
     // lot are kept.
     advance_clock(daemon, 86_400).await;
-    let deadline = Instant::now() + FETCH;
-    while attachment(daemon, copy.id).await.state != AttachmentState::Purged {
-        assert!(
-            Instant::now() < deadline,
-            "not purged by {purge_on}\n{}",
-            daemon.log_tail(40)
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    purged(daemon, copy.id, &purge_on).await;
     let (status, body) = pdf_of(daemon, copy.id).await;
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(
@@ -404,15 +409,11 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
     );
     // The posted one, 90 days after its posting.
     advance_clock(daemon, 89 * 86_400).await;
-    let deadline = Instant::now() + FETCH;
-    while attachment(daemon, late.id).await.state != AttachmentState::Purged {
-        assert!(
-            Instant::now() < deadline,
-            "not purged\n{}",
-            daemon.log_tail(40)
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let posted_on = attachment(daemon, late.id)
+        .await
+        .purge_on
+        .unwrap_or_default();
+    purged(daemon, late.id, &posted_on).await;
     let _: Value = daemon
         .get_json(&format!("/v1/fse/{}", ids[1]))
         .await
