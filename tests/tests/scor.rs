@@ -2,7 +2,9 @@
 //! JPEG, made into a PDF) and a sécurisée FSE (the Vitale card read through pcscd) with its
 //! prescription (a PDF kept byte for byte). The PJ lot leaves only after the FSE lot's
 //! positive ARL; the test organism decrypts it and checks each PDF against the index's
-//! checksum and the FSE and lot numbers; its ARL PJ acknowledges it, the attachments follow.
+//! checksum and the FSE and lot numbers; a negative ARL PJ has it sent again (a new
+//! Message-ID, the same PDFs), the ARL PJ of that sending acknowledges it, the attachments
+//! follow.
 //! An attachment added later leaves in a PJ lot of its own, which gets no ARL PJ: on the
 //! daemon's movable clock it goes on paper (the stamped copy read back with `pdftotext`, the
 //! doctor's finding) until the practitioner says it was posted; the acknowledged ones are kept
@@ -15,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use common::attachments::{jpeg, pdf, pdf_text, upload};
 use common::billing::for_card;
-use common::returns::{answer_mail, mail_from, send_arl, start_with_mail, Recorder, FETCH};
+use common::returns::{send_arl, start_with_mail, Recorder, FETCH};
 use common::route;
-use common::transmission::{advance_clock, doctor, inboxes, outbox_settled, send_all};
+use common::transmission::{advance_clock, doctor, inboxes, outbox_settled, send_all, FROM};
 use passerelle_billing::clock::{format_date, paris_date};
 use passerelle_billing::samples::{draft, ngap, DURAND_BILLING};
 use passerelle_billing::{Clock, SystemClock};
@@ -25,7 +27,7 @@ use passerelle_protocol::{
     Attachment, AttachmentState, AuditPage, FseBatchResponse, FseMode, InsuranceNature, LotKind,
     LotList, MissingAttachmentList, OutboxList, PjLot, PjLotList, PjLotStatus, VitaleCard,
 };
-use passerelle_tests::organism_answers::{arl_text, ArlAnswer, ARL_PJ_DESCRIPTION};
+use passerelle_tests::organism_answers::{send_arl as mail_arl, ArlAnswer, ArlOf};
 use passerelle_tests::{Daemon, TestDir, READER_0, READER_1};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -255,8 +257,10 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
         "the uploaded PDF, byte for byte"
     );
 
-    // The ARL PJ: acknowledged, kept 90 days.
-    let arl = arl_text(&ArlAnswer {
+    // A negative ARL PJ first: the PJ lot is sent again, under a new Message-ID, the same
+    // attachments.
+    let org = &setup.organisms[&caisse];
+    let arl_pj = |reference: &str, refusal: Option<(&str, &str)>| ArlAnswer {
         lot: pj.number.clone(),
         organism: (
             pj.organism.regime.clone(),
@@ -264,17 +268,41 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
             pj.organism.centre.clone(),
         ),
         practitioner: DURAND_BILLING.to_owned(),
-        reference: format!("<{}>", received.message_id),
+        reference: format!("<{reference}>"),
         date: date.clone(),
-        refusal: None,
-    });
-    let org = &setup.organisms[&caisse];
-    mail_from(
-        &setup,
-        org,
-        &answer_mail(org, "arl-pj-1", "ARL PJ", ARL_PJ_DESCRIPTION, arl),
-    )
+        refusal: refusal.map(|(c, l)| (c.to_owned(), l.to_owned())),
+    };
+    let refusal = arl_pj(&received.message_id, Some(("PJ01", "Piece illisible")));
+    mail_arl(&setup.rig, org, FROM, "arl-pj-0", ArlOf::PjLot, &refusal)
+        .await
+        .unwrap();
+    wait_pj(daemon, "the PJ lot sent again", |l| {
+        l[0].failures == 1 && l[0].status == PjLotStatus::Sent
+    })
     .await;
+    let got = inboxes(&setup, &work, 3).await;
+    let again = got[&caisse]
+        .pj_lots
+        .values()
+        .find(|r| r.message_id != received.message_id)
+        .expect("the PJ lot sent again");
+    let sums = |r: &passerelle_tests::organism_pj::ReceivedPj| {
+        r.entries
+            .iter()
+            .map(|e| e.sha256.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sums(again), sums(received));
+    assert_eq!(again.lot_pj, pj.number);
+    let refused = events.wait_for("arl_pj_received").await;
+    assert_eq!(refused[0]["positive"], false);
+    assert!(refused[0]["reason"].as_str().unwrap().contains("PJ01"));
+
+    // The positive ARL PJ of the second sending: acknowledged, kept 90 days.
+    let accepted = arl_pj(&again.message_id, None);
+    mail_arl(&setup.rig, org, FROM, "arl-pj-1", ArlOf::PjLot, &accepted)
+        .await
+        .unwrap();
     wait_pj(daemon, "the ARL PJ applied", |l| {
         l[0].status == PjLotStatus::Acknowledged
     })
@@ -285,10 +313,12 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
     for kind in ["pj_lot_queued", "pj_lot_sent", "arl_pj_received"] {
         events.wait_for(kind).await;
     }
-    assert_eq!(
-        events.wait_for("arl_pj_received").await[0]["positive"],
-        true
-    );
+    let deadline = Instant::now() + FETCH;
+    while events.of("arl_pj_received").len() < 2 {
+        assert!(Instant::now() < deadline, "no second arl_pj_received event");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(events.of("arl_pj_received")[1]["positive"], true);
 
     // An attachment added after the lot's ARL leaves by itself, in a PJ lot of its own. This
     // one never gets its ARL PJ.
@@ -309,11 +339,11 @@ async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_
     assert_eq!(pj2.attachments.len(), 1);
     assert_eq!(pj2.attachments[0].attachment_id, late.id);
     assert_ne!(pj2.number, pj.number);
-    let got = inboxes(&setup, &work, 3).await;
+    let got = inboxes(&setup, &work, 4).await;
     assert_eq!(
         got[&caisse].pj_lots.len(),
-        2,
-        "both PJ lots reached the organism"
+        3,
+        "the first PJ lot (twice) and the second reached the organism"
     );
     let (status, _) = get_bytes(daemon, &format!("/v1/attachments/{}/paper", copy.id)).await;
     assert_eq!(status, 409, "an acknowledged attachment needs no paper");
