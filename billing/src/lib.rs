@@ -36,6 +36,7 @@ pub mod lot;
 pub mod mail;
 pub mod numbering;
 pub mod outbox;
+pub mod outgoing;
 pub mod paper_lot;
 pub mod pj_lots;
 pub mod practice;

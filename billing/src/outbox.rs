@@ -15,77 +15,20 @@
 //! bytes and Message-ID, never as a new lot.
 
 use passerelle_protocol::{
-    AttemptReason, AttemptState, FseStatus, Lot, LotDetail, LotStatus, MailSettings, Organism,
-    OutboxAttempt, PjLot, PjLotStatus,
+    AttemptReason, AttemptState, FseStatus, Lot, LotDetail, LotStatus, MailSettings, OutboxAttempt,
+    PjLotStatus,
 };
 use rusqlite::Transaction;
 use time::OffsetDateTime;
 
 use crate::clock::format_instant;
+pub use crate::outgoing::OutgoingLot;
 use crate::store::outbox_rows::{self, Carried, NewAttempt, Update};
 use crate::store::{fse_rows, lot_rows, pj_lot_rows};
 use crate::{Billing, BillingError};
 
 /// Most attempts `GET /v1/outbox` lists.
 pub const MAX_LISTED: u32 = 1000;
-
-/// What an attempt carries, as the worker needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutgoingLot {
-    /// A lot of FSE.
-    Fse(Lot),
-    /// A PJ lot.
-    Pj(PjLot),
-}
-
-impl OutgoingLot {
-    /// Its local id (in its own table).
-    pub fn id(&self) -> i64 {
-        match self {
-            OutgoingLot::Fse(l) => l.id,
-            OutgoingLot::Pj(p) => p.id,
-        }
-    }
-
-    /// Its number (3 digits).
-    pub fn number(&self) -> &str {
-        match self {
-            OutgoingLot::Fse(l) => &l.number,
-            OutgoingLot::Pj(p) => &p.number,
-        }
-    }
-
-    /// The practitioner whose mailbox sends it.
-    pub fn practitioner(&self) -> &str {
-        match self {
-            OutgoingLot::Fse(l) => &l.practitioner,
-            OutgoingLot::Pj(p) => &p.practitioner,
-        }
-    }
-
-    /// Its destination.
-    pub fn organism(&self) -> &Organism {
-        match self {
-            OutgoingLot::Fse(l) => &l.organism,
-            OutgoingLot::Pj(p) => &p.organism,
-        }
-    }
-
-    /// The lot of FSE it is, if it is one.
-    pub fn fse_lot(self) -> Option<Lot> {
-        match self {
-            OutgoingLot::Fse(l) => Some(l),
-            OutgoingLot::Pj(_) => None,
-        }
-    }
-
-    fn load(conn: &rusqlite::Connection, carried: Carried) -> Result<Self, BillingError> {
-        Ok(match carried {
-            Carried::Lot(id) => OutgoingLot::Fse(lot_rows::load(conn, id)?),
-            Carried::PjLot(id) => OutgoingLot::Pj(pj_lot_rows::load(conn, id)?),
-        })
-    }
-}
 
 /// An attempt the worker must handle now, with what it needs.
 #[derive(Debug, Clone)]

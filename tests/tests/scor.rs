@@ -15,7 +15,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::attachments::{jpeg, pdf, pdf_text, upload};
+use common::attachments::{
+    attach, attachment, get_bytes, jpeg, pdf, pdf_of, pdf_text, pj_lots, purged, wait_pj,
+};
 use common::billing::for_card;
 use common::returns::{send_arl, start_with_mail, Recorder, FETCH};
 use common::route;
@@ -24,77 +26,13 @@ use passerelle_billing::clock::{format_date, paris_date};
 use passerelle_billing::samples::{draft, ngap, DURAND_BILLING};
 use passerelle_billing::{Clock, SystemClock};
 use passerelle_protocol::{
-    Attachment, AttachmentState, AuditPage, FseBatchResponse, FseMode, InsuranceNature, LotKind,
-    LotList, MissingAttachmentList, OutboxList, PjLot, PjLotList, PjLotStatus, VitaleCard,
+    AttachmentState, AuditPage, FseBatchResponse, FseMode, InsuranceNature, LotKind, LotList,
+    MissingAttachmentList, OutboxList, PjLot, PjLotStatus, VitaleCard,
 };
 use passerelle_tests::organism_answers::{send_arl as mail_arl, ArlAnswer, ArlOf};
-use passerelle_tests::{Daemon, TestDir, READER_0, READER_1};
+use passerelle_tests::{TestDir, READER_0, READER_1};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-
-/// Uploads `bytes` for FSE `fse`, expecting it kept.
-async fn attach(
-    daemon: &Daemon,
-    fse: i64,
-    kind: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
-) -> Attachment {
-    let (status, body) = upload(daemon, fse, kind, content_type, bytes).await;
-    assert_eq!(status, 201, "{body}");
-    serde_json::from_value(body).unwrap()
-}
-
-async fn pj_lots(daemon: &Daemon) -> Vec<PjLot> {
-    let list: PjLotList = daemon.get_json("/v1/pj-lots").await.unwrap();
-    list.pj_lots
-}
-
-/// Polls the PJ lots until `pred` holds.
-async fn wait_pj(daemon: &Daemon, what: &str, pred: impl Fn(&[PjLot]) -> bool) -> Vec<PjLot> {
-    let deadline = Instant::now() + FETCH;
-    loop {
-        let lots = pj_lots(daemon).await;
-        if pred(&lots) {
-            return lots;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen: {lots:#?}\n{}",
-            daemon.log_tail(40)
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-async fn attachment(daemon: &Daemon, id: i64) -> Attachment {
-    daemon
-        .get_json(&format!("/v1/attachments/{id}"))
-        .await
-        .unwrap()
-}
-
-/// Waits until attachment `id` is purged (due on `purge_on`).
-async fn purged(daemon: &Daemon, id: i64, purge_on: &str) {
-    let deadline = Instant::now() + FETCH;
-    while attachment(daemon, id).await.state != AttachmentState::Purged {
-        assert!(
-            Instant::now() < deadline,
-            "attachment {id} not purged by {purge_on}\n{}",
-            daemon.log_tail(40)
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-async fn get_bytes(daemon: &Daemon, path: &str) -> (u16, Vec<u8>) {
-    let resp = daemon.client().get(daemon.url(path)).send().await.unwrap();
-    (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
-}
-
-async fn pdf_of(daemon: &Daemon, id: i64) -> (u16, Vec<u8>) {
-    get_bytes(daemon, &format!("/v1/attachments/{id}/pdf")).await
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pj_lots_leave_after_the_arl_reach_the_organism_and_are_purged_after_90_days() {

@@ -1,13 +1,17 @@
 //! What the attachment tests share: PDFs and scans made here, the upload call, a PDF's
-//! text read back.
-
-use std::io::Cursor;
+//! text read back, reading attachments and PJ lots and waiting on them.
 
 use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use image::GrayImage;
+use std::io::Cursor;
+use std::time::{Duration, Instant};
+
+use passerelle_protocol::{Attachment, AttachmentState, PjLot, PjLotList};
 use passerelle_tests::Daemon;
 use pdf_writer::{Content, Pdf, Rect, Ref};
 use serde_json::Value;
+
+use super::returns::FETCH;
 
 /// A one-page PDF of `w` × `h` points with a line drawn on it.
 pub fn pdf(w: f32, h: f32) -> Vec<u8> {
@@ -69,4 +73,72 @@ pub fn pdf_text(dir: &passerelle_tests::TestDir, name: &str, bytes: &[u8]) -> St
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Uploads `bytes` for FSE `fse`, expecting it kept.
+pub async fn attach(
+    daemon: &Daemon,
+    fse: i64,
+    kind: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Attachment {
+    let (status, body) = upload(daemon, fse, kind, content_type, bytes).await;
+    assert_eq!(status, 201, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+/// `GET /v1/pj-lots`, newest first.
+pub async fn pj_lots(daemon: &Daemon) -> Vec<PjLot> {
+    let list: PjLotList = daemon.get_json("/v1/pj-lots").await.unwrap();
+    list.pj_lots
+}
+
+/// Polls the PJ lots until `pred` holds.
+pub async fn wait_pj(daemon: &Daemon, what: &str, pred: impl Fn(&[PjLot]) -> bool) -> Vec<PjLot> {
+    let deadline = Instant::now() + FETCH;
+    loop {
+        let lots = pj_lots(daemon).await;
+        if pred(&lots) {
+            return lots;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen: {lots:#?}\n{}",
+            daemon.log_tail(40)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `GET /v1/attachments/{id}`.
+pub async fn attachment(daemon: &Daemon, id: i64) -> Attachment {
+    daemon
+        .get_json(&format!("/v1/attachments/{id}"))
+        .await
+        .unwrap()
+}
+
+/// Waits until attachment `id` is purged (due on `purge_on`).
+pub async fn purged(daemon: &Daemon, id: i64, purge_on: &str) {
+    let deadline = Instant::now() + FETCH;
+    while attachment(daemon, id).await.state != AttachmentState::Purged {
+        assert!(
+            Instant::now() < deadline,
+            "attachment {id} not purged by {purge_on}\n{}",
+            daemon.log_tail(40)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The status and bytes of `GET path`.
+pub async fn get_bytes(daemon: &Daemon, path: &str) -> (u16, Vec<u8>) {
+    let resp = daemon.client().get(daemon.url(path)).send().await.unwrap();
+    (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
+}
+
+/// `GET /v1/attachments/{id}/pdf`: status and bytes.
+pub async fn pdf_of(daemon: &Daemon, id: i64) -> (u16, Vec<u8>) {
+    get_bytes(daemon, &format!("/v1/attachments/{id}/pdf")).await
 }
