@@ -247,6 +247,12 @@ enum LotsCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Says that a lot's paper duplicate was printed and posted to the caisse.
+    Posted {
+        /// The lot's id.
+        #[arg(long)]
+        lot: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -353,6 +359,7 @@ fn main() -> ExitCode {
                 }
                 Some(LotsCommand::Outbox { limit }) => outbox::list(&dir, limit, json).await,
                 Some(LotsCommand::Paper { lot, out }) => returns::paper(&dir, lot, &out).await,
+                Some(LotsCommand::Posted { lot }) => returns::posted(&dir, lot).await,
             }
         }),
         Command::Reconciliation {

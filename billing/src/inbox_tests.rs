@@ -73,9 +73,17 @@ fn two_failures_make_a_paper_duplicate() {
     assert_eq!(b.lot_detail(lot.id).unwrap().lot.status, LotStatus::Paper);
     let pdf = b.paper_duplicate(lot.id).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
+    // Posted: the lot says so, and stays `paper`; again changes nothing.
+    let posted = b.mark_paper_posted(lot.id).unwrap();
+    assert_eq!(posted.status, LotStatus::Paper);
+    assert_eq!(posted.paper_posted.as_deref(), Some("2026-03-06T10:00:00Z"));
+    clock.advance(Duration::days(1));
+    assert_eq!(b.mark_paper_posted(lot.id).unwrap(), posted);
     // A lot that is fine needs no duplicate.
     let (other, _) = sent_lot(&b, 1);
     let e = b.paper_duplicate(other.id).unwrap_err();
+    assert_eq!(e.code(), passerelle_protocol::ErrorCode::PaperNotNeeded);
+    let e = b.mark_paper_posted(other.id).unwrap_err();
     assert_eq!(e.code(), passerelle_protocol::ErrorCode::PaperNotNeeded);
 }
 

@@ -178,6 +178,7 @@ impl Billing {
                     .filter_map(crate::calendar::send_deadline)
                     .min()
                     .map(crate::clock::format_date),
+                paper_posted: None,
             };
             lot.id = lot_rows::insert(
                 tx,

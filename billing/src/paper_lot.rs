@@ -1,7 +1,7 @@
 //! The paper duplicate of a lot that failed twice, from what the store keeps: the lot, its
 //! FSE, the reason, the sender's address. The PDF itself is [`crate::returns::paper`].
 
-use passerelle_protocol::LotStatus;
+use passerelle_protocol::{Lot, LotStatus};
 
 use crate::clock::paris_date;
 use crate::returns::nir::Nir;
@@ -13,6 +13,29 @@ use crate::store::{fse_rows, lot_rows, outbox_rows};
 use crate::{Billing, BillingError};
 
 impl Billing {
+    /// Says that the paper duplicate of lot `id` (which must be `paper`) was printed and
+    /// posted to the caisse: the lot stays `paper`, with the day it was posted, and is no
+    /// longer reported as waiting for it. Posting it again answers the lot unchanged.
+    pub fn mark_paper_posted(&self, id: i64) -> Result<Lot, BillingError> {
+        let now = crate::clock::format_instant(self.clock.now());
+        self.store.write(|tx| {
+            let lot = lot_rows::load(tx, id)?;
+            if lot.status != LotStatus::Paper {
+                return Err(BillingError::PaperNotNeeded {
+                    number: lot.number.clone(),
+                    status: crate::outbox::status_in_french(lot.status).to_owned(),
+                });
+            }
+            if lot.paper_posted.is_none() {
+                tx.execute(
+                    "UPDATE lots SET paper_posted = ?2 WHERE id = ?1",
+                    rusqlite::params![id, now],
+                )?;
+            }
+            lot_rows::load(tx, id)
+        })
+    }
+
     /// The paper duplicate (PDF) of lot `id`, which must need one (`paper`).
     pub fn paper_duplicate(&self, id: i64) -> Result<Vec<u8>, BillingError> {
         let (lot, fse, reason, from) = self.store.read(|c| {

@@ -275,6 +275,7 @@ impl Modify for BearerScheme {
         crate::billing::transmission_paths::put_schedule,
         crate::billing::transmission_paths::paper_duplicate,
         crate::billing::transmission_paths::returns,
+        crate::billing::transmission_paths::paper_posted,
         crate::billing::transmission_paths::reconciliation,
         crate::billing::transmission_paths::reconciliation_csv,
         paths::simulator_clock,

@@ -307,6 +307,61 @@ async fn a_month_of_returns_settles_every_fse_and_adds_up() {
     let paper = &findings[&format!("lots.{DURAND_BILLING}:{}", paris.number)];
     assert_eq!(paper.0, "problem");
     assert!(paper.1.contains("duplicata"), "{paper:?}");
+    // Posted, said with the command line (the local socket): the doctor is satisfied, the
+    // lot stays on paper with the day it was posted, and the audit log has it.
+    let out = tokio::process::Command::new(passerelle_tests::passerelle_bin())
+        .args([
+            "lots",
+            "posted",
+            "--lot",
+            &paris.id.to_string(),
+            "--data-dir",
+        ])
+        .arg(daemon.data_dir())
+        .output()
+        .await
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("duplicata papier envoyé"), "{said}");
+    let detail: passerelle_protocol::LotDetail = daemon
+        .get_json(&format!("/v1/lots/{}", paris.id))
+        .await
+        .unwrap();
+    assert_eq!(detail.lot.status, LotStatus::Paper);
+    assert!(detail.lot.paper_posted.is_some());
+    let findings = doctor(daemon).await;
+    assert!(!findings.contains_key(&format!("lots.{DURAND_BILLING}:{}", paris.number)));
+    let refused = daemon
+        .post(
+            &format!("/v1/lots/{}/posted", lyon.id),
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    common::expect_api_error(refused, 409, "paper_not_needed").await;
+    let audit: passerelle_protocol::AuditPage =
+        daemon.get_json("/v1/audit?limit=1000").await.unwrap();
+    let posted: Vec<_> = audit
+        .entries
+        .iter()
+        .filter(|e| e.action == "lot_paper_posted")
+        .map(|e| (e.details["lot"].clone(), e.details["refused"].clone()))
+        .collect();
+    assert_eq!(
+        posted,
+        [
+            (serde_json::json!(paris.id), serde_json::Value::Null),
+            (
+                serde_json::json!(lyon.id),
+                serde_json::json!("paper_not_needed")
+            )
+        ]
+    );
     let arl = events.of("arl_received");
     assert!(
         arl.iter()

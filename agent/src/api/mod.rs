@@ -142,6 +142,7 @@ pub fn router(state: AppState, auth: Arc<auth::Auth>, body: body::BodyLimits) ->
             get(transmission::schedule).put(transmission::put_schedule),
         )
         .route("/v1/lots/{id}/paper", get(returns::paper))
+        .route("/v1/lots/{id}/posted", post(returns::paper_posted))
         .route("/v1/returns", get(returns::list))
         .route("/v1/reconciliation", get(returns::reconciliation))
         .route("/v1/reconciliation.csv", get(returns::reconciliation_csv))

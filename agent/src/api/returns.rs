@@ -8,10 +8,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use passerelle_billing::reconcile::{self, ReconcileFilter};
-use passerelle_protocol::{Reconciliation, ReturnMailList};
+use passerelle_protocol::{Lot, Reconciliation, ReturnMailList};
 use serde::Deserialize;
 
 use super::billing::{bad_request, blocking, file};
+use super::caller::RequestCaller;
 use super::path::PathParams;
 use super::{ApiFailure, AppState};
 
@@ -47,6 +48,28 @@ pub async fn paper(
         &format!("duplicata-lot-{id}.pdf"),
         pdf,
     ))
+}
+
+/// `POST /v1/lots/{id}/posted`: the lot's paper duplicate was posted. An audit line either
+/// way.
+pub async fn paper_posted(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<i64>,
+    RequestCaller(caller): RequestCaller,
+) -> Result<Json<Lot>, ApiFailure> {
+    let done = blocking(&state, move |b| b.mark_paper_posted(id)).await;
+    let details = match &done {
+        Ok(lot) => serde_json::json!({ "lot": id, "number": lot.number }),
+        Err(e) => serde_json::json!({ "lot": id, "refused": e.0.error.code }),
+    };
+    crate::audit::record(
+        crate::audit::action::LOT_PAPER_POSTED,
+        caller.actor,
+        details,
+    )
+    .written()
+    .await;
+    Ok(Json(done?))
 }
 
 /// The reconciliation's filter and format.

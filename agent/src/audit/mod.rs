@@ -67,6 +67,9 @@ pub mod action {
     pub const ATTACHMENTS_PURGED: &str = "attachments_purged";
     /// The practitioner said a PJ lot on paper was posted (`details.pj_lot`), or that refused.
     pub const PJ_LOT_POSTED: &str = "pj_lot_posted";
+    /// The practitioner said a lot's paper duplicate was posted (`details.lot`), or that
+    /// refused.
+    pub const LOT_PAPER_POSTED: &str = "lot_paper_posted";
     /// A replacement session opened, closed or purged, or that refused (`details.op`,
     /// `details.outcome`, `details.code`).
     pub const REPLACEMENT_SESSION: &str = "replacement_session";

@@ -312,7 +312,7 @@ fn check_lots(config: &Config, lots: &[passerelle_protocol::Lot], findings: &mut
     let warning_days = config.transmission.deadline_warning_days;
     for lot in lots {
         let name = format!("lots.{}:{}", lot.practitioner, lot.number);
-        if lot.status == LotStatus::Paper {
+        if lot.status == LotStatus::Paper && lot.paper_posted.is_none() {
             findings.push(
                 Finding::new(
                     name.clone(),
@@ -320,8 +320,9 @@ fn check_lots(config: &Config, lots: &[passerelle_protocol::Lot], findings: &mut
                     "lot en échec deux fois : un duplicata papier est à envoyer à la caisse",
                 )
                 .advise(format!(
-                    "`passerelle lots paper --lot {} --out duplicata.pdf`, imprimez, signez, postez",
-                    lot.id
+                    "`passerelle lots paper --lot {} --out duplicata.pdf`, imprimez, signez, postez, \
+                     puis `passerelle lots posted --lot {}`",
+                    lot.id, lot.id
                 )),
             );
         }

@@ -1,4 +1,4 @@
-//! `passerelle reconciliation`, `passerelle returns` and `passerelle lots paper`: the
+//! `passerelle reconciliation`, `passerelle returns`, `passerelle lots paper` and `lots posted`: the
 //! returns routes through the local API, the reconciliation printed as a table.
 
 use std::path::Path;
@@ -87,6 +87,23 @@ pub async fn paper(data_dir: &Path, lot: i64, out: &Path) -> Result<(), String> 
         "Duplicata papier du lot {lot} écrit dans {} : imprimez-le, signez-le et envoyez-le à \
          la caisse avec les feuilles de soins qu'il nomme.",
         out.display()
+    );
+    Ok(())
+}
+
+/// `passerelle lots posted --lot ID`: the lot's paper duplicate was posted.
+pub async fn posted(data_dir: &Path, lot: i64) -> Result<(), String> {
+    let done: passerelle_protocol::Lot = LocalClient::connect(data_dir)
+        .await?
+        .post(&format!("/v1/lots/{lot}/posted"), None::<&()>)
+        .await?;
+    println!(
+        "Lot {} : duplicata papier envoyé le {}.",
+        done.number,
+        done.paper_posted
+            .as_deref()
+            .and_then(|d| d.get(..10))
+            .unwrap_or("?")
     );
     Ok(())
 }

@@ -57,7 +57,7 @@ pub fn insert(tx: &Transaction<'_>, new: &NewLot<'_>) -> Result<i64, BillingErro
 }
 
 const COLUMNS: &str = "id, number, practitioner, organism, status, invoice_count, total_cents, \
-                       amo_cents, created, signed_by, b2_sha256, send_by";
+                       amo_cents, created, signed_by, b2_sha256, send_by, paper_posted";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Lot> {
     let organism: String = r.get(3)?;
@@ -86,6 +86,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Lot> {
         },
         b2_sha256: r.get(10)?,
         send_by: r.get(11)?,
+        paper_posted: r.get(12)?,
     })
 }
 

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_replacements.sql"),
     include_str!("migrations/0008_attachments.sql"),
     include_str!("migrations/0009_pj_lots.sql"),
+    include_str!("migrations/0010_paper_posted.sql"),
 ];
 
 /// Applies the migrations `conn` does not have yet; returns how many ran.

@@ -356,6 +356,11 @@ export class PasserelleClient {
     return (await this.request<PjLotList>("GET", "/v1/pj-lots")).pj_lots;
   }
 
+  /** Says that a lot's paper duplicate was printed and posted to the caisse. */
+  lotPaperPosted(id: number): Promise<Lot> {
+    return this.request<Lot>("POST", `/v1/lots/${id}/posted`, {});
+  }
+
   /**
    * Says that the attachments of a PJ lot on paper were printed and posted: kept 90 days
    * from now, then purged.

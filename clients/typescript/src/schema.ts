@@ -430,6 +430,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/lots/{id}/posted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Says that a lot's paper duplicate was printed and posted to the caisse: the lot stays
+         *     `paper` with `paper_posted` set, and is no longer reported as waiting for it. Posting it
+         *     again changes nothing; a lot not on paper answers `paper_not_needed`.
+         */
+        post: operations["paper_posted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/lots/{id}/send": {
         parameters: {
             query?: never;
@@ -2173,6 +2194,11 @@ export interface components {
             number: string;
             /** @description Destination organism. */
             organism: components["schemas"]["Organism"];
+            /**
+             * @description When the practitioner said its paper duplicate was posted (`POST
+             *     /v1/lots/{id}/posted`; RFC 3339).
+             */
+            paper_posted?: string | null;
             /** @description Billing number of the practitioner whose FSE it holds. */
             practitioner: string;
             /**
@@ -4248,6 +4274,36 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": unknown;
+                };
+            };
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    paper_posted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lot id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lot"];
                 };
             };
             default: {

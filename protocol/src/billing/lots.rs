@@ -115,6 +115,10 @@ pub struct Lot {
     /// tiers payant, public holidays excluded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_by: Option<String>,
+    /// When the practitioner said its paper duplicate was posted (`POST
+    /// /v1/lots/{id}/posted`; RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paper_posted: Option<String>,
 }
 
 /// A list of lots.

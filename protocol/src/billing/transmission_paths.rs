@@ -64,6 +64,13 @@ fn put_schedule() {}
     responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = "default", body = ApiError)))]
 fn paper_duplicate() {}
 
+/// Says that a lot's paper duplicate was printed and posted to the caisse: the lot stays
+/// `paper` with `paper_posted` set, and is no longer reported as waiting for it. Posting it
+/// again changes nothing; a lot not on paper answers `paper_not_needed`.
+#[utoipa::path(post, path = "/v1/lots/{id}/posted", tag = "returns", params(("id" = i64, Path, description = "lot id")),
+    responses((status = 200, body = crate::Lot), (status = "default", body = ApiError)))]
+fn paper_posted() {}
+
 /// The return mails fetched from the practitioners' mailboxes (ARL, NOEMIE), newest first,
 /// with what applying each did or why it was not applied.
 #[utoipa::path(get, path = "/v1/returns", tag = "returns",

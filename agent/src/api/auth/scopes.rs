@@ -11,7 +11,7 @@
 //! | `POST /v1/fse/{id}/attachments` (a scanned attachment) | `sign` |
 //! | `/v1/fse…` (create, list, read, delete), `/v1/baskets…`, `GET /v1/lots…` (list, B2, signature), `GET /v1/attachments…` | `prepare` |
 //! | `GET /v1/lots/{id}`, `POST /v1/lots/send`, `POST /v1/lots/{id}/send`, `/v1/outbox…`, `/v1/transmission/schedule` | `transmit` |
-//! | `GET /v1/lots/{id}/paper`, `GET /v1/returns`, `GET /v1/reconciliation`, `GET /v1/reconciliation.csv` | `transmit` |
+//! | `GET /v1/lots/{id}/paper`, `POST /v1/lots/{id}/posted`, `GET /v1/returns`, `GET /v1/reconciliation`, `GET /v1/reconciliation.csv` | `transmit` |
 //! | `GET /v1/pj-lots`, `GET /v1/pj-lots/{id}`, `POST /v1/pj-lots/{id}/posted` (PJ lots of scanned attachments) | `transmit` |
 //! | `GET /v1/replacements`, `GET /v1/replacements/{id}`, `GET /v1/assistants` | `read_cards` |
 //! | `POST /v1/replacements`, `…/{id}/close`, `…/{id}/purge`, `POST /v1/assistants`, `…/{id}/revoke` (with the practitioner's CPS) | `sign` |
@@ -80,6 +80,7 @@ pub fn required(method: &Method, path: &str) -> Access {
         ["v1", "pj-lots"] | ["v1", "pj-lots", _] if get => Access::Scope(Scope::Transmit),
         ["v1", "pj-lots", _, "posted"] if post => Access::Scope(Scope::Transmit),
         ["v1", "lots", _, "paper"] | ["v1", "returns"] if get => Access::Scope(Scope::Transmit),
+        ["v1", "lots", _, "posted"] if post => Access::Scope(Scope::Transmit),
         ["v1", "reconciliation" | "reconciliation.csv"] if get => Access::Scope(Scope::Transmit),
         ["v1", "fse" | "fse.csv" | "baskets", ..] | ["v1", "lots", ..] => {
             Access::Scope(Scope::Prepare)
@@ -126,6 +127,7 @@ mod tests {
         assert_eq!(required(&Method::GET, "/v1/pj-lots"), transmit);
         assert_eq!(required(&Method::GET, "/v1/pj-lots/2"), transmit);
         assert_eq!(required(&Method::POST, "/v1/pj-lots/2/posted"), transmit);
+        assert_eq!(required(&Method::POST, "/v1/lots/2/posted"), transmit);
         assert_eq!(
             required(&Method::POST, "/v1/pj-lots/2"),
             Access::Scope(Scope::Admin)
