@@ -252,19 +252,8 @@ fn arl_in(
             ))
         })?;
     let lot = lot_rows::load(tx, attempt.lot_id)?;
-    let organism = format!(
-        "{}{}{}",
-        lot.organism.regime, lot.organism.caisse, lot.organism.centre
-    );
-    let named = arl.organism.regime.as_str().to_owned()
-        + arl.organism.caisse.as_str()
-        + arl.organism.centre.as_str();
-    if lot.number != format!("{:03}", arl.lot.get()) || organism != named {
-        return Err(refused(format!(
-            "ARL incohérent : lot {:03} de l'organisme {named}, mais l'envoi cité est le lot {} de {organism}.",
-            arl.lot.get(),
-            lot.number
-        )));
+    if let Some(why) = names_other(arl, &lot.number, &lot.organism, "ARL", "le lot") {
+        return Err(refused(why));
     }
     let latest = last_sent(tx, lot.id)?.map(|a| a.id);
     if lot.status != LotStatus::Sent || latest != Some(attempt.id) {
@@ -331,6 +320,28 @@ fn failure(
         lot,
         attempt: Box::new(attempt),
         reason: reason.to_owned(),
+    })
+}
+
+/// Why an ARL (`kind`, "ARL" or "ARL PJ") does not name the lot its reference points at
+/// (`what` `number` of `organism`), or `None` when it does.
+pub(crate) fn names_other(
+    arl: &Arl,
+    number: &str,
+    organism: &passerelle_protocol::Organism,
+    kind: &str,
+    what: &str,
+) -> Option<String> {
+    let ours = format!("{}{}{}", organism.regime, organism.caisse, organism.centre);
+    let named = arl.organism.regime.as_str().to_owned()
+        + arl.organism.caisse.as_str()
+        + arl.organism.centre.as_str();
+    (number != format!("{:03}", arl.lot.get()) || ours != named).then(|| {
+        format!(
+            "{kind} incohérent : lot {:03} de l'organisme {named}, mais l'envoi cité est {what} \
+             {number} de {ours}.",
+            arl.lot.get()
+        )
     })
 }
 

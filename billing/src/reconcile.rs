@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use passerelle_protocol::{
-    GroupTally, Organism, ReasonCount, ReconciledFse, Reconciliation, Settlement, Tally,
+    GroupTally, ReasonCount, ReconciledFse, Reconciliation, Settlement, Tally,
 };
 use rusqlite::params;
 use time::Duration;
@@ -84,7 +84,6 @@ impl Billing {
                     _ => Settlement::Waiting,
                 };
                 let organism: String = r.get(5)?;
-                let part = |a: usize, b: usize| organism.get(a..b).unwrap_or_default().to_owned();
                 let lot_number: Option<String> = r.get(10)?;
                 let acknowledged: Option<String> = r.get(11)?;
                 let overdue = settlement == Settlement::Waiting
@@ -107,11 +106,7 @@ impl Billing {
                     care_date: r.get(3)?,
                     patient: format!("{} {}", last.unwrap_or_default(), first.unwrap_or_default()),
                     nir: r.get(4)?,
-                    organism: Organism {
-                        regime: part(0, 2),
-                        caisse: part(2, 5),
-                        centre: part(5, 9),
-                    },
+                    organism: crate::store::lot_rows::organism_of(&organism),
                     lot_number,
                     billed_cents: billed,
                     paid_cents: if settled {

@@ -41,23 +41,54 @@ pub fn build(
     message_id: &str,
     mode: Mode,
 ) -> Result<IrisMessage, IrisError> {
-    let created =
-        OffsetDateTime::parse(&lot.created, &Rfc3339).map_err(|e| IrisError::InvalidField {
-            field: "created_at",
-            reason: format!("date du lot « {} » illisible ({e})", lot.created),
-        })?;
-    let envelope = LotEnvelope {
-        version: IRIS_VERSION.to_owned(),
-        sender_id: sender_id(&lot.practitioner),
-        invoice_count: lot.invoice_count,
-        created_at: paris_time(created),
+    let envelope = Sending {
+        practitioner: &lot.practitioner,
+        created: &lot.created,
+        from,
+        destination,
+        message_id,
         mode,
-        from: from.to_owned(),
-        to: destination.address.clone(),
-        message_id: message_id.to_owned(),
-    };
+    }
+    .envelope(lot.invoice_count)?;
     let content = lot_content(&files.bytes, &files.signature, &files.certificate, mode)?;
     build_message(&content, &envelope, &destination.certificate)
+}
+
+/// What the envelope of a lot's (or a PJ lot's) message is made of.
+pub(crate) struct Sending<'a> {
+    /// The sending practitioner's billing number.
+    pub practitioner: &'a str,
+    /// When the lot was made (RFC 3339): its Paris time goes in the subject.
+    pub created: &'a str,
+    /// The practitioner's address.
+    pub from: &'a str,
+    /// Where it goes.
+    pub destination: &'a Destination,
+    /// The attempt's Message-ID.
+    pub message_id: &'a str,
+    /// Test or production.
+    pub mode: Mode,
+}
+
+impl Sending<'_> {
+    /// The envelope, `count` being what the subject counts (invoices, or attachments).
+    pub(crate) fn envelope(&self, count: u32) -> Result<LotEnvelope, IrisError> {
+        let created =
+            OffsetDateTime::parse(self.created, &Rfc3339).map_err(|e| IrisError::InvalidField {
+                field: "created_at",
+                reason: format!("date du lot « {} » illisible ({e})", self.created),
+            })?;
+        Ok(LotEnvelope {
+            version: IRIS_VERSION.to_owned(),
+            sender_id: sender_id(self.practitioner),
+            invoice_count: count,
+            created_at: paris_time(created),
+            mode: self.mode,
+            from: self.from.to_owned(),
+            to: self.destination.address.clone(),
+            message_id: self.message_id.to_owned(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -17,13 +17,10 @@
 //! carried that FSE, its nature (`prescription`, `copie_degradee`, `autre`), the file name
 //! of its PDF part, its size and its SHA-256 (hex), which the organism checks.
 
-use passerelle_billing::clock::paris_time;
 use passerelle_protocol::{AttachmentKind, PjLot, PjLotItem};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
-use crate::iris::{build_message, pj_content, IrisError, IrisMessage, LotEnvelope, Mode};
-use crate::lot_message::{sender_id, IRIS_VERSION};
+use crate::iris::{build_message, pj_content, IrisError, IrisMessage, Mode};
+use crate::lot_message::Sending;
 use crate::organisms::Destination;
 
 /// The index's first line (modelled).
@@ -80,14 +77,6 @@ pub fn build(
     message_id: &str,
     mode: Mode,
 ) -> Result<IrisMessage, IrisError> {
-    let created =
-        OffsetDateTime::parse(&lot.created, &Rfc3339).map_err(|e| IrisError::InvalidField {
-            field: "created_at",
-            reason: format!(
-                "date du lot de pièces jointes « {} » illisible ({e})",
-                lot.created
-            ),
-        })?;
     if let Some((item, _)) = files.iter().find(|(i, pdf)| pdf.len() as u64 != i.bytes) {
         return Err(IrisError::InvalidField {
             field: "pdf",
@@ -102,16 +91,15 @@ pub fn build(
         .iter()
         .map(|(i, pdf)| (file_name(i.position), pdf.clone()))
         .collect();
-    let envelope = LotEnvelope {
-        version: IRIS_VERSION.to_owned(),
-        sender_id: sender_id(&lot.practitioner),
-        invoice_count: items.len() as u32,
-        created_at: paris_time(created),
+    let envelope = Sending {
+        practitioner: &lot.practitioner,
+        created: &lot.created,
+        from,
+        destination,
+        message_id,
         mode,
-        from: from.to_owned(),
-        to: destination.address.clone(),
-        message_id: message_id.to_owned(),
-    };
+    }
+    .envelope(items.len() as u32)?;
     let content = pj_content(&index(lot, &items), &pdfs, mode)?;
     build_message(&content, &envelope, &destination.certificate)
 }

@@ -79,22 +79,7 @@ pub fn stamped(pdf: &[u8], stamp: &Stamp) -> Result<Vec<u8>, String> {
 
 /// The page's MediaBox left edge and top, its own or inherited.
 fn top_left(doc: &Document, page: ObjectId) -> Option<(f32, f32)> {
-    let mut node = doc.get_dictionary(page).ok()?;
-    for _ in 0..32 {
-        if let Ok(b) = node.get(b"MediaBox") {
-            let (_, b) = doc.dereference(b).ok()?;
-            let v: Vec<f32> = b
-                .as_array()
-                .ok()?
-                .iter()
-                .filter_map(|o| doc.dereference(o).ok()?.1.as_float().ok())
-                .collect();
-            return (v.len() == 4).then(|| (v[0].min(v[2]), v[1].max(v[3])));
-        }
-        let parent = node.get(b"Parent").and_then(Object::as_reference).ok()?;
-        node = doc.get_dictionary(parent).ok()?;
-    }
-    None
+    super::pdf_pages::media_box_corners(doc, page).map(|[left, _, _, top]| (left, top))
 }
 
 /// Gives the page its own resource dictionary (a copy of the inherited one when it has

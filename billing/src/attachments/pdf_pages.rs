@@ -45,6 +45,12 @@ pub fn pages(bytes: &[u8]) -> Result<Vec<Page>, String> {
 
 /// The page's MediaBox (width, height), its own or its nearest ancestor's.
 fn media_box(doc: &Document, page: ObjectId) -> Option<(f32, f32)> {
+    media_box_corners(doc, page).map(|[x0, y0, x1, y1]| (x1 - x0, y1 - y0))
+}
+
+/// The page's MediaBox, its own or its nearest ancestor's, as `[left, bottom, right, top]`
+/// (corners given in any order come out ordered).
+pub(crate) fn media_box_corners(doc: &Document, page: ObjectId) -> Option<[f32; 4]> {
     let mut node = doc.get_dictionary(page).ok()?;
     for _ in 0..32 {
         if let Ok(b) = node.get(b"MediaBox") {
@@ -55,7 +61,14 @@ fn media_box(doc: &Document, page: ObjectId) -> Option<(f32, f32)> {
                 .iter()
                 .filter_map(|o| doc.dereference(o).ok()?.1.as_float().ok())
                 .collect();
-            return (v.len() == 4).then(|| ((v[2] - v[0]).abs(), (v[3] - v[1]).abs()));
+            return (v.len() == 4).then(|| {
+                [
+                    v[0].min(v[2]),
+                    v[1].min(v[3]),
+                    v[0].max(v[2]),
+                    v[1].max(v[3]),
+                ]
+            });
         }
         let parent = node.get(b"Parent").and_then(Object::as_reference).ok()?;
         node = doc.get_dictionary(parent).ok()?;

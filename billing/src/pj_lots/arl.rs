@@ -12,7 +12,7 @@ use time::Date;
 use super::KEEP_DAYS;
 use crate::calendar::resend_deadline;
 use crate::clock::{format_date, format_instant, paris_date, parse_date};
-use crate::inbox::outcome_reason;
+use crate::inbox::{names_other, outcome_reason};
 use crate::outbox::insert_attempt;
 use crate::returns::arl::Arl;
 use crate::store::outbox_rows::{self, Carried, Update};
@@ -165,20 +165,14 @@ fn arl_pj_in(
             ))
         })?;
     let lot = pj_lot_rows::load(tx, attempt.lot_id)?;
-    let organism = format!(
-        "{}{}{}",
-        lot.organism.regime, lot.organism.caisse, lot.organism.centre
-    );
-    let named = arl.organism.regime.as_str().to_owned()
-        + arl.organism.caisse.as_str()
-        + arl.organism.centre.as_str();
-    if lot.number != format!("{:03}", arl.lot.get()) || organism != named {
-        return Err(refused(format!(
-            "ARL PJ incohérent : lot {:03} de l'organisme {named}, mais l'envoi cité est le lot \
-             de pièces jointes {} de {organism}.",
-            arl.lot.get(),
-            lot.number
-        )));
+    if let Some(why) = names_other(
+        arl,
+        &lot.number,
+        &lot.organism,
+        "ARL PJ",
+        "le lot de pièces jointes",
+    ) {
+        return Err(refused(why));
     }
     let reason = outcome_reason(&arl.outcome);
     let latest = outbox_rows::of(tx, Carried::PjLot(lot.id))?

@@ -59,20 +59,26 @@ pub fn insert(tx: &Transaction<'_>, new: &NewLot<'_>) -> Result<i64, BillingErro
 const COLUMNS: &str = "id, number, practitioner, organism, status, invoice_count, total_cents, \
                        amo_cents, created, signed_by, b2_sha256, send_by, paper_posted";
 
+/// The organism of a stored 9-digit code (régime 2, caisse 3, centre 4), as lots, PJ lots
+/// and FSE keep it.
+pub fn organism_of(code: &str) -> Organism {
+    let part = |a: usize, b: usize| code.get(a..b).unwrap_or_default().to_owned();
+    Organism {
+        regime: part(0, 2),
+        caisse: part(2, 5),
+        centre: part(5, 9),
+    }
+}
+
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Lot> {
     let organism: String = r.get(3)?;
     let status: String = r.get(4)?;
     let signed_by: String = r.get(9)?;
-    let part = |a: usize, b: usize| organism.get(a..b).unwrap_or_default().to_owned();
     Ok(Lot {
         id: r.get(0)?,
         number: format_lot_number(r.get(1)?),
         practitioner: r.get(2)?,
-        organism: Organism {
-            regime: part(0, 2),
-            caisse: part(2, 5),
-            centre: part(5, 9),
-        },
+        organism: organism_of(&organism),
         status: lot_from_name(&status).unwrap_or(LotStatus::Signed),
         invoice_count: r.get(5)?,
         total_cents: r.get(6)?,

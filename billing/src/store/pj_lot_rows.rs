@@ -2,7 +2,7 @@
 //! order) and the only allowed moves of a PJ lot. Each move sets its attachments' state in
 //! the same statement group, so an attachment's state always says where its PJ lot is.
 
-use passerelle_protocol::{AttachmentState, Organism, PjLot, PjLotItem, PjLotStatus};
+use passerelle_protocol::{AttachmentState, PjLot, PjLotItem, PjLotStatus};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::attachment_rows::name;
@@ -67,16 +67,11 @@ const COLUMNS: &str = "id, number, practitioner, organism, status, created, retr
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PjLot> {
     let organism: String = r.get(3)?;
     let status: String = r.get(4)?;
-    let part = |a: usize, b: usize| organism.get(a..b).unwrap_or_default().to_owned();
     Ok(PjLot {
         id: r.get(0)?,
         number: format_lot_number(r.get(1)?),
         practitioner: r.get(2)?,
-        organism: Organism {
-            regime: part(0, 2),
-            caisse: part(2, 5),
-            centre: part(5, 9),
-        },
+        organism: super::lot_rows::organism_of(&organism),
         status: status_from_name(&status).unwrap_or(PjLotStatus::NeedsAttention),
         attachments: Vec::new(),
         created: r.get(5)?,
